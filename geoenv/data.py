@@ -1,0 +1,25 @@
+"""Paths to the embedded Shanxi data (county and city polygons, rivers, illustrative sample)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+COUNTIES = DATA_DIR / "boundaries" / "shanxi_counties.geojson"
+CITIES = DATA_DIR / "boundaries" / "shanxi_cities.geojson"
+RIVERS = DATA_DIR / "rivers" / "shanxi_rivers.geojson"
+SECTIONS = DATA_DIR / "sample" / "sections.csv"
+FACILITIES = DATA_DIR / "sample" / "facilities.csv"
+MEASUREMENTS = DATA_DIR / "sample" / "measurements.csv"
+
+# Base layers stand in for any the user leaves out; the sample registers only when the user
+# gives none of them (a user's sections measured against the sample would not match).
+BASE = {"counties": COUNTIES, "rivers": RIVERS}
+SAMPLE = {"sections": SECTIONS, "facilities": FACILITIES, "measurements": MEASUREMENTS}
+SAMPLE_NOTE = "illustrative sample, not official monitoring data"
+
+
+def path(kind: str) -> Path:
+    """Embedded file for a layer kind (sections, facilities, rivers, counties, measurements)."""
+    return {**BASE, **SAMPLE}[kind]

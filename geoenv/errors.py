@@ -1,0 +1,65 @@
+"""One small hierarchy of errors, each carrying where in the input the problem lies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input.
+
+    Attributes
+    ----------
+    message
+        What is wrong, in words a bureau user understands.
+    file
+        The file it was found in, as the user named it.
+    where
+        ``"row 5"`` (the spreadsheet row, header = row 1) or ``"feature 3"``.
+    column
+        The column as it is written in the file (``经度``), not the canonical name.
+    severity
+        ``"error"`` stops the command; ``"warning"`` is reported and work goes on.
+    """
+
+    message: str
+    file: str | None = None
+    where: str | None = None
+    column: str | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        place = ":".join(str(p) for p in (self.file, self.where) if p)
+        col = f"column {self.column}: " if self.column else ""
+        return f"{place}: {col}{self.message}" if place else f"{col}{self.message}"
+
+
+class GeoenvError(Exception):
+    """Base of every error geoenv raises on purpose; carries one or more problems."""
+
+    def __init__(self, problems: Problem | str | list[Problem]):
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InputError(GeoenvError):
+    """An input file or option is unreadable or holds invalid data."""
+
+
+class OutputError(GeoenvError):
+    """An output cannot be written (exists without ``--overwrite``, folder missing …)."""
+
+
+def raise_on_errors(problems: list[Problem], cls: type[GeoenvError] = InputError) -> None:
+    """Raise ``cls`` with every error in ``problems`` (warnings alone do not raise)."""
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise cls(errors)

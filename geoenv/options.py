@@ -1,0 +1,89 @@
+"""Option definitions shared by the commands (as fio/rio keep theirs in one place)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoenv.config import Config, read_config
+from geoenv.io import LayerSource
+from geoenv.schema import LAYER_KINDS, SCHEMAS
+
+
+def _kind_value(text: str, what: str) -> tuple[str | None, str]:
+    """Split ``KIND=VALUE`` (or plain ``VALUE`` for every layer)."""
+    kind, sep, value = text.partition("=")
+    if sep and kind in LAYER_KINDS:
+        return kind, value
+    return None, text
+
+
+def layer_options(func):
+    """``--config``, ``--sections … --measurements``, ``--layer``, ``--column``, ``--src-crs``."""
+    options = [
+        click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Project file geoenv.toml with layer paths, column mappings and CRS."),
+        click.option("--sections", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Monitoring sections (断面): CSV, XLSX or a point layer."),
+        click.option("--facilities", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Facilities: sewage plants, wetlands, tailings ponds, outfalls …"),
+        click.option("--rivers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="River lines: GeoPackage, Shapefile or GeoJSON."),
+        click.option("--counties", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="County polygons with a name (and adcode, city)."),
+        click.option("--measurements", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Measurements, long (断面, 日期, 项目, 值) or wide (one column per item)."),
+        click.option("--layer", "layers", multiple=True, metavar="[KIND=]NAME",
+                     help="GeoPackage layer or XLSX sheet, e.g. --layer sections=国考断面."),
+        click.option("--column", "columns", multiple=True, metavar="KIND.COLUMN=HEADER",
+                     help="Map a header no alias knows, e.g. --column sections.code=站点编号."),
+        click.option("--src-crs", "src_crs", multiple=True, metavar="[KIND=]CRS",
+                     help="CRS of files that do not declare one: EPSG code, WKT, gcj02 or bd09 "
+                          "(Gaode/Baidu picks), e.g. --src-crs facilities=gcj02."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Config | None]:
+    """Per-kind sources from the layer options (None where not given) and the config."""
+    config = read_config(kw.pop("config")) if kw.get("config") else None
+    layers = kw.pop("layers", ())
+    columns = kw.pop("columns", ())
+    crs = kw.pop("src_crs", ())
+    paths = {kind: kw.pop(kind, None) for kind in LAYER_KINDS}
+    mapped: dict[str, dict[str, str]] = {kind: {} for kind in LAYER_KINDS}
+    for text in columns:
+        target, sep, header = text.partition("=")
+        kind, dot, column = target.partition(".")
+        known = SCHEMAS.get(kind)
+        if not (sep and dot and known and column in known.required + known.optional):
+            raise click.BadParameter(
+                f"{text!r}: write KIND.COLUMN=HEADER, e.g. sections.code=站点编号", param_hint="--column"
+            )
+        mapped[kind][column] = header
+    sheet = dict(_kind_value(t, "--layer") for t in layers)
+    declared = dict(_kind_value(t, "--src-crs") for t in crs)
+    overrides: dict[str, LayerSource | None] = {}
+    for kind, path in paths.items():
+        base = config.sources.get(kind) if config else None
+        if path is None and base is None:
+            overrides[kind] = None
+            continue
+        source = base or LayerSource(Path(path))
+        overrides[kind] = LayerSource(
+            path=Path(path) if path else source.path,
+            layer=sheet.get(kind, sheet.get(None, source.layer)),
+            columns={**source.columns, **mapped[kind]},
+            crs=declared.get(kind, declared.get(None, source.crs)),
+        )
+    return overrides, config
+
+
+output_dir = click.option(
+    "-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("maps"), show_default=True, help="Folder for the map and tables.",
+)  # fmt: skip
+overwrite = click.option("--overwrite", is_flag=True, help="Replace output files that exist.")

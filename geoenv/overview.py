@@ -1,0 +1,72 @@
+"""The section distribution map (国控断面分布图) and its joined tables, from a loaded project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geoenv.data import SAMPLE_NOTE
+from geoenv.jurisdiction import river_lengths
+from geoenv.maps import overview_map, render_html
+from geoenv.project import Project
+from geoenv.quality import section_classes
+from geoenv.schema import FACILITY_LABELS_ZH
+
+SECTION_COLUMNS = [
+    "code", "name", "river", "level", "target_class", "class", "meets_target", "worst_items",
+    "n_samples", "county", "city", "adcode", "admin_match", "lon", "lat",
+]  # fmt: skip
+FACILITY_COLUMNS = [
+    "id", "name", "kind", "kind_zh", "river", "capacity", "county", "city", "adcode",
+    "admin_match", "lon", "lat", "outfall_lon", "outfall_lat",
+]  # fmt: skip
+
+
+@dataclass
+class Overview:
+    """A rendered overview map and the tables behind it."""
+
+    html: str
+    sections: pd.DataFrame
+    facilities: pd.DataFrame
+    river_lengths: pd.DataFrame
+
+
+def classify_sections(project: Project) -> pd.DataFrame:
+    """Sections with their class over all measurements given, and whether they meet target."""
+    sections = project["sections"].copy()
+    if "measurements" in project.layers:
+        classes = section_classes(project["measurements"])
+        sections = sections.join(classes, on="code")
+    for column in ("class", "worst_items", "n_samples", "river", "level", "target_class"):
+        if column not in sections:
+            sections[column] = None
+    order = {c: i for i, c in enumerate(("I", "II", "III", "IV", "V", "劣V"))}
+    cls = sections["class"].map(order)
+    target = sections["target_class"].map(order)
+    sections["meets_target"] = (cls <= target).where(cls.notna() & target.notna())
+    return sections
+
+
+def build_overview(project: Project, *, title: str) -> Overview:
+    """Classify sections, join everything to counties and render the map (nothing written)."""
+    sections = classify_sections(project)
+    facilities = project["facilities"].copy() if "facilities" in project.layers else None
+    note = SAMPLE_NOTE + " · 示例数据，非官方监测数据" if project.embedded else ""
+    fmap = overview_map(
+        counties=project["counties"],
+        rivers=project["rivers"],
+        sections=sections,
+        facilities=facilities,
+        title=title,
+        note=note,
+    )
+    table = sections.reindex(columns=SECTION_COLUMNS).sort_values("code", kind="stable")
+    if facilities is not None:
+        facilities["kind_zh"] = facilities["kind"].map(FACILITY_LABELS_ZH)
+        ftable = facilities.reindex(columns=FACILITY_COLUMNS).sort_values("id", kind="stable")
+    else:
+        ftable = pd.DataFrame(columns=FACILITY_COLUMNS)
+    lengths = river_lengths(project["rivers"], project["counties"])
+    return Overview(render_html(fmap), table, ftable, lengths)

@@ -1,0 +1,171 @@
+"""A project: every layer loaded, checked and joined to counties, with all problems listed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from geoenv import data
+from geoenv.config import Config
+from geoenv.errors import InputError, Problem, raise_on_errors
+from geoenv.io import LayerSource
+from geoenv.jurisdiction import NEAR_BORDER_M, assign_counties
+from geoenv.layers import CHINA_BOUNDS, Layer, inspect
+from geoenv.schema import LAYER_KINDS
+
+STUDY_MARGIN_DEG = 0.5
+
+
+@dataclass
+class Project:
+    """Loaded layers (by kind) and every problem found while loading and joining them."""
+
+    layers: dict[str, Layer]
+    problems: list[Problem] = field(default_factory=list)
+    embedded: bool = False
+
+    def __getitem__(self, kind: str) -> pd.DataFrame:
+        return self.layers[kind].data
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that are errors."""
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def resolve_sources(
+    overrides: dict[str, LayerSource | None], config: Config | None = None
+) -> tuple[dict[str, LayerSource], bool]:
+    """Sources per layer kind: options first, then the config, then the embedded data.
+
+    Counties and rivers fall back to the embedded Shanxi layers one by one; sections,
+    facilities and measurements only when the user gives none of the three.
+
+    Returns
+    -------
+    The sources, and whether the embedded sample registers are in use.
+    """
+    given = {k: v for k, v in (config.sources if config else {}).items()}
+    given.update({k: v for k, v in overrides.items() if v is not None})
+    sources = {kind: LayerSource(path) for kind, path in data.BASE.items()}
+    use_sample = not any(kind in given for kind in data.SAMPLE)
+    if use_sample:
+        sources.update({kind: LayerSource(path) for kind, path in data.SAMPLE.items()})
+    sources.update(given)
+    return {kind: sources[kind] for kind in LAYER_KINDS if kind in sources}, use_sample
+
+
+def inspect_project(
+    sources: dict[str, LayerSource], *, near_m: float = NEAR_BORDER_M, embedded: bool = False
+) -> Project:
+    """Load every layer, join points to counties, and collect every problem (no raising
+    except for files that cannot be read at all)."""
+    layers: dict[str, Layer] = {}
+    problems: list[Problem] = []
+    unreadable: list[Problem] = []
+
+    def attempt(kind: str, **kw) -> None:
+        try:
+            layers[kind] = inspect(kind, sources[kind], **kw)
+            problems.extend(layers[kind].problems)
+        except InputError as exc:
+            unreadable.extend(exc.problems)
+
+    for kind in ("counties", "rivers"):
+        if kind in sources:
+            attempt(kind)
+    bounds = CHINA_BOUNDS
+    counties = layers.get("counties")
+    if counties is not None and not _has_errors(counties):
+        minx, miny, maxx, maxy = counties.data.total_bounds
+        m = STUDY_MARGIN_DEG
+        bounds = (minx - m, miny - m, maxx + m, maxy + m)
+    for kind in ("sections", "facilities"):
+        if kind in sources:
+            attempt(kind, bounds=bounds)
+    if "measurements" in sources:
+        attempt("measurements")
+    project = Project(layers, unreadable + problems, embedded)
+    if counties is not None and not _has_errors(counties):
+        for kind in ("sections", "facilities"):
+            if kind in layers and not _has_errors(layers[kind]):
+                _join_counties(layers[kind], counties, near_m, project.problems)
+    if "measurements" in layers and "sections" in layers and not _has_errors(layers["sections"]):
+        _check_measured_sections(layers["measurements"], layers["sections"], project.problems)
+    return project
+
+
+def load_project(sources: dict[str, LayerSource], **kw) -> Project:
+    """:func:`inspect_project`, raising :class:`InputError` with every error found."""
+    project = inspect_project(sources, **kw)
+    raise_on_errors(project.problems)
+    return project
+
+
+def _has_errors(layer: Layer) -> bool:
+    return any(p.severity == "error" for p in layer.problems)
+
+
+def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[Problem]) -> None:
+    joined = assign_counties(layer.data, counties.data, near_m=near_m)
+    given = {c: layer.data[c].copy() for c in ("county", "city") if c in layer.data}
+    for column in ("county", "city", "adcode", "admin_match", "outside_m"):
+        layer.data[column] = joined[column]
+    for i in range(len(joined)):
+        match = joined["admin_match"].iloc[i]
+        if match == "near":
+            problems.append(
+                layer.problem(
+                    i,
+                    f"point is {joined['outside_m'].iloc[i]:.0f} m outside every county; "
+                    f"assigned to the nearest, {joined['county'].iloc[i]}",
+                    "lon",
+                    severity="warning",
+                )
+            )
+        elif match == "outside":
+            problems.append(
+                layer.problem(
+                    i,
+                    f"point is {joined['outside_m'].iloc[i] / 1000:.1f} km outside the study area "
+                    f"(the counties in {counties.file}); check the coordinates",
+                    "lon",
+                )
+            )
+    for column, values in given.items():
+        stated = values.fillna("").astype(str)
+        differ = stated.ne("") & stated.ne(layer.data[column].fillna("").astype(str))
+        for i in differ.to_numpy().nonzero()[0]:
+            problems.append(
+                layer.problem(
+                    i,
+                    f"register says {stated.iloc[i]!r} but the point lies in {layer.data[column].iloc[i]!r}",
+                    column,
+                    severity="warning",
+                )
+            )
+
+
+def _check_measured_sections(measurements: Layer, sections: Layer, problems: list[Problem]) -> None:
+    data = measurements.data
+    codes = set(sections.data["code"].astype(str))
+    names = dict(zip(sections.data["name"].astype(str), sections.data["code"].astype(str), strict=False))
+    data["section"] = data["section"].map(lambda s: s if s in codes else names.get(s, s))
+    unknown = sorted(set(data["section"]) - codes)
+    for section in unknown:
+        problems.append(
+            Problem(
+                f"section {section!r} is not in the sections layer ({sections.file})",
+                file=measurements.file,
+                column=measurements.columns.get("section"),
+            )
+        )
+
+
+def project_from(paths: dict[str, Path | None], config: Config | None = None, **kw) -> Project:
+    """Convenience for the library user: load a project from paths (None = default)."""
+    overrides = {k: LayerSource(Path(p)) if p else None for k, p in paths.items()}
+    sources, embedded = resolve_sources(overrides, config)
+    return load_project(sources, embedded=embedded, **kw)

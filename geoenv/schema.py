@@ -1,0 +1,222 @@
+"""The canonical layer schemas and every alias users write for them (中文 / English).
+
+One table per idea: :data:`COLUMN_ALIASES` maps a layer's canonical columns to the headers
+found in real registers; :data:`FACILITY_KINDS`, :data:`LEVELS` and :data:`PARAMETERS` do the
+same for coded values. Matching ignores case, spaces, underscores and full-width brackets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+LAYER_KINDS = ("sections", "facilities", "rivers", "counties", "measurements")
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """Which canonical columns a layer must and may have, and whether it is a point table."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    points: bool = False
+
+
+SCHEMAS: dict[str, LayerSchema] = {
+    "sections": LayerSchema(
+        required=("code", "name", "lon", "lat"),
+        optional=("river", "level", "target_class", "county", "city"),
+        points=True,
+    ),
+    "facilities": LayerSchema(
+        required=("id", "name", "kind", "lon", "lat"),
+        optional=(
+            "outfall_lon",
+            "outfall_lat",
+            "capacity",
+            "standard",
+            "risk_level",
+            "river",
+            "county",
+            "city",
+        ),
+        points=True,
+    ),
+    "rivers": LayerSchema(required=(), optional=("id", "name", "level")),
+    "counties": LayerSchema(required=("name",), optional=("adcode", "city")),
+    "measurements": LayerSchema(
+        required=("section", "date"), optional=("parameter", "value", "unit", "detection_limit")
+    ),
+}
+
+COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "sections": {
+        "code": ("断面编码", "断面代码", "断面编号", "编码", "编号", "section_code", "station_code"),
+        "name": ("断面名称", "断面", "名称", "section_name", "station"),
+        "river": ("河流", "河流名称", "所在河流", "所属河流", "river_name"),
+        "lon": ("经度", "东经", "longitude", "lng", "long", "x"),
+        "lat": ("纬度", "北纬", "latitude", "y"),
+        "level": ("断面级别", "考核级别", "断面类型", "级别", "category"),
+        "target_class": ("水质目标", "目标类别", "目标水质", "考核目标", "target", "class_target"),
+        "county": ("区县", "所在区县", "县区", "县"),
+        "city": ("地市", "所在地市", "市", "城市"),
+    },
+    "facilities": {
+        "id": ("编号", "编码", "设施编号", "代码", "facility_id", "code"),
+        "name": ("名称", "设施名称", "单位名称", "企业名称", "facility_name"),
+        "kind": ("类型", "设施类型", "类别", "type", "category"),
+        "lon": ("经度", "东经", "longitude", "lng", "long", "x"),
+        "lat": ("纬度", "北纬", "latitude", "y"),
+        "outfall_lon": ("排口经度", "排污口经度", "入河排污口经度", "outlet_lon"),
+        "outfall_lat": ("排口纬度", "排污口纬度", "入河排污口纬度", "outlet_lat"),
+        "capacity": ("设计规模", "处理规模", "规模", "库容", "设计处理能力"),
+        "standard": ("排放标准", "执行标准", "出水标准"),
+        "risk_level": ("风险等级", "环境风险等级", "risk"),
+        "river": ("受纳水体", "所在河流", "河流", "receiving_water"),
+        "county": ("区县", "所在区县", "县区"),
+        "city": ("地市", "所在地市", "城市"),
+    },
+    "rivers": {
+        "id": ("编码", "河流编码", "fid_", "river_id"),
+        "name": ("河流名称", "名称", "河流", "河名", "river", "river_name"),
+        "level": ("级别", "河流级别"),
+    },
+    "counties": {
+        "name": ("区县", "区县名称", "县名", "名称", "county", "name_zh"),
+        "adcode": ("行政区划代码", "区划代码", "代码", "code"),
+        "city": ("地市", "所属地市", "市", "city_name"),
+    },
+    "measurements": {
+        "section": ("断面编码", "断面代码", "断面名称", "断面", "code", "station"),
+        "date": ("监测日期", "采样日期", "日期", "监测时间", "采样时间", "时间", "time", "month"),
+        "parameter": ("监测项目", "项目", "指标", "因子", "item", "param"),
+        "value": ("监测值", "浓度", "结果", "数值", "concentration", "result"),
+        "unit": ("单位",),
+        "detection_limit": ("检出限", "dl", "mdl"),
+    },
+}
+
+FACILITY_KINDS: dict[str, tuple[str, ...]] = {
+    "sewage_plant": ("污水处理厂", "污水厂", "城镇污水处理厂", "污水处理站", "wwtp", "stp"),
+    "wetland": ("人工湿地", "湿地", "constructed_wetland"),
+    "tailings_pond": ("尾矿库", "tailings", "tailings_dam"),
+    "outfall": ("入河排污口", "排污口", "排口", "outlet"),
+    "water_source": ("饮用水水源地", "水源地", "饮用水源地", "drinking_water_source", "intake"),
+    "industrial_park": ("工业园区", "园区", "开发区", "park"),
+    "other": ("其他", "其它"),
+}
+
+FACILITY_LABELS_ZH = {kind: aliases[0] for kind, aliases in FACILITY_KINDS.items()}
+
+LEVELS: dict[str, tuple[str, ...]] = {
+    "national": ("国考", "国控", "国家考核", "国家级", "国考断面"),
+    "provincial": ("省考", "省控", "省级", "省考断面"),
+    "city": ("市考", "市控", "市级", "市考断面", "县考", "县控"),
+}
+
+LEVEL_LABELS_ZH = {level: aliases[0] for level, aliases in LEVELS.items()}
+
+CLASSES = ("I", "II", "III", "IV", "V")
+WORSE_THAN_V = "劣V"
+
+# code: (Chinese name, other names seen in registers)
+PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "temp": ("水温", ("温度", "water_temperature", "t")),
+    "ph": ("pH", ("ph值", "酸碱度")),
+    "do": ("溶解氧", ("do",)),
+    "codmn": ("高锰酸盐指数", ("codmn", "cod_mn", "高锰酸钾指数")),
+    "cod": ("化学需氧量", ("cod", "codcr", "cod_cr")),
+    "bod5": ("五日生化需氧量", ("bod5", "bod", "生化需氧量")),
+    "nh3n": ("氨氮", ("nh3-n", "nh3n", "nh3_n", "氨氮nh3-n", "nh4-n")),
+    "tp": ("总磷", ("tp", "总磷(以p计)")),
+    "tn": ("总氮", ("tn", "总氮(以n计)")),
+    "cu": ("铜", ("cu",)),
+    "zn": ("锌", ("zn",)),
+    "f": ("氟化物", ("f", "氟化物(以f-计)", "氟")),
+    "se": ("硒", ("se",)),
+    "as": ("砷", ("as",)),
+    "hg": ("汞", ("hg",)),
+    "cd": ("镉", ("cd",)),
+    "cr6": ("六价铬", ("cr6+", "cr6", "cr(vi)", "铬(六价)")),
+    "pb": ("铅", ("pb",)),
+    "cn": ("氰化物", ("cn", "cn-", "总氰化物")),
+    "phenol": ("挥发酚", ("phenol", "挥发性酚", "挥发酚类")),
+    "oil": ("石油类", ("oil", "石油")),
+    "las": ("阴离子表面活性剂", ("las", "阴离子洗涤剂")),
+    "s2": ("硫化物", ("s2-", "s2", "sulfide")),
+    "fecal_coliform": ("粪大肠菌群", ("fecal_coliform", "粪大肠菌", "fc")),
+}
+
+_FOLD = re.compile(r"[\s_\-（）()/:：·.]+")
+
+
+def fold(text: object) -> str:
+    """Normalise a header or code for matching: NFKC, lower case, no spaces or brackets."""
+    return _FOLD.sub("", unicodedata.normalize("NFKC", str(text)).strip().lower())
+
+
+def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for canonical, aliases in table.items():
+        for name in (canonical, *aliases):
+            index.setdefault(fold(name), canonical)
+    return index
+
+
+_KIND_INDEX = _index(FACILITY_KINDS)
+_LEVEL_INDEX = _index(LEVELS)
+_PARAMETER_INDEX = _index({code: (zh, *more) for code, (zh, more) in PARAMETERS.items()})
+
+
+def column_index(layer: str) -> dict[str, str]:
+    """Folded header → canonical column, for one layer kind."""
+    return _index(COLUMN_ALIASES[layer])
+
+
+def facility_kind(value: object) -> str | None:
+    """Canonical facility kind of a register value, or None when unknown."""
+    return _KIND_INDEX.get(fold(value))
+
+
+def known_kind_names() -> list[str]:
+    """Every spelling of a facility kind geoenv accepts (for suggestions)."""
+    return [name for aliases in FACILITY_KINDS.items() for name in (aliases[0], *aliases[1])]
+
+
+def level(value: object) -> str | None:
+    """Canonical section level (national / provincial / city), or None when unknown."""
+    return _LEVEL_INDEX.get(fold(value))
+
+
+def parameter_code(value: object) -> str | None:
+    """Canonical parameter code of a column header or parameter name, or None."""
+    folded = fold(value)
+    if folded in _PARAMETER_INDEX:
+        return _PARAMETER_INDEX[folded]
+    # "氨氮(NH3-N)", "总磷（以P计）mg/L": try the part before a bracket or unit.
+    head = re.split(r"[(（\[]|mg/?l|μg/?l|ug/?l", unicodedata.normalize("NFKC", str(value)))[0]
+    return _PARAMETER_INDEX.get(fold(head))
+
+
+_ROMAN = {"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "Ⅴ": "V", "Ⅵ": "VI"}
+_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
+
+
+def water_class(value: object) -> str | None:
+    """Parse a target class written as I–V, Ⅰ–Ⅴ, 1–5, ``Ⅲ类`` or ``III类水``; None if not one.
+
+    Examples
+    --------
+    >>> water_class("Ⅲ类"), water_class(2), water_class("iv")
+    ('III', 'II', 'IV')
+    """
+    text = str(value).strip()
+    for roman, ascii_ in _ROMAN.items():
+        text = text.replace(roman, ascii_)
+    text = unicodedata.normalize("NFKC", text).upper().removesuffix("水").removesuffix("类")
+    text = text.removeprefix("类").strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    text = _ARABIC.get(text, text)
+    return text if text in CLASSES else None
