@@ -35,7 +35,10 @@ class _Group(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
-            click.echo(f"error: unexpected {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc} (run with -v for details)",
+                err=True,
+            )
             ctx.exit(1)
 
 

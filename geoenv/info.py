@@ -13,11 +13,21 @@ import fiona
 from geoenv.io import LayerSource, is_table, list_layers, read_layer
 from geoenv.schema import LAYER_KINDS, column_index, fold, parameter_code
 
+KINDS_BY_GEOMETRY = {
+    "Point": ("sections", "facilities"),
+    "LineString": ("rivers",),
+    "Polygon": ("counties",),
+}
 
-def recognised_columns(headers: list[str]) -> tuple[str, dict[str, str]]:
-    """The layer kind whose aliases match most headers, and header → canonical column."""
+
+def recognised_columns(headers: list[str], geometry: str | None = None) -> tuple[str, dict[str, str]]:
+    """The layer kind whose aliases match most headers, and header → canonical column.
+
+    ``geometry`` (a vector layer's geometry type) narrows the kinds considered.
+    """
     best: tuple[str, dict[str, str]] = ("", {})
-    for kind in LAYER_KINDS:
+    simple = (geometry or "").removeprefix("Multi").removeprefix("3D ")
+    for kind in KINDS_BY_GEOMETRY.get(simple, LAYER_KINDS):
         index = column_index(kind)
         found = {h: index[fold(h)] for h in headers if fold(h) in index}
         if kind == "measurements":
@@ -32,6 +42,7 @@ def describe(path: Path, *, layer: str | None = None) -> list[str]:
     path = Path(path)
     lines = [f"file: {path}"]
     for name in [layer] if layer else list_layers(path):
+        geometry = None
         if is_table(path):
             raw = read_layer(LayerSource(path, layer=name if path.suffix.lower() != ".csv" else None))
             headers = [str(c) for c in raw.frame.columns]
@@ -40,6 +51,7 @@ def describe(path: Path, *, layer: str | None = None) -> list[str]:
         else:
             with fiona.open(path, layer=name) as src:
                 headers = list(src.schema["properties"])
+                geometry = src.schema["geometry"]
                 crs = src.crs.to_string() if src.crs else "none (declare with --src-crs)"
                 bounds = ", ".join(f"{b:.6g}" for b in src.bounds)
                 lines += [
@@ -51,7 +63,7 @@ def describe(path: Path, *, layer: str | None = None) -> list[str]:
                     f"  bounds: {bounds}",
                     f"  encoding: {read_layer(LayerSource(path, layer=name)).encoding or 'UTF-8'}",
                 ]
-        kind, found = recognised_columns(headers)
+        kind, found = recognised_columns(headers, geometry)
         lines.append(f"  columns: {', '.join(headers)}")
         if found:
             lines.append(f"  recognised as {kind}: " + ", ".join(f"{h} → {c}" for h, c in found.items()))

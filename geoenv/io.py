@@ -89,9 +89,7 @@ def read_layer(source: LayerSource) -> RawLayer:
 def _read_table(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str | None]:
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         try:
-            frame = pd.read_excel(
-                path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl"
-            )
+            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl")
         except ValueError as exc:  # unknown sheet
             raise InputError(Problem(str(exc), file=str(path))) from exc
         except Exception as exc:  # a corrupt or non-xlsx file
@@ -108,8 +106,7 @@ def _read_table(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str | None
         bad = _first_bad_byte(data)
         raise InputError(
             Problem(
-                f"undecodable text at line {bad}: the file is neither UTF-8 nor GBK; "
-                "save it as CSV UTF-8 from Excel",
+                f"undecodable text at line {bad}: the file is neither UTF-8 nor GBK; save it as CSV UTF-8 from Excel",
                 file=str(path),
             )
         )
@@ -153,6 +150,10 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str |
             encoding = pyogrio.read_info(path, layer=layer).get("encoding")
     except pyogrio.errors.DataLayerError as exc:
         raise InputError(Problem(f"no such layer ({exc})", file=str(path))) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            Problem(f"undecodable text ({exc.reason}); add a .cpg naming the encoding", file=str(path))
+        ) from exc
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError) as exc:
         raise InputError(Problem(f"not a readable vector file ({exc})", file=str(path))) from exc
     return frame, encoding
@@ -161,8 +162,11 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str |
 def _recode_latin1(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, str]:
     """Re-decode a Shapefile read byte-for-byte as Latin-1: UTF-8 if it decodes, else GBK."""
     texts = [str(c) for c in frame.columns] + [
-        v for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
-        for v in frame[c].dropna() if isinstance(v, str)
+        v
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
+        for v in frame[c].dropna()
+        if isinstance(v, str)
     ]
     blob = "\x00".join(texts).encode("latin1")
     for encoding in ("utf-8", "gb18030"):
@@ -172,18 +176,14 @@ def _recode_latin1(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFram
             continue
         break
     else:
-        raise InputError(
-            Problem("undecodable text: the .dbf is neither UTF-8 nor GBK; add a .cpg", file=str(path))
-        )
+        raise InputError(Problem("undecodable text: the .dbf is neither UTF-8 nor GBK; add a .cpg", file=str(path)))
 
     def recode(value: object) -> object:
         return value.encode("latin1").decode(encoding) if isinstance(value, str) else value
 
     frame = frame.rename(columns={c: recode(c) for c in frame.columns if c != "geometry"})
     for column in frame.columns:
-        if column != "geometry" and (
-            frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
-        ):
+        if column != "geometry" and (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
             frame[column] = frame[column].map(recode)
     return frame, "UTF-8" if encoding == "utf-8" else "GBK"
 

@@ -94,6 +94,4 @@ def river_lengths(rivers: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Da
     table = table.groupby(["river", "county", "city"], dropna=False, as_index=False)["length_km"].sum()
     table = table[table["length_km"] > 0.0005]
     table["length_km"] = table["length_km"].round(3)
-    return table.sort_values(["river", "length_km", "county"], ascending=[True, False, True]).reset_index(
-        drop=True
-    )
+    return table.sort_values(["river", "length_km", "county"], ascending=[True, False, True]).reset_index(drop=True)

@@ -158,7 +158,10 @@ def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.n
     lon, bad_lon = parse_coordinates(frame[lon_col])
     lat, bad_lat = parse_coordinates(frame[lat_col])
     declared = _declared_crs(layer.raw)
-    for column, values, bad in ((lon_col, frame[lon_col], bad_lon), (lat_col, frame[lat_col], bad_lat)):
+    for column, values, bad in (
+        (lon_col, frame[lon_col], bad_lon),
+        (lat_col, frame[lat_col], bad_lat),
+    ):
         for i in np.flatnonzero(bad):
             layer.problems.append(layer.problem(i, f"{values.iloc[i]!r} is not a number", column))
     missing = (np.isnan(lon) & ~bad_lon) | (np.isnan(lat) & ~bad_lat)
@@ -191,8 +194,7 @@ def _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col) -> np.ndarray:
         layer.problems.append(
             layer.problem(
                 i,
-                f"longitude and latitude look swapped ({lon[i]:g}, {lat[i]:g}): "
-                f"{lat[i]:g} is the longitude here",
+                f"longitude and latitude look swapped ({lon[i]:g}, {lat[i]:g}): {lat[i]:g} is the longitude here",
                 lon_col,
             )
         )
@@ -209,9 +211,7 @@ def _points_from_geometry(layer: Layer, raw: RawLayer) -> np.ndarray:
     for i in np.flatnonzero(shapely.is_empty(geoms) | shapely.is_missing(geoms)):
         layer.problems.append(layer.problem(i, "empty geometry", "geometry"))
     for i in np.flatnonzero((kinds != 0) & (kinds != -1) & ~shapely.is_empty(geoms)):
-        layer.problems.append(
-            layer.problem(i, f"a {shapely.get_type_id(geoms[i])} is not a point", "geometry")
-        )
+        layer.problems.append(layer.problem(i, f"a {geoms[i].geom_type} is not a point", "geometry"))
     points = np.where(kinds == 0, geoms, None)
     return _to_wgs84(layer, gpd.GeoSeries(points, crs=frame.crs)).to_numpy()
 
@@ -279,7 +279,9 @@ def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
         for i in np.flatnonzero((text.ne("") & parsed.isna()).to_numpy()):
             layer.problems.append(
                 layer.problem(
-                    i, f"{text.iloc[i]!r} is not a water-quality class: use I–V, Ⅰ–Ⅴ or 1–5", "target_class"
+                    i,
+                    f"{text.iloc[i]!r} is not a water-quality class: use I–V, Ⅰ–Ⅴ or 1–5",
+                    "target_class",
                 )
             )
         data["target_class"] = parsed
@@ -288,9 +290,7 @@ def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
         parsed = text.map(lambda v: level(v) if v else None)
         accepted = "、".join(a[0] for a in LEVELS.values())
         for i in np.flatnonzero((text.ne("") & parsed.isna()).to_numpy()):
-            layer.problems.append(
-                layer.problem(i, f"unknown section level {text.iloc[i]!r}: use {accepted}", "level")
-            )
+            layer.problems.append(layer.problem(i, f"unknown section level {text.iloc[i]!r}: use {accepted}", "level"))
         data["level"] = parsed
     return layer
 
@@ -310,7 +310,11 @@ def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
         close = difflib.get_close_matches(value, names, n=1, cutoff=0.3)
         hint = f"; did you mean {close[0]}?" if close else ""
         layer.problems.append(
-            layer.problem(i, f"unknown facility kind {value!r}{hint} (known: {'、'.join(names[::4])}…)", "kind")
+            layer.problem(
+                i,
+                f"unknown facility kind {value!r}{hint} (known: {'、'.join(names[::4])}…)",
+                "kind",
+            )
         )
     data["kind"] = kinds
     if "outfall_lon" in data and "outfall_lat" in data:
@@ -324,7 +328,9 @@ def _geometry_layer(raw: RawLayer, kind: str, type_ids: tuple[int, ...], noun: s
     frame, columns, problems = map_columns(raw, kind)
     layer = Layer(kind, frame, raw, columns, problems)
     if raw.is_table:
-        layer.problems.append(Problem(f"{kind} must be a vector file (GeoPackage, Shapefile, GeoJSON)", file=layer.file))
+        layer.problems.append(
+            Problem(f"{kind} must be a vector file (GeoPackage, Shapefile, GeoJSON)", file=layer.file)
+        )
         return layer
     geoms = _to_wgs84(layer, frame.geometry)
     array = geoms.to_numpy()
@@ -336,9 +342,7 @@ def _geometry_layer(raw: RawLayer, kind: str, type_ids: tuple[int, ...], noun: s
             layer.problems.append(layer.problem(i, "no geometry", "geometry"))
     wrong = ~empty & ~np.isin(shapely.get_type_id(array), type_ids)
     for i in np.flatnonzero(wrong):
-        layer.problems.append(
-            layer.problem(i, f"a {shapely.get_type_id(array[i])} geometry is not a {noun}", "geometry")
-        )
+        layer.problems.append(layer.problem(i, f"a {array[i].geom_type} is not a {noun}", "geometry"))
     layer.data = gpd.GeoDataFrame(pd.DataFrame(frame.drop(columns="geometry")), geometry=array, crs=4326)
     return layer
 
@@ -361,11 +365,16 @@ def counties_layer(raw: RawLayer) -> Layer:
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(array[i])
         layer.problems.append(
-            layer.problem(i, f"invalid polygon ({reason}); repaired with make_valid", "geometry", severity="warning")
+            layer.problem(
+                i,
+                f"invalid polygon ({reason}); repaired with make_valid",
+                "geometry",
+                severity="warning",
+            )
         )
     if invalid.any():
-        fixed = shapely.make_valid(array[invalid])
-        array[invalid] = shapely.collection_extract(fixed, 3)  # keep the polygonal part
+        # "structure" keeps the polygonal part and drops collapsed slivers.
+        array[invalid] = shapely.make_valid(array[invalid], method="structure", keep_collapsed=False)
         layer.data = layer.data.set_geometry(array, crs=4326)
     layer.data["name"] = layer.data["name"].fillna("").astype(str)
     for column in ("adcode", "city"):
@@ -419,7 +428,10 @@ def measurements_layer(raw: RawLayer) -> Layer:
             )
         layer.columns.update({code: c for c, code in params.items()})
         long = frame.melt(
-            id_vars=["section", "date", "_row"], value_vars=list(params), var_name="column", value_name="value"
+            id_vars=["section", "date", "_row"],
+            value_vars=list(params),
+            var_name="column",
+            value_name="value",
         )
         long["parameter"] = long["column"].map(params)
     dates = _parse_dates(long["date"])
@@ -440,7 +452,7 @@ def measurements_layer(raw: RawLayer) -> Layer:
             "text": long["value"],
             "value": parsed["value"],
             "below_dl": parsed["below_dl"],
-            "unit": long["unit"] if "unit" in long else "",
+            "unit": long.get("unit", ""),
         }
     )[keep.to_numpy()].reset_index(drop=True)
     return layer

@@ -102,7 +102,12 @@ def overview_map(
     folium.GeoJson(
         _escaped(counties, county_cols),
         name="区县 counties",
-        style_function=lambda _: {"color": "#7a7a7a", "weight": 1, "fillColor": "#f4f1ea", "fillOpacity": 0.6},
+        style_function=lambda _: {
+            "color": "#7a7a7a",
+            "weight": 1,
+            "fillColor": "#f4f1ea",
+            "fillOpacity": 0.6,
+        },
         tooltip=folium.GeoJsonTooltip(county_cols, aliases=["区县", "地市"][: len(county_cols)]),
     ).add_to(fmap)
     labels = folium.FeatureGroup(name="区县名称 county names")
@@ -117,7 +122,11 @@ def overview_map(
     folium.GeoJson(
         _escaped(rivers.assign(name=rivers.get("name", "")), ["name"]),
         name="河流 rivers",
-        style_function=lambda f: {"color": "#3a7bd5", "weight": 2.5 if f["properties"]["name"] else 1, "opacity": 0.9},
+        style_function=lambda f: {
+            "color": "#3a7bd5",
+            "weight": 2.5 if f["properties"]["name"] else 1,
+            "opacity": 0.9,
+        },
         tooltip=folium.GeoJsonTooltip(["name"], aliases=["河流"]) if len(named) else None,
     ).add_to(fmap)
 
@@ -142,8 +151,17 @@ def overview_map(
     ).add_to(fmap)
 
     if facilities is not None and len(facilities):
-        ffields = [c for c in ("id", "name", "kind_zh", "county", "river", "capacity") if c in facilities or c == "kind_zh"]
-        faliases = {"id": "编号", "name": "名称", "kind_zh": "类型", "county": "区县", "river": "受纳水体", "capacity": "规模"}
+        ffields = [
+            c for c in ("id", "name", "kind_zh", "county", "river", "capacity") if c in facilities or c == "kind_zh"
+        ]
+        faliases = {
+            "id": "编号",
+            "name": "名称",
+            "kind_zh": "类型",
+            "county": "区县",
+            "river": "受纳水体",
+            "capacity": "规模",
+        }
         for kind, (symbol, colour) in FACILITY_SYMBOLS.items():
             subset = facilities[facilities["kind"] == kind]
             if subset.empty:
@@ -169,8 +187,7 @@ def overview_map(
 
 def _legend_html(title: str, note: str, facilities: gpd.GeoDataFrame | None) -> str:
     rows = "".join(
-        f'<div><span class="geoenv-swatch" style="background:{PALETTE[c]}"></span>{c}类</div>'
-        for c in CLASS_ORDER
+        f'<div><span class="geoenv-swatch" style="background:{PALETTE[c]}"></span>{c}类</div>' for c in CLASS_ORDER
     ).replace("劣V类", "劣V")
     rows += f'<div><span class="geoenv-swatch" style="background:{NO_DATA_COLOUR}"></span>无数据 no data</div>'
     levels = "".join(

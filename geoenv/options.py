@@ -61,7 +61,8 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
         known = SCHEMAS.get(kind)
         if not (sep and dot and known and column in known.required + known.optional):
             raise click.BadParameter(
-                f"{text!r}: write KIND.COLUMN=HEADER, e.g. sections.code=站点编号", param_hint="--column"
+                f"{text!r}: write KIND.COLUMN=HEADER, e.g. sections.code=站点编号",
+                param_hint="--column",
             )
         mapped[kind][column] = header
     sheet = dict(_kind_value(t, "--layer") for t in layers)

@@ -81,7 +81,12 @@ def parse_values(text: pd.Series) -> pd.DataFrame:
     bad = number.isna() & ~missing
     value = number.where(~below, number / 2.0)
     return pd.DataFrame(
-        {"value": value, "below_dl": below.fillna(False).astype(bool), "missing": missing, "bad": bad},
+        {
+            "value": value,
+            "below_dl": below.fillna(False).astype(bool),
+            "missing": missing,
+            "bad": bad,
+        },
         index=text.index,
     )
 

@@ -52,7 +52,15 @@ SCHEMAS: dict[str, LayerSchema] = {
 
 COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "sections": {
-        "code": ("断面编码", "断面代码", "断面编号", "编码", "编号", "section_code", "station_code"),
+        "code": (
+            "断面编码",
+            "断面代码",
+            "断面编号",
+            "编码",
+            "编号",
+            "section_code",
+            "station_code",
+        ),
         "name": ("断面名称", "断面", "名称", "section_name", "station"),
         "river": ("河流", "河流名称", "所在河流", "所属河流", "river_name"),
         "lon": ("经度", "东经", "longitude", "lng", "long", "x"),

@@ -131,9 +131,7 @@ def merge_pieces(rivers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     share = pd.DataFrame({"m": mi, "level": levels[pi], "len": shapely.length(pieces[pi])})
     share = share.groupby(["m", "level"])["len"].sum().reset_index().sort_values(["len", "level"])
     level = share.drop_duplicates("m", keep="last").set_index("m")["level"]
-    lines = gpd.GeoDataFrame(
-        {"gshhg_level": level.reindex(range(len(merged))).to_numpy()}, geometry=merged, crs=METRIC
-    )
+    lines = gpd.GeoDataFrame({"gshhg_level": level.reindex(range(len(merged))).to_numpy()}, geometry=merged, crs=METRIC)
     near = shapely.STRtree(merged).query(merged, predicate="dwithin", distance=1.0)
     degree = np.bincount(near[0], minlength=len(merged)) - 1
     sliver = (shapely.length(merged) < SLIVER_M) & (degree == 0)
@@ -177,7 +175,10 @@ def main() -> None:
     for frame, path in (
         (counties, ROOT / "data/boundaries/shanxi_counties.geojson"),
         (cities, ROOT / "data/boundaries/shanxi_cities.geojson"),
-        (lines[["id", "name", "gshhg_level", "geometry"]], ROOT / "data/rivers/shanxi_rivers.geojson"),
+        (
+            lines[["id", "name", "gshhg_level", "geometry"]],
+            ROOT / "data/rivers/shanxi_rivers.geojson",
+        ),
     ):
         path.unlink(missing_ok=True)
         frame.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options=options)

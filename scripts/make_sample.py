@@ -36,8 +36,9 @@ def place_sections(rivers: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.
     parts = gpd.overlay(named[["name", "geometry"]], counties[["name", "city", "geometry"]].rename(
         columns={"name": "county"}), how="intersection", keep_geom_type=True).explode(ignore_index=True)  # fmt: skip
     parts["m"] = parts.length
+    parts["total"] = parts.groupby(["name", "county"])["m"].transform("sum")
     parts = parts.sort_values("m", ascending=False).drop_duplicates(["name", "county"])
-    parts = parts[parts["m"] > 5000]
+    parts = parts[parts["total"] > 5000]
     rows = []
     for river, group in parts.groupby("name", sort=True):
         # Order the counties downstream-ish: by distance of the stretch along the river.
@@ -106,8 +107,10 @@ def make_facilities(s: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.DataFra
     for county in ("娄烦县", "静乐县", "古交市", "代县", "繁峙县", "垣曲县"):
         near = s[s["county"] == county]
         if len(near):
-            rows.append(("tailings_pond", f"{county.rstrip('县市')}铁矿尾矿库", _away(near.geometry.iloc[0], 3500),
-                         None, f"{RNG.integers(50, 900)}万立方米", "", RNG.choice(["重大", "较大", "一般"])))  # fmt: skip
+            volume = f"{RNG.integers(50, 900)}万立方米"
+            risk = RNG.choice(["重大", "较大", "一般"])
+            name = f"{county.rstrip('县市')}铁矿尾矿库"
+            rows.append(("tailings_pond", name, _away(near.geometry.iloc[0], 3500), None, volume, "", risk))
     for county, name in (("古交市", "汾河二库饮用水水源地"), ("尖草坪区", "汾河水库下游饮用水水源地"),
                          ("沁水县", "沁河张峰水库水源地"), ("繁峙县", "滹沱河上游水源地")):  # fmt: skip
         near = s[s["county"] == county]
