@@ -86,9 +86,18 @@ def main() -> None:
     print(f"{len(sections)} sections, {len(facilities)} facilities")
 
 
+SHANXI = shapely.union_all(
+    gpd.read_file(ROOT / "data/boundaries/shanxi_counties.geojson").to_crs(METRIC).geometry.to_numpy()
+)
+
+
 def _away(point: shapely.Point, metres: float) -> shapely.Point:
-    angle = RNG.uniform(0, 2 * np.pi)
-    return shapely.Point(point.x + metres * np.cos(angle), point.y + metres * np.sin(angle))
+    """A point ``metres`` from ``point`` in a random direction, inside Shanxi."""
+    while True:
+        angle = RNG.uniform(0, 2 * np.pi)
+        moved = shapely.Point(point.x + metres * np.cos(angle), point.y + metres * np.sin(angle))
+        if SHANXI.contains(moved.buffer(200)):
+            return moved
 
 
 def make_facilities(s: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.DataFrame:
