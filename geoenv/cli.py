@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -214,11 +213,3 @@ def info(ctx: click.Context, path: Path, layer: str | None) -> None:
     """
     for line in describe(path, layer=layer):
         click.echo(line)
-
-
-def run() -> None:  # pragma: no cover - console entry for python -m
-    main(obj={}, prog_name="geoenv")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run())

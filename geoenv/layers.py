@@ -23,6 +23,7 @@ from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, RawLayer, read_layer
 from geoenv.quality import parse_values
 from geoenv.schema import (
+    COLUMN_ALIASES,
     LEVELS,
     PARAMETERS,
     SCHEMAS,
@@ -117,8 +118,6 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
 
 
 def _aliases(kind: str, column: str) -> list[str]:
-    from geoenv.schema import COLUMN_ALIASES
-
     return [column, *COLUMN_ALIASES[kind].get(column, ())]
 
 

@@ -11,7 +11,7 @@ from geoenv.io import LayerSource
 from geoenv.schema import LAYER_KINDS, SCHEMAS
 
 
-def _kind_value(text: str, what: str) -> tuple[str | None, str]:
+def _kind_value(text: str) -> tuple[str | None, str]:
     """Split ``KIND=VALUE`` (or plain ``VALUE`` for every layer)."""
     kind, sep, value = text.partition("=")
     if sep and kind in LAYER_KINDS:
@@ -65,8 +65,8 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
                 param_hint="--column",
             )
         mapped[kind][column] = header
-    sheet = dict(_kind_value(t, "--layer") for t in layers)
-    declared = dict(_kind_value(t, "--src-crs") for t in crs)
+    sheet = dict(_kind_value(t) for t in layers)
+    declared = dict(_kind_value(t) for t in crs)
     overrides: dict[str, LayerSource | None] = {}
     for kind, path in paths.items():
         base = config.sources.get(kind) if config else None
