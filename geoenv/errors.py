@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
 Severity = Literal["error", "warning"]
 
 
@@ -24,6 +26,8 @@ class Problem:
         The column as it is written in the file (``经度``), not the canonical name.
     severity
         ``"error"`` stops the command; ``"warning"`` is reported and work goes on.
+    row
+        Position of the row in its layer (0-based), when the problem belongs to one row.
     """
 
     message: str
@@ -31,6 +35,7 @@ class Problem:
     where: str | None = None
     column: str | None = None
     severity: Severity = "error"
+    row: int | None = None
 
     def __str__(self) -> str:
         place = ":".join(str(p) for p in (self.file, self.where) if p)
@@ -63,3 +68,9 @@ def raise_on_errors(problems: list[Problem], cls: type[GeoenvError] = InputError
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise cls(errors)
+
+
+def problems_table(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table (file, where, column, severity, message), e.g. of skipped rows."""
+    columns = ["file", "where", "column", "severity", "message"]
+    return pd.DataFrame([[getattr(p, c) for c in columns] for p in problems], columns=columns)

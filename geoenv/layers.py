@@ -21,18 +21,20 @@ from pyproj import CRS, Transformer
 from geoenv import crs as crs_
 from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, RawLayer, read_layer
-from geoenv.quality import parse_values
+from geoenv.quality.values import parse_values, standard_unit, unit_factors, unit_in_header
 from geoenv.schema import (
     COLUMN_ALIASES,
     LEVELS,
     PARAMETERS,
     SCHEMAS,
+    WATERS,
     column_index,
     facility_kind,
     fold,
     known_kind_names,
     level,
     parameter_code,
+    water,
     water_class,
 )
 
@@ -73,7 +75,7 @@ class Layer:
     def problem(self, position: int, message: str, column: str | None = None, **kw) -> Problem:
         """A problem located at row ``position`` and canonical ``column`` of this layer."""
         header = self.columns.get(column, column) if column else None
-        return Problem(message, file=self.file, where=self.raw.where(position), column=header, **kw)
+        return Problem(message, file=self.file, where=self.raw.where(position), column=header, row=position, **kw)
 
 
 def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str], list[Problem]]:
@@ -284,14 +286,21 @@ def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
                 )
             )
         data["target_class"] = parsed
-    if "level" in data:
-        text = data["level"].fillna("").astype(str)
-        parsed = text.map(lambda v: level(v) if v else None)
-        accepted = "、".join(a[0] for a in LEVELS.values())
-        for i in np.flatnonzero((text.ne("") & parsed.isna()).to_numpy()):
-            layer.problems.append(layer.problem(i, f"unknown section level {text.iloc[i]!r}: use {accepted}", "level"))
-        data["level"] = parsed
+    _coded(layer, "level", level, LEVELS, "section level")
+    _coded(layer, "water", water, WATERS, "water body")
     return layer
+
+
+def _coded(layer: Layer, column: str, parse, table: dict[str, tuple[str, ...]], label: str) -> None:
+    """Replace a coded column by its canonical values; unknown values are errors."""
+    if column not in layer.data:
+        return
+    text = layer.data[column].fillna("").astype(str)
+    parsed = text.map(lambda v: parse(v) if v else None)
+    accepted = "、".join(a[0] for a in table.values())
+    for i in np.flatnonzero((text.ne("") & parsed.isna()).to_numpy()):
+        layer.problems.append(layer.problem(i, f"unknown {label} {text.iloc[i]!r}: use {accepted}", column))
+    layer.data[column] = parsed
 
 
 def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
@@ -386,7 +395,9 @@ def measurements_layer(raw: RawLayer) -> Layer:
     """Monthly (or any) measurements, long or wide, as a long table.
 
     Output columns: ``section, date, parameter`` (canonical code), ``text`` (as written),
-    ``value`` (number for statistics), ``below_dl``, ``unit``.
+    ``value`` (number for statistics in the standard's unit: half the detection limit when not
+    detected), ``below_dl``, ``detection_limit``, ``unit`` (the standard's), ``column`` (the
+    file's column, wide form) and ``row`` (position in the file, for locating problems).
     """
     frame, columns, problems = map_columns(raw, "measurements")
     layer = Layer("measurements", frame, raw, columns, problems)
@@ -433,25 +444,48 @@ def measurements_layer(raw: RawLayer) -> Layer:
             value_name="value",
         )
         long["parameter"] = long["column"].map(params)
+    if "unit" not in long:
+        long["unit"] = long["column"].map(unit_in_header) if "column" in long else ""
     dates = _parse_dates(long["date"])
     for row in long.loc[dates.isna(), "_row"].unique():
         layer.problems.append(layer.problem(int(row), f"{frame['date'].iloc[row]!r} is not a date", "date"))
-    parsed = parse_values(long["value"])
-    for _, item in long[parsed["bad"]].iterrows():
-        column = "value" if "column" not in long else item["parameter"]
-        layer.problems.append(
-            layer.problem(int(item["_row"]), f"{item['value']!r} is neither a number nor like 0.02L", column)
-        )
+    known = long["parameter"].notna()
+    parsed = parse_values(long["value"], long.get("detection_limit"))
+    factor, wrong_unit = unit_factors(long["parameter"].fillna(""), long["unit"])
+    value = parsed["value"] * factor
+    column = long["column"] if "column" in long else pd.Series("value", index=long.index)
+    where = "column" in long
+
+    def report(mask: pd.Series | np.ndarray, message) -> None:
+        for _, item in long[np.asarray(mask) & known.to_numpy()].iterrows():
+            place = item["column"] if where else "value"
+            layer.problems.append(layer.problem(int(item["_row"]), message(item), place))
+
+    report(parsed["bad"], lambda r: f"{r['value']!r} is neither a number nor detection-limit notation "
+                                    "(0.02L, or ND/未检出 with a 检出限 column)")  # fmt: skip
+    report(parsed["negative"], lambda r: f"{r['value']!r}: a concentration cannot be negative")
+    ph = long["parameter"].eq("ph") & ~parsed["bad"] & ~parsed["missing"]
+    report(ph & ~value.between(0, 14), lambda r: f"pH {r['value']!r} is outside 0–14")
+    report(
+        wrong_unit & ~parsed["missing"].to_numpy(),
+        lambda r: (
+            f"unit {r['unit']!r} does not fit {PARAMETERS[r['parameter']][0]} "
+            f"(use {standard_unit(r['parameter']) or 'no unit'})"
+        ),
+    )
     keep = ~parsed["missing"]
     layer.data = pd.DataFrame(
         {
-            "section": long["section"].astype(str),
+            "section": long["section"].astype(str).str.strip(),
             "date": dates,
             "parameter": long["parameter"],
             "text": long["value"],
-            "value": parsed["value"],
+            "value": value,
             "below_dl": parsed["below_dl"],
-            "unit": long.get("unit", ""),
+            "detection_limit": parsed["detection_limit"] * factor,
+            "unit": long["parameter"].fillna("").map(standard_unit),
+            "column": column,
+            "row": long["_row"],
         }
     )[keep.to_numpy()].reset_index(drop=True)
     return layer

@@ -133,11 +133,13 @@ def overview_map(
     shown = sections.assign(
         level_zh=sections["level"].map(LEVEL_LABELS_ZH).fillna(""),
         class_label=sections["class"].fillna("无数据"),
+        main_pollutants=sections["main_pollutants"].fillna("—"),
+        cwqi=sections["cwqi"].map(lambda v: f"{v:.2f}" if pd.notna(v) else "—"),
         colour=sections["class"].map(PALETTE).fillna(NO_DATA_COLOUR),
         outline=sections["level"].map(LEVEL_OUTLINE).fillna("#A0A0A0"),
     )
-    fields = ["code", "name", "river", "county", "level_zh", "target_class", "class_label"]
-    aliases = ["断面编码", "断面名称", "河流", "区县", "级别", "水质目标", "水质类别"]
+    fields = ["code", "name", "river", "county", "level_zh", "target_class", "class_label", "main_pollutants", "cwqi"]
+    aliases = ["断面编码", "断面名称", "河流", "区县", "级别", "水质目标", "水质类别", "主要污染指标", "CWQI"]
     folium.GeoJson(
         _escaped(shown, [*fields, "colour", "outline"]),
         name="监测断面 sections",

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geoenv.assessment import assess
 from geoenv.data import SAMPLE_NOTE
 from geoenv.jurisdiction import river_lengths
 from geoenv.maps import overview_map, render_html
 from geoenv.project import Project
-from geoenv.quality import section_classes
 from geoenv.schema import FACILITY_LABELS_ZH
 
 SECTION_COLUMNS = [
-    "code", "name", "river", "level", "target_class", "class", "meets_target", "worst_items",
-    "n_samples", "county", "city", "adcode", "admin_match", "lon", "lat",
+    "code", "name", "river", "level", "target_class", "class", "meets_target", "main_pollutants",
+    "cwqi", "worst_items", "n_samples", "county", "city", "adcode", "admin_match", "lon", "lat",
 ]  # fmt: skip
 FACILITY_COLUMNS = [
     "id", "name", "kind", "kind_zh", "river", "capacity", "county", "city", "adcode",
@@ -34,18 +34,15 @@ class Overview:
 
 
 def classify_sections(project: Project) -> pd.DataFrame:
-    """Sections with their class over all measurements given, and whether they meet target."""
+    """Sections with their class over all the measurements given, and whether they meet target."""
     sections = project["sections"].copy()
+    columns = ["class", "main_pollutants", "cwqi", "meets_target", "worst_items", "n_samples"]
     if "measurements" in project.layers:
-        classes = section_classes(project["measurements"])
-        sections = sections.join(classes, on="code")
-    for column in ("class", "worst_items", "n_samples", "river", "level", "target_class"):
+        evaluation = assess(project, by=None)
+        sections = sections.join(evaluation.sections.set_index("section")[columns], on="code")
+    for column in (*columns, "river", "level", "target_class"):
         if column not in sections:
             sections[column] = None
-    order = {c: i for i, c in enumerate(("I", "II", "III", "IV", "V", "劣V"))}
-    cls = sections["class"].map(order)
-    target = sections["target_class"].map(order)
-    sections["meets_target"] = (cls <= target).where(cls.notna() & target.notna())
     return sections
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -20,11 +20,13 @@ STUDY_MARGIN_DEG = 0.5
 
 @dataclass
 class Project:
-    """Loaded layers (by kind) and every problem found while loading and joining them."""
+    """Loaded layers (by kind), every problem found while loading and joining them, and the
+    errors of rows skipped by lenient loading."""
 
     layers: dict[str, Layer]
     problems: list[Problem] = field(default_factory=list)
     embedded: bool = False
+    skipped: list[Problem] = field(default_factory=list)
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
         return self.layers[kind].data
@@ -97,9 +99,14 @@ def inspect_project(
     return project
 
 
-def load_project(sources: dict[str, LayerSource], **kw) -> Project:
-    """:func:`inspect_project`, raising :class:`InputError` with every error found."""
+def load_project(sources: dict[str, LayerSource], *, lenient: bool = False, **kw) -> Project:
+    """:func:`inspect_project`, raising :class:`InputError` with every error found.
+
+    With ``lenient``, measurement rows with errors are skipped (listed in ``skipped``) instead.
+    """
     project = inspect_project(sources, **kw)
+    if lenient:
+        project = skip_bad_rows(project, "measurements")
     raise_on_errors(project.problems)
     return project
 
@@ -149,19 +156,39 @@ def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[
 
 
 def _check_measured_sections(measurements: Layer, sections: Layer, problems: list[Problem]) -> None:
+    """Replace section names by codes; every row naming no known section is an error."""
     data = measurements.data
     codes = set(sections.data["code"].astype(str))
     names = dict(zip(sections.data["name"].astype(str), sections.data["code"].astype(str), strict=False))
     data["section"] = data["section"].map(lambda s: s if s in codes else names.get(s, s))
-    unknown = sorted(set(data["section"]) - codes)
-    for section in unknown:
-        problems.append(
-            Problem(
-                f"section {section!r} is not in the sections layer ({sections.file})",
-                file=measurements.file,
-                column=measurements.columns.get("section"),
-            )
+    unknown = data[~data["section"].isin(codes)].drop_duplicates("row")
+    for row, section in zip(unknown["row"], unknown["section"], strict=True):
+        problem = measurements.problem(
+            int(row), f"section {section!r} is not in the sections layer ({sections.file})", "section"
         )
+        measurements.problems.append(problem)
+        problems.append(problem)
+
+
+def skip_bad_rows(project: Project, kind: str = "measurements") -> Project:
+    """Drop the rows of one layer that have errors, for ``--lenient`` work.
+
+    Returns
+    -------
+    The project without those rows and their errors; the errors of the rows skipped are added
+    to its ``skipped``. Errors that belong to no single row (a missing column) are kept and
+    still stop the work.
+    """
+    if kind not in project.layers:
+        return project
+    layer = project.layers[kind]
+    skipped = [p for p in layer.problems if p.severity == "error" and p.row is not None]
+    rows = {p.row for p in skipped}
+    data = layer.data[~layer.data["row"].isin(rows)].reset_index(drop=True)
+    layers = {**project.layers, kind: replace(layer, data=data)}
+    dropped = set(skipped)
+    problems = [p for p in project.problems if p not in dropped]
+    return replace(project, layers=layers, problems=problems, skipped=project.skipped + skipped)
 
 
 def project_from(paths: dict[str, Path | None], config: Config | None = None, **kw) -> Project:

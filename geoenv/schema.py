@@ -26,7 +26,7 @@ class LayerSchema:
 SCHEMAS: dict[str, LayerSchema] = {
     "sections": LayerSchema(
         required=("code", "name", "lon", "lat"),
-        optional=("river", "level", "target_class", "county", "city"),
+        optional=("river", "level", "target_class", "water", "county", "city"),
         points=True,
     ),
     "facilities": LayerSchema(
@@ -67,6 +67,7 @@ COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "lat": ("纬度", "北纬", "latitude", "y"),
         "level": ("断面级别", "考核级别", "断面类型", "级别", "category"),
         "target_class": ("水质目标", "目标类别", "目标水质", "考核目标", "target", "class_target"),
+        "water": ("水体类型", "水域类型", "水体类别", "water_type"),
         "county": ("区县", "所在区县", "县区", "县"),
         "city": ("地市", "所在地市", "市", "城市"),
     },
@@ -125,6 +126,11 @@ LEVELS: dict[str, tuple[str, ...]] = {
 
 LEVEL_LABELS_ZH = {level: aliases[0] for level, aliases in LEVELS.items()}
 
+WATERS: dict[str, tuple[str, ...]] = {
+    "river": ("河流", "河", "江", "溪", "stream"),
+    "lake": ("湖库", "湖泊", "水库", "湖", "库", "reservoir"),
+}
+
 CLASSES = ("I", "II", "III", "IV", "V")
 WORSE_THAN_V = "劣V"
 
@@ -174,6 +180,7 @@ def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 _KIND_INDEX = _index(FACILITY_KINDS)
 _LEVEL_INDEX = _index(LEVELS)
+_WATER_INDEX = _index(WATERS)
 _PARAMETER_INDEX = _index({code: (zh, *more) for code, (zh, more) in PARAMETERS.items()})
 
 
@@ -195,6 +202,11 @@ def known_kind_names() -> list[str]:
 def level(value: object) -> str | None:
     """Canonical section level (national / provincial / city), or None when unknown."""
     return _LEVEL_INDEX.get(fold(value))
+
+
+def water(value: object) -> str | None:
+    """Canonical water body (river / lake, lakes including reservoirs), or None when unknown."""
+    return _WATER_INDEX.get(fold(value))
 
 
 def parameter_code(value: object) -> str | None:

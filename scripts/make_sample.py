@@ -2,8 +2,9 @@
 
 Sections sit on the named rivers, one at the middle of each river's longest stretch in
 each county it crosses for at least 5 km (every such county on the 汾河, every other one on
-the other rivers); facilities of every kind sit near them; twelve months of 2024 carry the
-basic items, with more pollution downstream of the big towns.
+the other rivers); facilities of every kind sit near them; the months of 2023 and 2024 carry
+the basic items, with more pollution downstream of the big towns and a little less in 2024
+than in 2023 (so that year-on-year comparisons have something to show).
 """
 
 from __future__ import annotations
@@ -147,13 +148,14 @@ def make_facilities(s: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.DataFra
 
 
 def make_measurements(s: gpd.GeoDataFrame) -> pd.DataFrame:
-    months = pd.date_range("2024-01-01", periods=12, freq="MS")
-    season = 1 + 0.35 * np.cos((np.arange(12) - 1) / 12 * 2 * np.pi)  # winter low flow is worse
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    season = 1 + 0.35 * np.cos((months.month - 2) / 12 * 2 * np.pi)  # winter low flow is worse
+    trend = np.where(months.year == 2023, 1.12, 1.0)
     rows = []
     for _, sec in s.iterrows():
         load = sec["load"]
         for m, month in enumerate(months):
-            f = load * season[m] * RNG.lognormal(0, 0.18)
+            f = load * season[m] * trend[m] * RNG.lognormal(0, 0.18)
             nh3n = 0.12 * f**2.2
             tp = 0.035 * f**1.6
             cod = 7 + 4.5 * f**1.5
@@ -162,15 +164,17 @@ def make_measurements(s: gpd.GeoDataFrame) -> pd.DataFrame:
             do = max(2.5, 9.2 - 1.3 * f + RNG.normal(0, 0.3))
             row = {
                 "断面编码": sec["code"], "监测日期": month.strftime("%Y-%m-%d"),
-                "pH": f"{7.6 + RNG.normal(0, 0.25):.2f}", "水温": f"{4 + 20 * np.sin(m / 11 * np.pi):.1f}",
+                "pH": f"{7.6 + RNG.normal(0, 0.25):.2f}",
+                "水温": f"{4 + 20 * np.sin((month.month - 1) / 11 * np.pi):.1f}",
                 "溶解氧": f"{do:.1f}", "高锰酸盐指数": f"{codmn:.1f}", "化学需氧量": f"{cod:.0f}",
                 "五日生化需氧量": f"{bod5:.1f}",
                 "氨氮": f"{nh3n:.3f}" if nh3n >= 0.025 else "0.025L",
                 "总磷": f"{tp:.3f}" if tp >= 0.01 else "0.01L",
                 "铜": "0.001L", "锌": f"{0.01 * f:.3f}" if f > 1.5 else "0.05L",
                 "氟化物": f"{0.35 + 0.12 * f:.2f}", "砷": "0.0003L", "汞": "0.00004L", "镉": "0.0001L",
-                "六价铬": "0.004L", "铅": "0.001L", "挥发酚": "0.0003L",
-                "石油类": f"{0.01 * f:.2f}" if f > 2 else "0.01L",
+                "硒": "0.0004L", "六价铬": "0.004L", "铅": "0.001L", "氰化物": "0.004L", "挥发酚": "0.0003L",
+                "石油类": f"{0.01 * f:.2f}" if f > 2 else "0.01L", "阴离子表面活性剂": "0.05L",
+                "硫化物": "0.01L" if f < 2.5 else f"{0.008 * f:.3f}",
             }  # fmt: skip
             rows.append(row)
     return pd.DataFrame(rows)

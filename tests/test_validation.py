@@ -136,4 +136,4 @@ def test_unknown_parameter_and_bad_value(tmp_path):
     got = messages(tmp_path, "measurements", text)
     assert any("row 3: column 项目: unknown parameter '总憐'; closest known: 总磷" in g for g in got)
     assert any("row 3: column 日期: '2024-13-45' is not a date" in g for g in got)
-    assert any("row 2: column 监测值: 'abc' is neither a number nor like 0.02L" in g for g in got)
+    assert any("row 2: column 监测值: 'abc' is neither a number nor detection-limit notation" in g for g in got)

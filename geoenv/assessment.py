@@ -1,0 +1,66 @@
+"""Water quality of a loaded project: the evaluation of each section joined to its register,
+and the aggregates per river, county or city (what ``geoenv classify`` writes)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geoenv.errors import InputError
+from geoenv.project import Project
+from geoenv.quality import Evaluation, Period, aggregate, evaluate, requested_periods
+from geoenv.quality.evaluate import SECTION_COLUMNS
+
+REGISTER_COLUMNS = ["name", "river", "county", "city", "level"]
+ASSESSMENT_COLUMNS = [SECTION_COLUMNS[0], *REGISTER_COLUMNS, *SECTION_COLUMNS[1:]]
+
+
+def assess(
+    project: Project,
+    *,
+    by: str | None = "year",
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    period: Period | None = None,
+    water: str = "river",
+    lake_tn: bool = False,
+) -> Evaluation:
+    """Evaluate the project's measurements per section and period.
+
+    Parameters
+    ----------
+    project
+        A loaded project with a measurements layer (sections optional: they give targets,
+        water body and the register columns).
+    by, start, end
+        month, quarter or year within ``start``–``end``; ``by=None`` for the one range.
+    period
+        One month, quarter or year (from :func:`geoenv.quality.parse_period`) instead.
+    water, lake_tn
+        As in :func:`geoenv.quality.evaluate`.
+
+    Returns
+    -------
+    The evaluation, its sections table with the register's name, river, county, city, level.
+    """
+    if "measurements" not in project.layers:
+        raise InputError("no measurements given: name a file (geoenv classify 监测数据.csv)")
+    measurements = project["measurements"]
+    sections = project["sections"] if "sections" in project.layers else None
+    periods = [period] if period is not None else requested_periods(measurements["date"], by=by, start=start, end=end)
+    result = evaluate(measurements, sections, periods=periods, water=water, lake_tn=lake_tn)
+    if result.sections.empty:
+        span = ", ".join(p.label for p in periods) or "~".join(f"{d:%Y-%m-%d}" if d else "" for d in (start, end))
+        first, last = measurements["date"].min(), measurements["date"].max()
+        raise InputError(f"no measurements in {span} (the data run from {first:%Y-%m-%d} to {last:%Y-%m-%d})")
+    if sections is not None:
+        register = sections.set_index(sections["code"].astype(str)).reindex(columns=REGISTER_COLUMNS)
+        result.sections = result.sections.join(register, on="section")
+    result.sections = result.sections.reindex(columns=ASSESSMENT_COLUMNS)
+    return result
+
+
+def group_table(project: Project, evaluation: Evaluation, by: str) -> pd.DataFrame:
+    """Aggregates per river, county, city or all sections (see :func:`geoenv.quality.aggregate`)."""
+    if "sections" not in project.layers:
+        raise InputError(f"grouping by {by} needs the sections layer (--sections) to know each section's {by}")
+    return aggregate(evaluation, project["sections"], by)

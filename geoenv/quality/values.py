@@ -1,0 +1,126 @@
+"""Measured values as written in registers: numbers, detection-limit notation and units.
+
+A value below the method detection limit is written ``0.02L`` (HJ/T 91-2002 practice), ``<0.02``,
+or ``ND`` / ``未检出`` with the limit in a separate column. In statistics it counts as half the
+detection limit (《地表水环境质量监测数据统计技术规定（试行）》, 环办监测函〔2020〕82号).
+Concentrations are converted to the unit of GB 3838-2002 Table 1: mg/L, 个/L for fecal
+coliform, none for pH, ℃ for water temperature.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_VALUE = re.compile(rf"^([<＜]?)\s*({_NUMBER})\s*([lL]?)$")
+NOT_DETECTED = frozenset({"nd", "n.d.", "未检出", "低于检出限", "<dl", "bdl"})
+MISSING = frozenset({"", "-", "/", "—", "--", "nan", "未监测", "未测"})
+
+# folded unit → (dimension, factor to the standard's unit)
+UNITS: dict[str, tuple[str, float]] = {
+    "mg/l": ("mass", 1.0),
+    "毫克/升": ("mass", 1.0),
+    "µg/l": ("mass", 1e-3),
+    "微克/升": ("mass", 1e-3),
+    "ng/l": ("mass", 1e-6),
+    "个/l": ("count", 1.0),
+    "mpn/l": ("count", 1.0),
+    "cfu/l": ("count", 1.0),
+    "个/100ml": ("count", 10.0),
+    "mpn/100ml": ("count", 10.0),
+    "cfu/100ml": ("count", 10.0),
+    "无量纲": ("none", 1.0),
+    "无": ("none", 1.0),
+    "℃": ("temperature", 1.0),
+    "°c": ("temperature", 1.0),
+    "摄氏度": ("temperature", 1.0),
+}
+STANDARD_UNITS = {"mass": "mg/L", "count": "个/L", "none": "", "temperature": "℃"}
+_DIMENSION = {"ph": "none", "temp": "temperature", "fecal_coliform": "count"}
+_UNIT_IN_HEADER = re.compile(r"[(（\[]\s*([^()（）\[\]]*?/\s*(?:\d*\s*m?l|升))\s*[)）\]]\s*$", re.IGNORECASE)
+
+
+def fold_unit(text: object) -> str:
+    """Normalise a unit for lookup: NFKC (µ, μ and u alike; ℃ → °c), lower case, no spaces."""
+    return unicodedata.normalize("NFKC", str(text)).strip().lower().replace(" ", "").replace("μ", "u")
+
+
+_UNIT_INDEX = {fold_unit(name): spec for name, spec in UNITS.items()}
+
+
+def dimension(parameter: str) -> str:
+    """What the item measures: mass concentration, count, none (pH) or temperature."""
+    return _DIMENSION.get(parameter, "mass")
+
+
+def standard_unit(parameter: str) -> str:
+    """The unit GB 3838-2002 gives the item's limits in."""
+    return STANDARD_UNITS[dimension(parameter)]
+
+
+def unit_in_header(header: str) -> str | None:
+    """The unit written in a wide-form header such as ``汞(μg/L)`` or ``总磷（mg/L）``."""
+    match = _UNIT_IN_HEADER.search(unicodedata.normalize("NFKC", str(header)))
+    return match.group(1) if match else None
+
+
+def unit_factors(parameter: pd.Series, unit: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Factor converting each row's unit to the standard's, and which rows' units are wrong.
+
+    A blank unit means the standard's. Returns ``(factor, bad)``: ``bad`` marks units that are
+    unknown or do not fit the item (µg/L for pH, mg/L for fecal coliform).
+    """
+    folded = unit.fillna("").map(fold_unit)
+    known = folded.map(_UNIT_INDEX)
+    blank = folded.isin(["", "-", "/"])
+    wanted = parameter.map(dimension)
+    found = known.map(lambda u: u[0] if isinstance(u, tuple) else None)
+    ok = blank | (found == wanted)
+    factor = known.map(lambda u: u[1] if isinstance(u, tuple) else np.nan).where(~blank, 1.0)
+    return factor.fillna(1.0).to_numpy(dtype=float), ~ok.to_numpy()
+
+
+def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> pd.DataFrame:
+    """Parse measured values: numbers, ``0.02L``, ``<0.02``, or ``ND``/``未检出`` with a limit.
+
+    Parameters
+    ----------
+    text
+        The values as written.
+    detection_limit
+        Optional per-row detection limits, used for ``ND``/``未检出`` values.
+
+    Returns
+    -------
+    DataFrame with ``value`` (the number for statistics: half the detection limit when not
+    detected), ``below_dl``, ``detection_limit``, ``missing`` (blank), ``bad`` (neither a
+    number nor detection-limit notation, or not detected with no limit) and ``negative``.
+    """
+    text = text.fillna("").astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
+    parts = text.str.extract(_VALUE)
+    number = pd.to_numeric(parts[1], errors="coerce")
+    marked = parts[0].fillna("").ne("") | parts[2].fillna("").ne("")
+    not_detected = text.str.lower().isin(NOT_DETECTED)
+    limit = pd.Series(np.nan, index=text.index)
+    if detection_limit is not None:
+        limit = pd.to_numeric(detection_limit.set_axis(text.index), errors="coerce")
+    limit = limit.where(~marked, number)
+    below = marked | not_detected
+    missing = text.str.lower().isin(MISSING)
+    value = number.where(~below, limit / 2.0)
+    bad = value.isna() & ~missing
+    return pd.DataFrame(
+        {
+            "value": value,
+            "below_dl": below,
+            "detection_limit": limit.where(below),
+            "missing": missing,
+            "bad": bad,
+            "negative": value.lt(0) & ~bad,
+        },
+        index=text.index,
+    )
