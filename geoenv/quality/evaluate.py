@@ -132,7 +132,7 @@ def evaluate(
 
 def _section_info(codes: pd.Series, sections: pd.DataFrame | None, water: str) -> pd.DataFrame:
     """Per section code: target index, benchmark class index, lake flag."""
-    index = pd.Index(sorted(set(codes)), name="section")
+    index = pd.Index(codes.drop_duplicates().sort_values(), name="section")
     info = pd.DataFrame(index=index)
     given = sections.set_index(sections["code"].astype(str)) if sections is not None else pd.DataFrame()
     target = given["target_class"] if "target_class" in given else pd.Series(dtype=object)
@@ -168,8 +168,8 @@ def _items(rows: pd.DataFrame) -> pd.DataFrame:
     items["multiple_iii"] = exceedance_multiple(items["parameter"], items["mean"], III, items["lake"].to_numpy())
     items.loc[items["k"] <= III, "multiple_iii"] = np.nan
     items["exceed_freq"] = (items["n_exceeding"] / items["n"]).round(4)
-    items["item"] = items["parameter"].map(item_name)
-    items["unit"] = items["parameter"].map(standard_unit)
+    items["item"] = items["parameter"].map({code: item_name(code) for code in PARAMETERS})
+    items["unit"] = items["parameter"].map({code: standard_unit(code) for code in PARAMETERS})
     items["order"] = items["parameter"].map({code: i for i, code in enumerate(PARAMETERS)})
     return items
 
@@ -184,12 +184,10 @@ def _sections(items: pd.DataFrame, rows: pd.DataFrame, info: pd.DataFrame) -> pd
     table = table.merge(_joined(items[worst], keys, "parameter", ";", "worst_items"), on=keys, how="left")
 
     # Main pollutants: items worse than III, worst class first, then by multiple over III.
-    polluting = items[items["k"] > III].assign(
-        rank_multiple=lambda f: f["multiple_iii"].fillna(-np.inf),
-        text=lambda f: _with_multiple(f["item"], f["multiple_iii"]),
-    )
+    polluting = items[items["k"] > III].assign(rank_multiple=lambda f: f["multiple_iii"].fillna(-np.inf))
     polluting = polluting.sort_values(["k", "rank_multiple", "order"], ascending=[False, False, True])
     top = polluting.groupby(keys, sort=False).head(3)
+    top = top.assign(text=_with_multiple(top["item"], top["multiple_iii"]))
     table = table.merge(_joined(top, keys, "text", "、", "main_pollutants"), on=keys, how="left")
 
     exceeding = items[items["target_k"].notna() & (items["k"] > items["target_k"])].copy()
@@ -207,10 +205,11 @@ def _sections(items: pd.DataFrame, rows: pd.DataFrame, info: pd.DataFrame) -> pd
     scored = scored.assign(cwqi=item_index(scored["parameter"], scored["mean"], scored["lake"].to_numpy()))
     cwqi = scored.groupby(keys).agg(cwqi=("cwqi", "sum"), cwqi_items=("cwqi", "size")).reset_index()
     cwqi["cwqi"] = cwqi["cwqi"].round(4)
-    missing = scored.groupby(keys)["parameter"].agg(
-        lambda present: "、".join(item_name(c) for c in EVALUATION_ITEMS if c not in set(present))
-    )
-    table = table.merge(cwqi, on=keys, how="left").merge(missing.rename("missing_items").reset_index(), on=keys)
+    present = scored.pivot_table(index=keys, columns="parameter", values="cwqi", aggfunc="size")
+    absent = present.reindex(columns=list(EVALUATION_ITEMS)).isna().stack().rename("absent").reset_index()
+    absent = absent[absent["absent"]].assign(item=lambda f: f["parameter"].map(item_name))
+    missing = cwqi[keys].merge(_joined(absent, keys, "item", "、", "missing_items"), on=keys, how="left")
+    table = table.merge(cwqi, on=keys, how="left").merge(missing, on=keys, how="left")
 
     by_date = rows.groupby([*keys, "date"])["exceeds"].any().groupby(keys)
     frequency = pd.DataFrame({"n_samples": by_date.size(), "exceed_freq": by_date.mean().round(4)}).reset_index()
@@ -221,13 +220,25 @@ def _sections(items: pd.DataFrame, rows: pd.DataFrame, info: pd.DataFrame) -> pd
 
 
 def _joined(frame: pd.DataFrame, keys: list[str], column: str, sep: str, name: str) -> pd.DataFrame:
-    return frame.groupby(keys, sort=False)[column].agg(sep.join).rename(name).reset_index()
+    """The texts of ``column`` joined with ``sep`` per group, in the frame's order (vectorized:
+    one pass per position within the groups, not per group)."""
+    if frame.empty:
+        return pd.DataFrame({**{k: frame[k] for k in keys}, name: pd.Series(dtype=object)})
+    position = frame.groupby(keys, sort=False).cumcount()
+    wide = frame.assign(_position=position).pivot(index=keys, columns="_position", values=column)
+    joined = wide[0].astype(str)
+    for j in wide.columns[1:]:
+        more = wide[j].notna()
+        joined = joined.where(~more, joined + sep + wide[j].astype(str))
+    return joined.rename(name).reset_index()
 
 
 def _with_multiple(names: pd.Series, multiple: pd.Series) -> pd.Series:
-    """``氨氮(1.2)``; just the name for pH and DO, which carry no multiple."""
-    digits = np.where(multiple.abs() < 0.05, 2, 1)
-    text = [f"{n}({m:.{d}f})" if np.isfinite(m) else n for n, m, d in zip(names, multiple, digits, strict=True)]
+    """``氨氮(1.2)`` (two decimals below 0.05); just the name for pH and DO, which carry none."""
+    m = multiple.to_numpy(dtype=float)
+    digits = np.where(np.abs(m) < 0.05, np.char.mod("%.2f", m), np.char.mod("%.1f", m))
+    name = names.to_numpy(dtype=str)
+    text = np.where(np.isfinite(m), np.char.add(np.char.add(name, "("), np.char.add(digits, ")")), name)
     return pd.Series(text, index=names.index, dtype=object)
 
 

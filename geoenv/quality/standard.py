@@ -72,8 +72,9 @@ PALETTE = {
 }
 NO_DATA_COLOUR = "#9E9E9E"
 
+_ITEMS = pd.Index(list(LIMITS))
 _ROWS = {code: i for i, code in enumerate(LIMITS)}
-_TABLE = np.array([*LIMITS.values(), LAKE_TP], dtype=float)
+_TABLE_NAN = np.array([*LIMITS.values(), LAKE_TP, [np.nan] * 5], dtype=float)
 _LAKE_TP_ROW = len(LIMITS)
 
 
@@ -82,11 +83,9 @@ def limits(parameter: pd.Series | np.ndarray, lake: np.ndarray | bool = False) -
 
     ``lake`` (per row or for all) selects the lake and reservoir limits of total phosphorus.
     """
-    codes = pd.Series(np.asarray(parameter, dtype=object))
-    rows = codes.map(_ROWS).to_numpy(dtype=float, copy=True)
-    rows[(codes == "tp").to_numpy() & np.broadcast_to(lake, rows.shape)] = _LAKE_TP_ROW
-    table = np.vstack([_TABLE, np.full(5, np.nan)])
-    return table[np.where(np.isnan(rows), len(table) - 1, rows).astype(int)]
+    rows = _ITEMS.get_indexer(np.asarray(parameter, dtype=object))
+    rows[(rows == _ROWS["tp"]) & np.broadcast_to(lake, rows.shape)] = _LAKE_TP_ROW
+    return _TABLE_NAN[rows]  # -1 (no limits) picks the last row, all NaN
 
 
 def classify(parameter: pd.Series | np.ndarray, value: np.ndarray, lake: np.ndarray | bool = False) -> np.ndarray:
@@ -129,8 +128,9 @@ def exceedance_multiple(
 
 def class_label(index: pd.Series | np.ndarray) -> pd.Series:
     """Class labels (I … 劣V) for class indices; empty where there is no class."""
-    index = index.astype(float) if isinstance(index, pd.Series) else pd.Series(np.asarray(index, dtype=float))
-    return index.map(lambda k: CLASS_ORDER[int(k)] if k >= 0 else None)
+    k = np.asarray(index, dtype=float)
+    labels = np.array([*CLASS_ORDER, None], dtype=object)[np.where(k >= 0, np.nan_to_num(k, nan=-1), -1).astype(int)]
+    return pd.Series(labels, index=index.index if isinstance(index, pd.Series) else None, dtype=object)
 
 
 def class_index(label: pd.Series) -> pd.Series:
