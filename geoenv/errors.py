@@ -59,6 +59,11 @@ class InputError(GeoenvError):
     """An input file or option is unreadable or holds invalid data."""
 
 
+class NetworkError(GeoenvError):
+    """A river network cannot be built or navigated as asked (an outlet on no line, an unknown
+    reach id, a point far from every reach)."""
+
+
 class OutputError(GeoenvError):
     """An output cannot be written (exists without ``--overwrite``, folder missing …)."""
 

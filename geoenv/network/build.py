@@ -1,0 +1,108 @@
+"""Build a :class:`~geoenv.network.graph.Network` from a rivers layer (any CRS)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoenv.crs import working_crs
+from geoenv.network.graph import Network
+from geoenv.network.topology import DEFAULT_TOLERANCE_M, Topology, build_topology
+
+FLOWS = ("outlet", "digitized")
+
+
+def build_network(
+    rivers: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    flow: str = "outlet",
+    outlets: np.ndarray | None = None,
+) -> Network:
+    """Reaches, links and navigation arrays from river lines.
+
+    Parameters
+    ----------
+    rivers
+        Lines with an optional ``id`` (kept where a line is not cut; ``ID.1``, ``ID.2`` …
+        upstream to downstream where it is) and ``name``.
+    tolerance_m, flow
+        See :func:`geoenv.network.topology.build_topology`.
+    outlets
+        ``(n, 2)`` longitudes and latitudes (WGS84) of outlets, for ``flow="outlet"``.
+    """
+    wgs = rivers.to_crs(4326)
+    metric = working_crs(tuple(wgs.total_bounds))
+    lines = rivers.to_crs(metric).geometry.to_numpy()
+    points = None
+    if outlets is not None and len(outlets):
+        points = gpd.GeoSeries(gpd.points_from_xy(outlets[:, 0], outlets[:, 1]), crs=4326).to_crs(metric).to_numpy()
+    given_ids = "id" in rivers and rivers["id"].notna().all()
+    source_ids = rivers["id"].astype(str).to_numpy() if given_ids else np.arange(1, len(rivers) + 1).astype(str)
+    keys = source_ids if given_ids else None
+    topo = build_topology(lines, tolerance_m=tolerance_m, flow=flow, outlets=points, keys=keys)
+    names = rivers["name"].fillna("").astype(str).to_numpy() if "name" in rivers else np.full(len(rivers), "")
+    reaches = _reaches(topo, source_ids, names, metric)
+    up, down = _links(topo)
+    reaches["divergence"] = _divergence(reaches, up, down)
+    network = Network(reaches, up, down, report=dict(topo.report))
+    outlet_xy = gpd.GeoSeries(shapely.points(topo.node_xy[topo.outlets["node"]]), crs=metric).to_crs(4326)
+    network.report["outlets"] = pd.DataFrame(
+        {"lon": outlet_xy.x.round(6), "lat": outlet_xy.y.round(6), "given": topo.outlets["given"].to_numpy()}
+    )
+    return network
+
+
+def _reaches(topo: Topology, source_ids: np.ndarray, names: np.ndarray, crs) -> gpd.GeoDataFrame:
+    base = source_ids[topo.source]
+    cut = topo.pieces > 1
+    ids = np.where(cut, np.char.add(np.char.add(base.astype(str), "."), (topo.piece + 1).astype(str)), base)
+    return gpd.GeoDataFrame(
+        {
+            "id": ids.astype(object),
+            "name": names[topo.source],
+            "length_m": shapely.length(topo.geometry).round(3),
+            "from_node": topo.from_node,
+            "to_node": topo.to_node,
+            "ambiguous": topo.ambiguous,
+            "source": topo.source,
+        },
+        geometry=topo.geometry,
+        crs=crs,
+    )
+
+
+def _links(topo: Topology) -> tuple[np.ndarray, np.ndarray]:
+    """Every reach flows into every reach that starts at its downstream node."""
+    starts = pd.DataFrame({"node": topo.from_node, "down": np.arange(len(topo.from_node))})
+    ends = pd.DataFrame({"node": topo.to_node, "up": np.arange(len(topo.to_node))})
+    pairs = ends.merge(starts, on="node")
+    pairs = pairs[pairs["up"] != pairs["down"]].sort_values(["up", "down"])
+    return pairs["up"].to_numpy(), pairs["down"].to_numpy()
+
+
+def _divergence(reaches: gpd.GeoDataFrame, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """NHDPlus Divergence: at a split the branch with the upstream name is main (1), else the
+    longest; the other branches are minor (2); 0 elsewhere."""
+    out = np.zeros(len(reaches), dtype=np.int8)
+    node = reaches["from_node"].to_numpy()
+    splitting = pd.Series(node).map(pd.Series(node).value_counts()).to_numpy() > 1
+    branches = np.flatnonzero(splitting)
+    if not len(branches):
+        return out
+    names = reaches["name"].to_numpy()
+    named_in = set(zip(reaches["to_node"].to_numpy()[up], names[up], strict=True))
+    frame = pd.DataFrame(
+        {
+            "reach": branches,
+            "node": node[branches],
+            "same": [(n, nm) in named_in and nm != "" for n, nm in zip(node[branches], names[branches], strict=True)],
+            "length": reaches["length_m"].to_numpy()[branches],
+        }
+    ).sort_values(["node", "same", "length", "reach"], ascending=[True, False, False, True])
+    main = frame.drop_duplicates("node")["reach"].to_numpy()
+    out[branches] = 2
+    out[main] = 1
+    return out

@@ -1,0 +1,422 @@
+"""River lines as users have them → reaches that meet at nodes, oriented downstream.
+
+Lines may run in any direction, be cut anywhere, be multi-part, end a little short of the river
+they join (a gap up to the tolerance) or on its interior (a T-junction: the other line is split
+there), and repeat each other. Lines that cross without sharing a vertex stay apart (an aqueduct
+is not a confluence). All work is on coordinate arrays in a metric CRS.
+
+Flow direction: ``digitized`` trusts each line's direction; ``outlet`` orients every connected
+network toward its outlet, by network distance: each reach flows from its end farther from the
+outlet to the nearer one. The outlet is given, or chosen by :func:`choose_outlets`. Reaches in
+loops and braids cannot be oriented for certain without elevation and are flagged ambiguous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from geoenv.errors import NetworkError
+
+GRID_M = 0.001
+"""Vertices closer than this (1 mm) are the same point."""
+DEFAULT_TOLERANCE_M = 250.0
+"""Largest gap bridged between a line's dangling end and another line (suits GSHHG-like data)."""
+
+
+@dataclass
+class Topology:
+    """Reaches in flow direction, with nodes and what was found on the way.
+
+    Attributes
+    ----------
+    geometry
+        One LineString per reach, digitized downstream (metric CRS).
+    source
+        Index of the input line each reach came from.
+    piece
+        Position of the reach along its input line, upstream first (0 when the line was not cut).
+    pieces
+        How many reaches the input line became.
+    from_node, to_node
+        Node ids of the upstream and downstream ends.
+    ambiguous
+        Reaches whose direction cannot be told from the geometry (loops, braids).
+    outlets
+        Node ids of the outlets, and whether each was given (True) or chosen.
+    report
+        Counts and notes for the user: duplicates dropped, gaps bridged, T-junctions split, loops.
+    """
+
+    geometry: np.ndarray
+    source: np.ndarray
+    piece: np.ndarray
+    pieces: np.ndarray
+    from_node: np.ndarray
+    to_node: np.ndarray
+    node_xy: np.ndarray
+    ambiguous: np.ndarray
+    outlets: pd.DataFrame
+    report: dict[str, object] = field(default_factory=dict)
+
+
+def _point_keys(xy: np.ndarray) -> np.ndarray:
+    """Integer id per distinct point on the 1 mm grid."""
+    grid = np.round(xy / GRID_M).astype(np.int64)
+    _, inverse = np.unique(grid, axis=0, return_inverse=True)
+    return inverse.ravel()
+
+
+def _measures(coords: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Distance of each vertex along its line from the line's first vertex."""
+    step = np.zeros(len(coords))
+    same = np.r_[False, line[1:] == line[:-1]]
+    step[same] = np.hypot(*(coords[1:] - coords[:-1])[same[1:]].T)
+    total = np.cumsum(step)
+    starts = np.r_[0, np.flatnonzero(~same[1:]) + 1]
+    return total - np.repeat(total[starts], np.diff(np.r_[starts, len(coords)]))
+
+
+def _vertices(lines: np.ndarray) -> pd.DataFrame:
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    first = np.r_[True, line[1:] != line[:-1]]
+    last = np.r_[line[1:] != line[:-1], True]
+    return pd.DataFrame(
+        {"line": line, "m": _measures(coords, line), "x": coords[:, 0], "y": coords[:, 1], "first": first, "last": last}
+    )
+
+
+def _split(vertices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut lines at their ``cut`` vertices. Returns the pieces, their line and their position."""
+    v = vertices.sort_values(["line", "m"], kind="stable").reset_index(drop=True)
+    cut = v["cut"].to_numpy() & ~v["first"].to_numpy() & ~v["last"].to_numpy()
+    line = v["line"].to_numpy()
+    cuts_before = np.cumsum(cut) - cut
+    line_start = np.r_[0, np.flatnonzero(line[1:] != line[:-1]) + 1]
+    counts = np.diff(np.r_[line_start, len(v)])
+    cuts_before = cuts_before - np.repeat(cuts_before[line_start], counts)
+    # A cut vertex ends one piece and starts the next: emit it twice.
+    rows = np.r_[np.arange(len(v)), np.flatnonzero(cut)]
+    piece = np.r_[cuts_before, cuts_before[cut] + 1]
+    order = np.lexsort((v["m"].to_numpy()[rows], piece, line[rows]))
+    rows, piece = rows[order], piece[order]
+    key = line[rows].astype(np.int64) * (int(piece.max()) + 2) + piece
+    _, index = np.unique(key, return_inverse=True)
+    xy = v[["x", "y"]].to_numpy()[rows]
+    sizes = np.bincount(index)
+    keep_piece = sizes >= 2
+    keep = keep_piece[index]
+    _, index = np.unique(index[keep], return_inverse=True)
+    geoms = shapely.linestrings(xy[keep], indices=index)
+    first_rows = np.r_[0, np.flatnonzero(np.diff(index)) + 1]
+    return geoms, line[rows][keep][first_rows], piece[keep][first_rows]
+
+
+def _duplicates(lines: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Mask of lines that repeat an earlier one with the same key (same vertices, either way)."""
+    wkb = shapely.to_wkb(shapely.normalize(lines))
+    return pd.DataFrame({"wkb": wkb, "key": keys}).duplicated().to_numpy()
+
+
+def build_topology(
+    lines: np.ndarray,
+    *,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    flow: str = "outlet",
+    outlets: np.ndarray | None = None,
+    keys: np.ndarray | None = None,
+) -> Topology:
+    """Reaches, nodes and flow direction from plain line geometries.
+
+    Parameters
+    ----------
+    lines
+        LineStrings or MultiLineStrings in a metric CRS, none empty or of zero length.
+    tolerance_m
+        Largest gap bridged between a dangling line end and another line; also how far a given
+        outlet may lie from a line end.
+    flow
+        ``digitized`` or ``outlet``.
+    outlets
+        Points (metric CRS) where networks end, for ``flow="outlet"``.
+    keys
+        Identifier of each line: a line repeating another with the same key (or, without keys,
+        any repeated line) is dropped; repeated with another key it stays, as a parallel branch.
+    """
+    parts, source = shapely.get_parts(lines, return_index=True)
+    duplicate = _duplicates(parts, np.zeros(len(parts)) if keys is None else np.asarray(keys)[source])
+    parts, source = parts[~duplicate], source[~duplicate]
+    report: dict[str, object] = {"lines": len(lines), "duplicates_dropped": int(duplicate.sum())}
+
+    # 1. Split where lines share a vertex (a confluence digitized without cutting the line).
+    v = _vertices(parts)
+    v["point"] = _point_keys(v[["x", "y"]].to_numpy())
+    lines_at = v.drop_duplicates(["point", "line"]).groupby("point")["line"].size()
+    v["cut"] = v["point"].map(lines_at).to_numpy() > 1
+
+    # 2. Bridge dangling ends to the nearest other line within the tolerance.
+    ends = v[v["first"] | v["last"]]
+    dangling = ends[ends["point"].map(lines_at).to_numpy() == 1]
+    if flow == "digitized":  # a source near another stream is not a confluence
+        dangling = dangling[dangling["last"]]
+    bridges = _bridges(parts, dangling, tolerance_m)
+    report["gaps_bridged"] = int((bridges["gap"] > GRID_M).sum())
+    report["t_junctions_split"] = int((~bridges["at_end"]).sum())
+    inserted = pd.DataFrame(
+        {
+            "line": bridges["target"],
+            "m": bridges["target_m"],
+            "x": bridges["x"],
+            "y": bridges["y"],
+            "first": False,
+            "last": False,
+            "cut": ~bridges["at_end"],
+        }
+    )
+    extended = pd.DataFrame(
+        {
+            "line": bridges["line"],
+            "m": np.where(bridges["last"], bridges["m"] + bridges["gap"], -bridges["gap"]),
+            "x": bridges["x"],
+            "y": bridges["y"],
+            "first": ~bridges["last"],
+            "last": bridges["last"],
+            "cut": False,
+        }
+    )[bridges["gap"] > GRID_M]
+    v = v.drop(columns="point")
+    moved = extended.set_index(["line", "last"]).index
+    v.loc[pd.MultiIndex.from_frame(v[["line", "last"]]).isin(moved) & v["last"], "last"] = False
+    v.loc[pd.MultiIndex.from_arrays([v["line"], ~v["first"]]).isin(moved) & v["first"], "first"] = False
+    v = pd.concat([v, inserted, extended], ignore_index=True)
+    pieces, line, piece = _split(v)
+
+    # 3. Nodes: reach ends on the 1 mm grid.
+    start = shapely.get_coordinates(shapely.get_point(pieces, 0))
+    end = shapely.get_coordinates(shapely.get_point(pieces, -1))
+    keys = _point_keys(np.vstack([start, end]))
+    n = len(pieces)
+    from_node, to_node = keys[:n], keys[n:]
+    node_xy = np.zeros((keys.max() + 1, 2))
+    node_xy[keys] = np.vstack([start, end])
+
+    ambiguous = np.zeros(n, dtype=bool)
+    outlet_table = pd.DataFrame({"node": pd.Series(dtype=int), "given": pd.Series(dtype=bool)})
+    if flow == "outlet":
+        flip, ambiguous, outlet_table = _orient(from_node, to_node, node_xy, shapely.length(pieces), outlets, tolerance_m)
+        pieces[flip] = shapely.reverse(pieces[flip])
+        from_node, to_node = np.where(flip, to_node, from_node), np.where(flip, from_node, to_node)
+        piece = np.where(flip, -piece, piece)
+    else:
+        out_degree = np.bincount(from_node, minlength=len(node_xy))
+        terminal = np.unique(to_node[out_degree[to_node] == 0])
+        outlet_table = pd.DataFrame({"node": terminal, "given": False})
+    report["ambiguous"] = int(ambiguous.sum())
+
+    # Position along the input line, upstream first.
+    order = pd.Series(piece).groupby(source[line]).rank(method="first").to_numpy().astype(int) - 1
+    counts = np.bincount(line, minlength=len(parts))
+    per_source = pd.Series(counts).groupby(source).sum()
+    source_of = source[line]
+    return Topology(
+        geometry=pieces,
+        source=source_of,
+        piece=order,
+        pieces=per_source.reindex(source_of).to_numpy(),
+        from_node=from_node,
+        to_node=to_node,
+        node_xy=node_xy,
+        ambiguous=ambiguous,
+        outlets=outlet_table,
+        report=report,
+    )
+
+
+def _bridges(parts: np.ndarray, dangling: pd.DataFrame, tolerance_m: float) -> pd.DataFrame:
+    """For each dangling end, the nearest point on another line within the tolerance."""
+    columns = ["line", "m", "last", "target", "target_m", "x", "y", "gap", "at_end"]
+    if dangling.empty:
+        return pd.DataFrame(columns=columns)
+    points = shapely.points(dangling[["x", "y"]].to_numpy())
+    tree = shapely.STRtree(parts)
+    end_idx, target = tree.query(points, predicate="dwithin", distance=tolerance_m)
+    own = dangling["line"].to_numpy()[end_idx] == target
+    end_idx, target = end_idx[~own], target[~own]
+    gap = shapely.distance(points[end_idx], parts[target])
+    best = pd.DataFrame({"end": end_idx, "target": target, "gap": gap}).sort_values(["end", "gap", "target"])
+    best = best.drop_duplicates("end")
+    end_idx, target = best["end"].to_numpy(), best["target"].to_numpy()
+    target_m = shapely.line_locate_point(parts[target], points[end_idx])
+    length = shapely.length(parts[target])
+    # Snap to the target's end when one is within the tolerance of the foot, else split there.
+    end_xy = np.where(
+        (target_m <= length / 2)[:, None],
+        shapely.get_coordinates(shapely.get_point(parts[target], 0)),
+        shapely.get_coordinates(shapely.get_point(parts[target], -1)),
+    )
+    on_line = shapely.get_coordinates(shapely.line_interpolate_point(parts[target], target_m))
+    near_end = np.hypot(*(end_xy - on_line).T) <= tolerance_m
+    xy = np.where(near_end[:, None], end_xy, on_line)
+    table = pd.DataFrame(
+        {
+            "line": dangling["line"].to_numpy()[end_idx],
+            "m": dangling["m"].to_numpy()[end_idx],
+            "last": dangling["last"].to_numpy()[end_idx],
+            "target": target,
+            "target_m": target_m,
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "at_end": near_end,
+        }
+    )
+    table["gap"] = np.hypot(table["x"] - dangling["x"].to_numpy()[end_idx], table["y"] - dangling["y"].to_numpy()[end_idx])
+    # Two dangling ends that reach for each other: bridge once.
+    pair = pd.Series(list(zip(np.minimum(table["line"], table["target"]), np.maximum(table["line"], table["target"]), strict=True)))
+    mutual = table["at_end"].to_numpy() & pair.duplicated(keep="first").to_numpy()
+    return table[~mutual].reset_index(drop=True)
+
+
+def _orient(from_node, to_node, node_xy, length, outlets, tolerance_m):
+    """Flip reaches so that each flows toward its network's outlet (by network distance)."""
+    n_nodes = len(node_xy)
+    edges = pd.DataFrame({"a": np.minimum(from_node, to_node), "b": np.maximum(from_node, to_node), "w": length})
+    edges = edges[edges["a"] != edges["b"]].groupby(["a", "b"], as_index=False)["w"].min()
+    weight = np.maximum(edges["w"].to_numpy(), GRID_M)
+    graph = sparse.csr_matrix((weight, (edges["a"], edges["b"])), shape=(n_nodes, n_nodes))
+    n_comp, comp = csgraph.connected_components(graph, directed=False)
+    degree = np.bincount(np.r_[from_node, to_node], minlength=n_nodes)
+    used = degree > 0
+    given = np.empty(0, dtype=int)
+    if outlets is not None and len(outlets):
+        given = _outlet_nodes(outlets, node_xy, used, tolerance_m)
+    missing = np.setdiff1d(np.unique(comp[used]), comp[given])
+    chosen = choose_outlets(graph, comp, degree, node_xy, missing) if len(missing) else np.empty(0, dtype=int)
+    sinks = np.r_[given, chosen]
+    distance = csgraph.dijkstra(graph, directed=False, indices=sinks, min_only=True)
+    core = _in_cycles(from_node, to_node, n_nodes, n_comp, comp, used)
+    level = distance
+    if core.any():  # inside loops and braids, a hydraulic head orders the nodes instead
+        head = _braid_head(from_node, to_node, length, core, distance, sinks, n_nodes)
+        level = np.where(np.isnan(head), distance, head)
+        level = np.where(core[:, None], level[np.c_[from_node, to_node]], distance[np.c_[from_node, to_node]])
+    else:
+        level = distance[np.c_[from_node, to_node]]
+    flip = level[:, 0] < level[:, 1]
+    ambiguous = core | (level[:, 0] == level[:, 1])
+    table = pd.DataFrame({"node": sinks, "given": np.r_[np.ones(len(given), bool), np.zeros(len(chosen), bool)]})
+    return flip, ambiguous, table
+
+
+def _outlet_nodes(outlets: np.ndarray, node_xy: np.ndarray, used: np.ndarray, tolerance_m: float) -> np.ndarray:
+    nodes = np.flatnonzero(used)
+    tree = shapely.STRtree(shapely.points(node_xy[nodes]))
+    index, distance = tree.query_nearest(outlets, return_distance=True, all_matches=False)
+    far = np.ones(len(outlets), dtype=bool)
+    far[index[0][distance <= tolerance_m]] = False
+    if far.any():
+        raise NetworkError(
+            [f"outlet {i + 1} lies on no line end (nearest {distance[index[0] == i].min():.0f} m away, "
+             f"tolerance {tolerance_m:g} m)" for i in np.flatnonzero(far)]
+        )  # fmt: skip
+    return nodes[index[1]]
+
+
+def choose_outlets(graph, comp: np.ndarray, degree: np.ndarray, node_xy: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """One outlet node for each of ``components``, by a documented rule.
+
+    Candidates are the network's dangling ends (degree 1) that lie on the edge of the data's
+    extent (within 1 % of its size), else all its dangling ends. Of these, the two ends of the
+    longest path between candidates (two Dijkstra sweeps) are kept, and the outlet is the one
+    farther south (then east) — rivers in the data's window leave it there more often than not.
+    The choice is reported; give ``--outlet`` to override.
+    """
+    minx, miny = node_xy[degree > 0].min(axis=0)
+    maxx, maxy = node_xy[degree > 0].max(axis=0)
+    margin = 0.01 * max(maxx - minx, maxy - miny)
+    x, y = node_xy[:, 0], node_xy[:, 1]
+    edge = (x <= minx + margin) | (x >= maxx - margin) | (y <= miny + margin) | (y >= maxy - margin)
+    leaf = degree == 1
+    frame = pd.DataFrame({"node": np.flatnonzero(leaf), "comp": comp[leaf], "edge": edge[leaf]})
+    frame = frame[frame["comp"].isin(components)]
+    has_edge = frame.groupby("comp")["edge"].transform("any")
+    frame = frame[frame["edge"] | ~has_edge]
+    # Components without a dangling end (a pure loop): take their lowest node.
+    loops = np.setdiff1d(components, frame["comp"].unique())
+    extra = pd.DataFrame({"node": [np.flatnonzero(comp == c)[0] for c in loops], "comp": loops, "edge": False})
+    frame = pd.concat([frame, extra], ignore_index=True)
+
+    def farthest(start: np.ndarray) -> np.ndarray:
+        d = csgraph.dijkstra(graph, directed=False, indices=start, min_only=True)
+        pick = frame.assign(d=d[frame["node"]]).sort_values(["comp", "d", "node"], ascending=[True, False, True])
+        return pick.drop_duplicates("comp")["node"].to_numpy()
+
+    a = farthest(frame.drop_duplicates("comp")["node"].to_numpy())
+    b = farthest(a)
+    both = pd.DataFrame({"node": np.r_[a, b], "comp": comp[np.r_[a, b]]})
+    both = both.assign(y=node_xy[both["node"], 1], x=-node_xy[both["node"], 0]).sort_values(["comp", "y", "x"])
+    return both.drop_duplicates("comp")["node"].to_numpy()
+
+
+def _in_cycles(from_node, to_node, n_nodes, n_comp, comp, used) -> np.ndarray:
+    """Reaches on a loop or braid (in the 2-core of the undirected graph)."""
+    n_edges = len(from_node)
+    if n_edges == used.sum() - len(np.unique(comp[used])):  # a forest: no cycles
+        return np.zeros(n_edges, dtype=bool)
+    alive = np.ones(n_edges, dtype=bool)
+    while True:
+        degree = np.bincount(np.r_[from_node[alive], to_node[alive]], minlength=n_nodes)
+        leaf_edge = alive & ((degree[from_node] == 1) | (degree[to_node] == 1))
+        if not leaf_edge.any():
+            return alive
+        alive &= ~leaf_edge
+
+
+def _braid_head(from_node, to_node, length, core, distance, sinks, n_nodes) -> np.ndarray:
+    """Order the nodes of loops and braids by a hydraulic head instead of network distance.
+
+    Distance alone turns part of the longer branch of a braid upstream. Instead, treat each
+    connected set of loops as a network of pipes (conductance 1/length): water enters at every
+    node where a tree of other reaches hangs, in proportion to that tree's length, and leaves at
+    the exit (the set's node nearest the outlet, head 0). The head solves the resulting Poisson
+    problem; water runs from higher to lower head, so both branches of a braid run down, and a
+    small tributary joining a braid's side does not turn the branch above it around.
+
+    Returns the head of the nodes of loops (NaN elsewhere).
+    """
+    from scipy.sparse.linalg import spsolve
+
+    a, b, w = from_node[core], to_node[core], 1.0 / np.maximum(length[core], GRID_M)
+    core_nodes = np.unique(np.r_[a, b])
+    _, core_comp = csgraph.connected_components(
+        sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(n_nodes, n_nodes)), directed=False
+    )
+    # Trees of non-loop reaches hang off exactly one loop node each; weigh them by length.
+    tree = ~core
+    _, tree_comp = csgraph.connected_components(
+        sparse.csr_matrix((np.ones(tree.sum()), (from_node[tree], to_node[tree])), shape=(n_nodes, n_nodes)),
+        directed=False,
+    )
+    tree_length = np.bincount(tree_comp[from_node[tree]], weights=length[tree], minlength=n_nodes)
+    downstream_tree = np.zeros(n_nodes, dtype=bool)
+    downstream_tree[tree_comp[sinks]] = True
+    frame = pd.DataFrame({"node": core_nodes, "comp": core_comp[core_nodes], "d": distance[core_nodes]})
+    exit_ = frame.sort_values(["comp", "d", "node"]).drop_duplicates("comp")["node"].to_numpy()
+    inflow = np.zeros(n_nodes)
+    hanging = ~downstream_tree[tree_comp[core_nodes]]
+    inflow[core_nodes[hanging]] = tree_length[tree_comp[core_nodes[hanging]]] + GRID_M
+    inflow[core_nodes] += 1.0  # a little everywhere, so that pure loops still drain
+    free = np.zeros(n_nodes, dtype=bool)
+    free[core_nodes] = True
+    free[exit_] = False
+    conductance = sparse.csr_matrix((np.r_[w, w], (np.r_[a, b], np.r_[b, a])), shape=(n_nodes, n_nodes))
+    laplacian = sparse.diags(np.asarray(conductance.sum(axis=1)).ravel()) - conductance
+    head = np.full(n_nodes, np.nan)
+    head[exit_] = 0.0
+    if free.any():
+        head[free] = spsolve(laplacian[free][:, free].tocsc(), inflow[free])
+    return head
