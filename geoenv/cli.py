@@ -12,12 +12,17 @@ from geoenv.assessment import assess, group_table
 from geoenv.display import format_table
 from geoenv.errors import GeoenvError, InputError, Problem, problems_table
 from geoenv.info import describe
-from geoenv.io import check_writable, write_csv, write_text
+from geoenv.io import LayerSource, check_writable, write_csv, write_text
 from geoenv.jurisdiction import river_lengths
-from geoenv.options import layer_options, output_dir, overwrite, sources_from_options
+from geoenv.network import MODES, is_network_file, open_network, save_network
+from geoenv.network.graph import link_table
+from geoenv.network.locate import DEFAULT_RADIUS_M
+from geoenv.network.navigate import navigate_from
+from geoenv.options import _lonlat, layer_options, network_options, output_dir, overwrite, sources_from_options
 from geoenv.overview import FACILITY_COLUMNS, SECTION_COLUMNS, build_overview
 from geoenv.project import inspect_project, load_project, resolve_sources
 from geoenv.quality import BY, GROUPS, parse_period
+from geoenv.relations import relation_layers, section_relations
 
 
 class _Group(click.Group):
@@ -324,6 +329,237 @@ def classify(
             if ratio in shown:
                 shown[ratio] = shown[ratio].map("{:.1%}".format)
         click.echo(format_table(shown, SHOWN))
+
+
+def _lines_source(path: Path, layer: str | None, id_field: str | None, name_field: str | None, src_crs: str | None):
+    columns = {k: v for k, v in (("id", id_field), ("name", name_field)) if v}
+    return LayerSource(path, layer=layer, columns=columns, crs=src_crs)
+
+
+def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, tolerance_m: float):
+    started = time.perf_counter()
+    net = open_network(source, flow=flow, outlets=outlets, tolerance_m=tolerance_m)
+    report = net.report
+    _log(ctx, f"network: {net.n} reaches from {source.path} in {time.perf_counter() - started:.1f} s")
+    notes = {"duplicates_dropped": "repeated lines dropped", "gaps_bridged": "gaps bridged",
+             "t_junctions_split": "lines split at T-junctions", "ambiguous": "reaches in loops or braids "
+             "(direction inferred, marked ambiguous)", "loops": "loops cut"}  # fmt: skip
+    for key, text in notes.items():
+        if report.get(key):
+            _log(ctx, f"  {report[key]} {text}")
+    if "outlets" in report:
+        for row in report["outlets"].itertuples():
+            how = "given" if row.given else "chosen by the outlet rule; --outlet to override"
+            _log(ctx, f"  outlet {row.lon:.5f},{row.lat:.5f} ({how})")
+    return net
+
+
+_lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+def _lines_options(func):
+    for option in reversed(
+        [
+            click.option("--layer", help="Layer of LINES (GeoPackage)."),
+            click.option("--id-field", help="Column holding each line's id (default: its feature number)."),
+            click.option("--name-field", help="Column holding the river name (default: 河流名称/name …)."),
+            click.option("--src-crs", help="CRS of LINES when the file declares none (EPSG code, WKT, gcj02)."),
+            *[network_options],
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@main.group()
+def network() -> None:
+    """Build a river network from lines, save it, and navigate it (UT, UM, DM, DD).
+
+    LINES is a line layer (GeoPackage, Shapefile, GeoJSON) in any digitizing direction, or a
+    network GeoPackage written by 'network build', which is used as it is.
+    """
+
+
+@network.command(name="build")
+@_lines_argument
+@_lines_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="OUT.csv (id,toid,length_m,name … one row per link) or OUT.gpkg (layers reaches, links).",
+)
+@overwrite
+@click.pass_context
+def network_build(
+    ctx: click.Context,
+    lines: Path,
+    layer,
+    id_field,
+    name_field,
+    src_crs,
+    flow,
+    outlets,
+    tolerance_m: float,
+    output: Path,
+    overwrite: bool,
+) -> None:
+    """Topology from line geometry: reaches, links, order, path length, level paths.
+
+    Lines may run either way, be cut anywhere, end near (not on) the river they join, or on
+    its interior; lines that cross without sharing a vertex stay apart. An outlet has an
+    empty toid; a split has one row per branch (divergence 1 main, 2 minor). Ids are the
+    input's (--id-field); a line cut at a junction becomes ID.1, ID.2 … upstream to downstream.
+
+    \b
+    Examples:
+      geoenv network build 河流.shp --id-field 编码 --name-field 河名 -o 河网.gpkg
+      geoenv network build rivers.gpkg --flow digitized --tolerance-m 5 -o links.csv
+      geoenv network build 河流.geojson --outlet 114.6,34.9 -o 河网.gpkg
+    """
+    if output.suffix.lower() not in (".csv", ".gpkg"):
+        raise click.BadParameter("write OUT.csv or OUT.gpkg", param_hint="-o")
+    check_writable(output, overwrite=overwrite)
+    net = _open_network(ctx, _lines_source(lines, layer, id_field, name_field, src_crs), flow, outlets, tolerance_m)
+    if output.suffix.lower() == ".gpkg":
+        save_network(net, output, overwrite=overwrite)
+    else:
+        write_csv(link_table(net), output, overwrite=overwrite)
+    _log(ctx, f"wrote {output}")
+
+
+@network.command(name="navigate")
+@_lines_argument
+@click.option("--start", help="Reach id to start from.")
+@click.option(
+    "--start-at",
+    "start_at",
+    metavar="LON,LAT",
+    callback=lambda c, p, v: _lonlat(c, p, (v,)) if v else [],
+    help="Start at the reach nearest this point (within --radius-m).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    required=True,
+    help="UT upstream with tributaries, UM upstream main stem, DM downstream main stem, DD downstream with diversions.",
+)
+@click.option("--distance-km", type=click.FloatRange(min=0), help="Stop this far along the network.")
+@click.option(
+    "--radius-m",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_RADIUS_M,
+    show_default=True,
+    help="Search radius for --start-at.",
+)
+@_lines_options
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV to write (default: the terminal)."
+)
+@overwrite
+@click.pass_context
+def network_navigate(
+    ctx: click.Context,
+    lines: Path,
+    start,
+    start_at,
+    mode,
+    distance_km,
+    radius_m,
+    layer,
+    id_field,
+    name_field,
+    src_crs,
+    flow,
+    outlets,
+    tolerance_m,
+    output,
+    overwrite,
+) -> None:
+    """Reaches up- or downstream of a reach or a point, nearest first: id, distance_km, length_km.
+
+    From a point, the first row is the part of its reach above (UT, UM) or below (DM, DD) it.
+    Distances run from the start's downstream end (UT, UM) or upstream end (DM, DD).
+
+    \b
+    Examples:
+      geoenv network navigate 河网.gpkg --start R013.1 --mode UT --distance-km 50
+      geoenv network navigate data/rivers/shanxi_rivers.geojson --start-at 112.55,37.85 --mode DM -o 下游.csv
+    """
+    if bool(start) == bool(start_at):
+        raise click.UsageError("give one of --start ID and --start-at LON,LAT")
+    if output:
+        check_writable(output, overwrite=overwrite)
+    net = _open_network(ctx, _lines_source(lines, layer, id_field, name_field, src_crs), flow, outlets, tolerance_m)
+    table = navigate_from(net, start=start, start_at=start_at[0] if start_at else None, mode=mode,
+                          distance_km=distance_km, radius_m=radius_m)  # fmt: skip
+    table = table.drop(columns="reach")
+    if output:
+        write_csv(table, output, overwrite=overwrite)
+        _log(ctx, f"wrote {len(table)} reaches to {output}")
+    else:
+        click.echo(format_table(table))
+
+
+@main.command()
+@layer_options
+@network_options
+@click.option(
+    "--radius-m",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_RADIUS_M,
+    show_default=True,
+    help="How far a section or facility (its outfall) may lie from a river.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …",
+)
+@click.option(
+    "--save-network",
+    "save_network_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the network with the located sections, facilities and relations (GeoPackage).",
+)
+@overwrite
+@click.pass_context
+def relations(
+    ctx: click.Context, flow, outlets, tolerance_m, radius_m, output: Path, save_network_to, overwrite, **kw
+) -> None:
+    """Which section is downstream of which, how far, and what lies on each control segment.
+
+    Sections and facilities are placed on the nearest reach (a section on the river its
+    register names, when one is within --radius-m; a facility by its outfall). --rivers may
+    be a network GeoPackage from 'network build'.
+
+    \b
+    Examples:
+      geoenv relations -o 断面关系.csv
+      geoenv relations --sections 断面.xlsx --rivers 河网.gpkg -o 断面关系.csv --save-network 河网_断面.gpkg
+    """
+    for path in filter(None, (output, save_network_to)):
+        check_writable(path, overwrite=overwrite)
+    saved = kw.get("rivers") if kw.get("rivers") and is_network_file(kw["rivers"]) else None
+    if saved:
+        kw["rivers"] = None
+    project = _project(ctx, kw)
+    if "sections" not in project.layers:
+        raise InputError("no sections given (--sections)")
+    source = LayerSource(saved) if saved else project.layers["rivers"].raw.source
+    net = _open_network(ctx, source, flow, outlets, tolerance_m)
+    facilities = project["facilities"] if "facilities" in project.layers else None
+    result = section_relations(net, project["sections"], facilities, radius_m=radius_m)
+    for what in result.unlocated:
+        _log(ctx, f"warning: {what} is more than {radius_m:g} m from every river: not placed")
+    write_csv(result.sections, output, overwrite=overwrite)
+    if save_network_to:
+        save_network(net, save_network_to, overwrite=overwrite,
+                     extra=relation_layers(net, project, result))  # fmt: skip
+    _log(ctx, f"wrote {len(result.sections)} sections to {output}")
 
 
 @main.command()

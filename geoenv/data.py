@@ -23,3 +23,8 @@ SAMPLE_NOTE = "illustrative sample, not official monitoring data"
 def path(kind: str) -> Path:
     """Embedded file for a layer kind (sections, facilities, rivers, counties, measurements)."""
     return {**BASE, **SAMPLE}[kind]
+
+
+RIVER_OUTLETS = ((114.6, 34.903),)
+"""Where the embedded rivers drain: the 黄河 leaving the data's window at its east edge
+(the other networks, which leave for the Hai He basin, take the documented outlet rule)."""

@@ -52,17 +52,19 @@ def describe(path: Path, *, layer: str | None = None) -> list[str]:
             with fiona.open(path, layer=name) as src:
                 headers = list(src.schema["properties"])
                 geometry = src.schema["geometry"]
-                crs = src.crs.to_string() if src.crs else "none (declare with --src-crs)"
-                bounds = ", ".join(f"{b:.6g}" for b in src.bounds)
-                lines += [
-                    f"layer: {name}",
-                    f"  driver: {src.driver}",
-                    f"  geometry: {src.schema['geometry']}",
-                    f"  crs: {crs}",
-                    f"  features: {len(src)}",
-                    f"  bounds: {bounds}",
-                    f"  encoding: {read_layer(LayerSource(path, layer=name)).encoding or 'UTF-8'}",
-                ]
+                lines += [f"layer: {name}", f"  driver: {src.driver}"]
+                if geometry in (None, "None"):  # an attribute table in a GeoPackage
+                    lines += ["  geometry: none (a table)", f"  rows: {len(src)}"]
+                else:
+                    crs = src.crs.to_string() if src.crs else "none (declare with --src-crs)"
+                    bounds = ", ".join(f"{b:.6g}" for b in src.bounds)
+                    lines += [
+                        f"  geometry: {geometry}",
+                        f"  crs: {crs}",
+                        f"  features: {len(src)}",
+                        f"  bounds: {bounds}",
+                        f"  encoding: {read_layer(LayerSource(path, layer=name)).encoding or 'UTF-8'}",
+                    ]
         kind, found = recognised_columns(headers, geometry)
         lines.append(f"  columns: {', '.join(headers)}")
         if found:

@@ -358,6 +358,10 @@ def _geometry_layer(raw: RawLayer, kind: str, type_ids: tuple[int, ...], noun: s
 def rivers_layer(raw: RawLayer) -> Layer:
     """River lines (LineString / MultiLineString), in WGS84."""
     layer = _geometry_layer(raw, "rivers", (1, 5), "line")
+    lines = layer.data.geometry.to_numpy()
+    is_line = np.isin(shapely.get_type_id(lines), (1, 5))
+    for i in np.flatnonzero(is_line & (shapely.length(lines) == 0)):
+        layer.problems.append(layer.problem(i, "line of zero length", "geometry"))
     if "name" in layer.data:
         layer.data["name"] = layer.data["name"].fillna("").astype(str)
     return layer

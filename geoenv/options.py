@@ -8,6 +8,7 @@ import click
 
 from geoenv.config import Config, read_config
 from geoenv.io import LayerSource
+from geoenv.network.topology import DEFAULT_TOLERANCE_M
 from geoenv.schema import LAYER_KINDS, SCHEMAS
 
 
@@ -88,3 +89,32 @@ output_dir = click.option(
     default=Path("maps"), show_default=True, help="Folder for the map and tables.",
 )  # fmt: skip
 overwrite = click.option("--overwrite", is_flag=True, help="Replace output files that exist.")
+
+
+def _lonlat(ctx, param, values):
+    points = []
+    for text in values:
+        try:
+            lon, lat = (float(v) for v in text.replace("，", ",").split(","))
+        except ValueError:
+            raise click.BadParameter(f"{text!r}: write LON,LAT in degrees, e.g. 114.6,34.9") from None
+        points.append((lon, lat))
+    return points
+
+
+def network_options(func):
+    """``--flow``, ``--outlet``, ``--tolerance-m``: how a network is built from lines."""
+    options = [
+        click.option("--flow", type=click.Choice(["outlet", "digitized"]), default="outlet", show_default=True,
+                     help="outlet: orient every network toward its outlet (any digitizing direction); "
+                          "digitized: trust each line's direction."),
+        click.option("--outlet", "outlets", multiple=True, metavar="LON,LAT", callback=_lonlat,
+                     help="Where a network drains (repeatable). Without one, the rule in the README picks "
+                          "it and the choice is reported."),
+        click.option("--tolerance-m", type=click.FloatRange(min=0), default=DEFAULT_TOLERANCE_M, show_default=True,
+                     help="Largest gap bridged from a dangling line end to another line. The default suits "
+                          "coarse data such as the embedded GSHHG rivers; dense or surveyed data wants a few metres."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func

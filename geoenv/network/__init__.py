@@ -1,0 +1,46 @@
+"""River networks: topology from lines, arrays for navigation, persistence.
+
+:func:`open_network` is the entry point: it loads a network GeoPackage written by
+``geoenv network build`` as it is, or builds the network from a layer of lines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from geoenv import data
+from geoenv.io import LayerSource
+from geoenv.layers import load
+from geoenv.network.build import FLOWS, build_network
+from geoenv.network.graph import Network
+from geoenv.network.navigate import MODES, navigate
+from geoenv.network.store import is_network_file, load_network, save_network
+from geoenv.network.topology import DEFAULT_TOLERANCE_M
+
+
+def open_network(
+    source: LayerSource,
+    *,
+    flow: str = "outlet",
+    outlets: list[tuple[float, float]] | None = None,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+) -> Network:
+    """A saved network as it is, or one built from the lines in ``source``.
+
+    The embedded Shanxi rivers drain by default to :data:`geoenv.data.RIVER_OUTLETS`.
+    """
+    if is_network_file(source.path):
+        return load_network(source.path)
+    rivers = load("rivers", source).data
+    if not outlets and Path(source.path).resolve() == data.RIVERS.resolve():
+        outlets = list(data.RIVER_OUTLETS)
+    points = np.array(outlets, dtype=float).reshape(-1, 2) if outlets else None
+    return build_network(rivers, flow=flow, outlets=points if flow == "outlet" else None, tolerance_m=tolerance_m)
+
+
+__all__ = [
+    "DEFAULT_TOLERANCE_M", "FLOWS", "MODES", "Network", "build_network", "is_network_file", "load_network",
+    "navigate", "open_network", "save_network",
+]  # fmt: skip

@@ -204,6 +204,14 @@ class Network:
         return table[["id", "toid"]].reset_index(drop=True)
 
 
+def link_table(net: Network) -> pd.DataFrame:
+    """The links with each reach's attributes: ``id, toid, length_m, name, divergence, levelpath,
+    pathlength_m, topo, ambiguous`` (one row per link; an outlet has an empty ``toid``)."""
+    columns = ["id", "length_m", "name", "divergence", "levelpath", "pathlength_m", "topo", "ambiguous"]
+    attributes = pd.DataFrame(net.reaches[columns])
+    return net.links().merge(attributes, on="id", how="left")
+
+
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(s, e)`` for every pair, without a Python loop."""
     counts = ends - starts

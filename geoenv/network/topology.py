@@ -25,8 +25,9 @@ from geoenv.errors import NetworkError
 
 GRID_M = 0.001
 """Vertices closer than this (1 mm) are the same point."""
-DEFAULT_TOLERANCE_M = 250.0
-"""Largest gap bridged between a line's dangling end and another line (suits GSHHG-like data)."""
+DEFAULT_TOLERANCE_M = 400.0
+"""Largest gap bridged between a dangling line end and another line: the embedded GSHHG rivers
+have gaps up to about 360 m; dense data (NHDPlus, surveyed lines) wants a few metres."""
 
 
 @dataclass
@@ -208,7 +209,9 @@ def build_topology(
     ambiguous = np.zeros(n, dtype=bool)
     outlet_table = pd.DataFrame({"node": pd.Series(dtype=int), "given": pd.Series(dtype=bool)})
     if flow == "outlet":
-        flip, ambiguous, outlet_table = _orient(from_node, to_node, node_xy, shapely.length(pieces), outlets, tolerance_m)
+        flip, ambiguous, outlet_table = _orient(
+            from_node, to_node, node_xy, shapely.length(pieces), outlets, tolerance_m
+        )
         pieces[flip] = shapely.reverse(pieces[flip])
         from_node, to_node = np.where(flip, to_node, from_node), np.where(flip, from_node, to_node)
         piece = np.where(flip, -piece, piece)
@@ -274,9 +277,13 @@ def _bridges(parts: np.ndarray, dangling: pd.DataFrame, tolerance_m: float) -> p
             "at_end": near_end,
         }
     )
-    table["gap"] = np.hypot(table["x"] - dangling["x"].to_numpy()[end_idx], table["y"] - dangling["y"].to_numpy()[end_idx])
+    table["gap"] = np.hypot(
+        table["x"] - dangling["x"].to_numpy()[end_idx], table["y"] - dangling["y"].to_numpy()[end_idx]
+    )
     # Two dangling ends that reach for each other: bridge once.
-    pair = pd.Series(list(zip(np.minimum(table["line"], table["target"]), np.maximum(table["line"], table["target"]), strict=True)))
+    pair = pd.Series(
+        list(zip(np.minimum(table["line"], table["target"]), np.maximum(table["line"], table["target"]), strict=True))
+    )
     mutual = table["at_end"].to_numpy() & pair.duplicated(keep="first").to_numpy()
     return table[~mutual].reset_index(drop=True)
 
@@ -326,20 +333,22 @@ def _outlet_nodes(outlets: np.ndarray, node_xy: np.ndarray, used: np.ndarray, to
     return nodes[index[1]]
 
 
-def choose_outlets(graph, comp: np.ndarray, degree: np.ndarray, node_xy: np.ndarray, components: np.ndarray) -> np.ndarray:
+def choose_outlets(
+    graph, comp: np.ndarray, degree: np.ndarray, node_xy: np.ndarray, components: np.ndarray
+) -> np.ndarray:
     """One outlet node for each of ``components``, by a documented rule.
 
     Candidates are the network's dangling ends (degree 1) that lie on the edge of the data's
-    extent (within 1 % of its size), else all its dangling ends. Of these, the two ends of the
+    extent (within 1 % of its size of the convex hull of all line ends: where a clipped layer
+    was cut), else all its dangling ends. Of these, the two ends of the
     longest path between candidates (two Dijkstra sweeps) are kept, and the outlet is the one
     farther south (then east) — rivers in the data's window leave it there more often than not.
     The choice is reported; give ``--outlet`` to override.
     """
-    minx, miny = node_xy[degree > 0].min(axis=0)
-    maxx, maxy = node_xy[degree > 0].max(axis=0)
-    margin = 0.01 * max(maxx - minx, maxy - miny)
-    x, y = node_xy[:, 0], node_xy[:, 1]
-    edge = (x <= minx + margin) | (x >= maxx - margin) | (y <= miny + margin) | (y >= maxy - margin)
+    ends = shapely.points(node_xy)
+    hull = shapely.convex_hull(shapely.multipoints(node_xy[degree > 0]))
+    margin = 0.01 * np.sqrt(max(shapely.area(hull), 1.0))
+    edge = shapely.distance(ends, shapely.boundary(hull)) <= margin
     leaf = degree == 1
     frame = pd.DataFrame({"node": np.flatnonzero(leaf), "comp": comp[leaf], "edge": edge[leaf]})
     frame = frame[frame["comp"].isin(components)]
@@ -348,7 +357,7 @@ def choose_outlets(graph, comp: np.ndarray, degree: np.ndarray, node_xy: np.ndar
     # Components without a dangling end (a pure loop): take their lowest node.
     loops = np.setdiff1d(components, frame["comp"].unique())
     extra = pd.DataFrame({"node": [np.flatnonzero(comp == c)[0] for c in loops], "comp": loops, "edge": False})
-    frame = pd.concat([frame, extra], ignore_index=True)
+    frame = pd.concat([frame, extra], ignore_index=True).astype({"node": np.int64, "comp": np.int64})
 
     def farthest(start: np.ndarray) -> np.ndarray:
         d = csgraph.dijkstra(graph, directed=False, indices=start, min_only=True)
