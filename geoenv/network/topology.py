@@ -95,8 +95,8 @@ def _vertices(lines: np.ndarray) -> pd.DataFrame:
 def _split(vertices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut lines at their ``cut`` vertices. Returns the pieces, their line and their position."""
     v = vertices.sort_values(["line", "m"], kind="stable").reset_index(drop=True)
-    cut = v["cut"].to_numpy() & ~v["first"].to_numpy() & ~v["last"].to_numpy()
-    line = v["line"].to_numpy()
+    cut = v["cut"].to_numpy(dtype=bool) & ~v["first"].to_numpy(dtype=bool) & ~v["last"].to_numpy(dtype=bool)
+    line = v["line"].to_numpy(dtype=np.int64)
     cuts_before = np.cumsum(cut) - cut
     line_start = np.r_[0, np.flatnonzero(line[1:] != line[:-1]) + 1]
     counts = np.diff(np.r_[line_start, len(v)])
@@ -244,7 +244,7 @@ def _bridges(parts: np.ndarray, dangling: pd.DataFrame, tolerance_m: float) -> p
     """For each dangling end, the nearest point on another line within the tolerance."""
     columns = ["line", "m", "last", "target", "target_m", "x", "y", "gap", "at_end"]
     if dangling.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame({c: pd.Series(dtype=bool if c in ("last", "at_end") else float) for c in columns})
     points = shapely.points(dangling[["x", "y"]].to_numpy())
     tree = shapely.STRtree(parts)
     end_idx, target = tree.query(points, predicate="dwithin", distance=tolerance_m)
