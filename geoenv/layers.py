@@ -340,6 +340,9 @@ def _geometry_layer(raw: RawLayer, kind: str, type_ids: tuple[int, ...], noun: s
             Problem(f"{kind} must be a vector file (GeoPackage, Shapefile, GeoJSON)", file=layer.file)
         )
         return layer
+    if _declared_crs(raw) is None and frame.crs is None:
+        _to_wgs84(layer, frame.geometry)  # says the CRS is missing; nothing else can be checked
+        return layer
     geoms = _to_wgs84(layer, frame.geometry)
     array = geoms.to_numpy()
     empty = shapely.is_missing(array) | shapely.is_empty(array)

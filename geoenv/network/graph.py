@@ -79,7 +79,7 @@ class Network:
         # The main link of each reach (the first, should a reach have several main ones).
         order = np.lexsort((self.down[main], self.up[main]))
         up, down = self.up[main][order], self.down[main][order]
-        first = np.r_[True, up[1:] != up[:-1]]
+        first = np.r_[True, up[1:] != up[:-1]][: len(up)]
         dn[up[first]] = down[first]
         return dn
 
@@ -138,7 +138,7 @@ class Network:
         same = (names[child] == names[parent]) & (names[child] != "")
         order = np.lexsort((child, -self.arbolate[child], ~same, parent))
         child, parent = child[order], parent[order]
-        first = np.r_[True, parent[1:] != parent[:-1]]
+        first = np.r_[True, parent[1:] != parent[:-1]][: len(parent)]
         up_main = np.full(self.n, -1, dtype=np.int64)
         up_main[parent[first]] = child[first]
         return up_main
@@ -165,7 +165,7 @@ class Network:
         order = np.lexsort((child, main_first, parent))
         child, parent = child[order], parent[order]
         before = np.cumsum(size[child]) - size[child]
-        group_start = np.r_[0, np.flatnonzero(parent[1:] != parent[:-1]) + 1]
+        group_start = np.r_[0, np.flatnonzero(parent[1:] != parent[:-1]) + 1][: len(child)]
         before -= np.repeat(before[group_start], np.diff(np.r_[group_start, len(child)]))
         offset = np.zeros(self.n, dtype=np.int64)
         offset[child] = before
