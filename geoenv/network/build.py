@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 
 from geoenv.crs import working_crs
 from geoenv.network.graph import Network
@@ -33,9 +34,9 @@ def build_network(
     outlets
         ``(n, 2)`` longitudes and latitudes (WGS84) of outlets, for ``flow="outlet"``.
     """
-    wgs = rivers.to_crs(4326)
-    metric = working_crs(tuple(wgs.total_bounds))
-    lines = rivers.to_crs(metric).geometry.to_numpy()
+    bounds = Transformer.from_crs(rivers.crs, 4326, always_xy=True).transform_bounds(*rivers.total_bounds)
+    metric = working_crs(bounds)
+    lines = (rivers if CRS(rivers.crs) == metric else rivers.to_crs(metric)).geometry.to_numpy()
     points = None
     if outlets is not None and len(outlets):
         points = gpd.GeoSeries(gpd.points_from_xy(outlets[:, 0], outlets[:, 1]), crs=4326).to_crs(metric).to_numpy()
