@@ -555,6 +555,9 @@ def relations(
     result = section_relations(net, project["sections"], facilities, radius_m=radius_m)
     for what in result.unlocated:
         _log(ctx, f"warning: {what} is more than {radius_m:g} m from every river: not placed")
+    if result.disconnected:
+        _log(ctx, f"warning: {len(result.disconnected)} sections lie on pieces not connected to any given outlet "
+                  f"(their outlet was chosen by rule): {', '.join(result.disconnected)}")  # fmt: skip
     write_csv(result.sections, output, overwrite=overwrite)
     if save_network_to:
         save_network(net, save_network_to, overwrite=overwrite,

@@ -35,11 +35,15 @@ class Relations:
         ``id, downstream_code, distance_km`` per facility.
     unlocated
         Sections and facilities farther than the search radius from every reach.
+    disconnected
+        Codes of sections on pieces not connected to any outlet the user gave (their network
+        drains to an outlet chosen by rule).
     """
 
     sections: pd.DataFrame
     facilities: pd.DataFrame
     unlocated: list[str] = field(default_factory=list)
+    disconnected: list[str] = field(default_factory=list)
     located: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
 
@@ -51,6 +55,11 @@ def section_relations(
     placed = locate_register(net, facilities, radius_m=radius_m) if facilities is not None else None
     result = relate(net, located, placed)
     unlocated = [f"section {c}" for c in located.loc[located["reach"] < 0, "code"]]
+    given = net.reaches["to_given_outlet"].to_numpy() if "to_given_outlet" in net.reaches else None
+    if given is not None and given.any():
+        placed_on = located["reach"].to_numpy()
+        loose = (placed_on >= 0) & ~given[np.maximum(placed_on, 0)]
+        result.disconnected = located.loc[loose, "code"].tolist()
     if placed is not None:
         unlocated += [f"facility {i}" for i in placed.loc[placed["reach"] < 0, "id"]]
     result.unlocated = unlocated

@@ -19,6 +19,7 @@ from shapely.geometry import LineString, MultiLineString
 
 from geoenv.errors import NetworkError
 from geoenv.network import build_network, navigate
+from geoenv.network.locate import locate, locate_register
 from geoenv.network.navigate import navigate_from
 from geoenv.relations import relate
 
@@ -224,3 +225,28 @@ def test_relations_on_the_tree():
     assert result.loc["A", "facilities"] == "F2" and result.loc["B", "facilities"] == "F1"
     # Control segment of B: 1.5 km of M3 above it, M2, T8, and T6 below C (1 km).
     assert result.loc["B", "control_km"] == pytest.approx(1.5 + 2 + 3 + 1)
+
+
+def test_points_snap_to_segments_by_name_and_facilities_by_outfall():
+    net = build_network(tree(), flow="digitized", tolerance_m=5)
+    xy = gpd.GeoSeries(gpd.points_from_xy([X0 + 6005, X0 + 6005, X0 + 3000], [Y0 + 30, Y0 + 30, Y0 + 800]), crs=CRS)
+    got = locate(net, xy.to_crs(4326), names=pd.Series(["M", "", "M"]), radius_m=100)
+    # Beside the T6 confluence: named "M", it lands on the main stem 30 m away, not on T6 5 m away.
+    assert got["reach_id"].tolist()[:2] == ["M2", "T6"]
+    assert got.loc[0, "offset_m"] == pytest.approx(30, abs=0.5) and got.loc[1, "offset_m"] == pytest.approx(5, abs=0.5)
+    # Measures from the downstream end: M3 runs x 6000 → 4000, so x = 6005 snaps to its top.
+    assert got.loc[0, "measure_m"] == pytest.approx(2000, abs=0.5) and got.loc[0, "measure"] == pytest.approx(
+        100, abs=0.1
+    )
+    assert got.loc[1, "measure_m"] == pytest.approx(30, abs=0.5)  # 30 m up T6 from its mouth
+    assert got.loc[2, "reach"] == -1  # 800 m from everything: beyond the radius
+    plants = gpd.GeoDataFrame(
+        {"id": ["P"], "name": ["plant"], "lon": [0.0], "lat": [0.0], "outfall_lon": [np.nan], "outfall_lat": [np.nan]},
+        geometry=gpd.points_from_xy([X0 + 7000], [Y0 + 2500]),
+        crs=CRS,
+    ).to_crs(4326)
+    outfall = gpd.GeoSeries(gpd.points_from_xy([X0 + 8010], [Y0 + 1000]), crs=CRS).to_crs(4326)
+    plants["lon"], plants["lat"] = plants.geometry.x, plants.geometry.y
+    plants["outfall_lon"], plants["outfall_lat"] = outfall.x.to_numpy(), outfall.y.to_numpy()
+    placed = locate_register(net, plants, radius_m=100)
+    assert placed.loc[0, "reach_id"] == "T8" and placed.loc[0, "measure_m"] == pytest.approx(1000, abs=1)

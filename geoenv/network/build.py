@@ -68,6 +68,7 @@ def _reaches(topo: Topology, source_ids: np.ndarray, names: np.ndarray, crs) -> 
             "from_node": topo.from_node,
             "to_node": topo.to_node,
             "ambiguous": topo.ambiguous,
+            "to_given_outlet": topo.to_given_outlet,
             "source": topo.source,
         },
         geometry=topo.geometry,

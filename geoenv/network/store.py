@@ -18,7 +18,7 @@ from geoenv.network.graph import Network
 
 REACH_COLUMNS = [
     "id", "name", "length_m", "divergence", "ambiguous", "topo", "pathlength_m", "arbolate_m",
-    "levelpath", "dn_main", "from_node", "to_node",
+    "levelpath", "dn_main", "from_node", "to_node", "to_given_outlet",
 ]  # fmt: skip
 
 
@@ -57,6 +57,6 @@ def load_network(path: Path) -> Network:
     linked = links[links["toid"].fillna("").astype(str) != ""]
     index = pd.Index(reaches["id"])
     up, down = index.get_indexer(linked["id"].astype(str)), index.get_indexer(linked["toid"].astype(str))
-    base = reaches[["id", "name", "length_m", "divergence", "ambiguous", "from_node", "to_node", "geometry"]]
-    base = base.astype({"divergence": np.int8, "ambiguous": bool})
+    keep = ["id", "name", "length_m", "divergence", "ambiguous", "to_given_outlet", "from_node", "to_node", "geometry"]
+    base = reaches[keep].astype({"divergence": np.int8, "ambiguous": bool, "to_given_outlet": bool})
     return Network(gpd.GeoDataFrame(base, geometry="geometry"), up.astype(np.int64), down.astype(np.int64))

@@ -48,6 +48,8 @@ class Topology:
         Node ids of the upstream and downstream ends.
     ambiguous
         Reaches whose direction cannot be told from the geometry (loops, braids).
+    to_given_outlet
+        Reaches of a network that drains to an outlet the user gave.
     outlets
         Node ids of the outlets, and whether each was given (True) or chosen.
     report
@@ -63,6 +65,7 @@ class Topology:
     node_xy: np.ndarray
     ambiguous: np.ndarray
     outlets: pd.DataFrame
+    to_given_outlet: np.ndarray
     report: dict[str, object] = field(default_factory=dict)
 
 
@@ -208,8 +211,9 @@ def build_topology(
 
     ambiguous = np.zeros(n, dtype=bool)
     outlet_table = pd.DataFrame({"node": pd.Series(dtype=int), "given": pd.Series(dtype=bool)})
+    to_given = np.zeros(n, dtype=bool)
     if flow == "outlet":
-        flip, ambiguous, outlet_table = _orient(
+        flip, ambiguous, outlet_table, to_given = _orient(
             from_node, to_node, node_xy, shapely.length(pieces), outlets, tolerance_m
         )
         pieces[flip] = shapely.reverse(pieces[flip])
@@ -235,6 +239,7 @@ def build_topology(
         to_node=to_node,
         node_xy=node_xy,
         ambiguous=ambiguous,
+        to_given_outlet=to_given,
         outlets=outlet_table,
         report=report,
     )
@@ -316,7 +321,7 @@ def _orient(from_node, to_node, node_xy, length, outlets, tolerance_m):
     flip = level[:, 0] < level[:, 1]
     ambiguous = core | (level[:, 0] == level[:, 1])
     table = pd.DataFrame({"node": sinks, "given": np.r_[np.ones(len(given), bool), np.zeros(len(chosen), bool)]})
-    return flip, ambiguous, table
+    return flip, ambiguous, table, np.isin(comp[from_node], comp[given])
 
 
 def _outlet_nodes(outlets: np.ndarray, node_xy: np.ndarray, used: np.ndarray, tolerance_m: float) -> np.ndarray:
