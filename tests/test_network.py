@@ -234,10 +234,9 @@ def test_points_snap_to_segments_by_name_and_facilities_by_outfall():
     # Beside the T6 confluence: named "M", it lands on the main stem 30 m away, not on T6 5 m away.
     assert got["reach_id"].tolist()[:2] == ["M2", "T6"]
     assert got.loc[0, "offset_m"] == pytest.approx(30, abs=0.5) and got.loc[1, "offset_m"] == pytest.approx(5, abs=0.5)
-    # Measures from the downstream end: M3 runs x 6000 → 4000, so x = 6005 snaps to its top.
-    assert got.loc[0, "measure_m"] == pytest.approx(2000, abs=0.5) and got.loc[0, "measure"] == pytest.approx(
-        100, abs=0.1
-    )
+    # Measures from the downstream end: M2 runs x 8000 → 6000, so x = 6005 is 5 m above its end.
+    assert got.loc[0, "measure_m"] == pytest.approx(5, abs=0.01)
+    assert got.loc[0, "measure"] == pytest.approx(0.25)
     assert got.loc[1, "measure_m"] == pytest.approx(30, abs=0.5)  # 30 m up T6 from its mouth
     assert got.loc[2, "reach"] == -1  # 800 m from everything: beyond the radius
     plants = gpd.GeoDataFrame(
