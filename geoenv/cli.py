@@ -88,6 +88,9 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
       geoenv demo                      # map of the embedded Shanxi data in maps/
       geoenv validate --sections 断面.xlsx
       geoenv info 河流.shp
+      geoenv classify 监测数据.csv --sections 断面.xlsx --by month
+      geoenv network build 河流.shp -o 河网.gpkg
+      geoenv relations --sections 断面.xlsx --rivers 河网.gpkg -o 断面关系.csv
     """
     ctx.ensure_object(dict)
     ctx.obj.update(verbose=verbose, quiet=quiet)
@@ -485,7 +488,7 @@ def network_navigate(
     \b
     Examples:
       geoenv network navigate 河网.gpkg --start R013.1 --mode UT --distance-km 50
-      geoenv network navigate data/rivers/shanxi_rivers.geojson --start-at 112.55,37.85 --mode DM -o 下游.csv
+      geoenv network navigate data/rivers/shanxi_rivers.geojson --start-at 112.35,37.53 --mode DM -o 下游.csv
     """
     if bool(start) == bool(start_at):
         raise click.UsageError("give one of --start ID and --start-at LON,LAT")

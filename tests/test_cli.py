@@ -12,7 +12,7 @@ from conftest import SECTIONS_CSV, write
 from geoenv import __version__
 from geoenv.cli import main
 
-COMMANDS = ["demo", "map", "validate", "join", "info"]
+COMMANDS = ["demo", "map", "validate", "join", "info", "classify", "relations", "network build", "network navigate"]
 
 
 def run(*args):
@@ -22,7 +22,7 @@ def run(*args):
 def test_version_and_help_with_examples():
     assert run("--version").output.strip() == f"geoenv, version {__version__}"
     for command in COMMANDS:
-        result = run(command, "--help")
+        result = run(*command.split(), "--help")
         assert result.exit_code == 0 and "Example" in result.output, command
 
 
