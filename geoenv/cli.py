@@ -341,11 +341,14 @@ def _lines_source(path: Path, layer: str | None, id_field: str | None, name_fiel
 
 def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, tolerance_m: float):
     started = time.perf_counter()
-    net = open_network(source, flow=flow, outlets=outlets, tolerance_m=tolerance_m)
+    net = open_network(
+        source, flow=flow, outlets=outlets, tolerance_m=tolerance_m, progress=lambda note: _log(ctx, f"  … {note}")
+    )
     report = net.report
     _log(ctx, f"network: {net.n} reaches from {source.path} in {time.perf_counter() - started:.1f} s")
     notes = {"duplicates_dropped": "repeated lines dropped", "gaps_bridged": "gaps bridged",
-             "t_junctions_split": "lines split at T-junctions", "ambiguous": "reaches in loops or braids "
+             "t_junctions_split": "lines split at T-junctions", "networks": "separate networks (pieces)",
+             "ambiguous": "reaches in loops or braids "
              "(direction inferred, marked ambiguous)", "loops": "loops cut"}  # fmt: skip
     for key, text in notes.items():
         if report.get(key):

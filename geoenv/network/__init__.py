@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ def open_network(
     flow: str = "outlet",
     outlets: list[tuple[float, float]] | None = None,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
+    progress: Callable[[str], None] | None = None,
 ) -> Network:
     """A saved network as it is, or one built from the lines in ``source``.
 
@@ -37,7 +39,9 @@ def open_network(
     if not outlets and Path(source.path).resolve() == data.RIVERS.resolve():
         outlets = list(data.RIVER_OUTLETS)
     points = np.array(outlets, dtype=float).reshape(-1, 2) if outlets else None
-    return build_network(rivers, flow=flow, outlets=points if flow == "outlet" else None, tolerance_m=tolerance_m)
+    return build_network(
+        rivers, flow=flow, outlets=points if flow == "outlet" else None, tolerance_m=tolerance_m, progress=progress
+    )
 
 
 __all__ = [

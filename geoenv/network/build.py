@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ def build_network(
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     flow: str = "outlet",
     outlets: np.ndarray | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Network:
     """Reaches, links and navigation arrays from river lines.
 
@@ -33,6 +36,8 @@ def build_network(
         See :func:`geoenv.network.topology.build_topology`.
     outlets
         ``(n, 2)`` longitudes and latitudes (WGS84) of outlets, for ``flow="outlet"``.
+    progress
+        Called with a short note as each stage starts.
     """
     bounds = Transformer.from_crs(rivers.crs, 4326, always_xy=True).transform_bounds(*rivers.total_bounds)
     metric = working_crs(bounds)
@@ -43,11 +48,13 @@ def build_network(
     given_ids = "id" in rivers and rivers["id"].notna().all()
     source_ids = rivers["id"].astype(str).to_numpy() if given_ids else np.arange(1, len(rivers) + 1).astype(str)
     keys = source_ids if given_ids else None
-    topo = build_topology(lines, tolerance_m=tolerance_m, flow=flow, outlets=points, keys=keys)
+    topo = build_topology(lines, tolerance_m=tolerance_m, flow=flow, outlets=points, keys=keys, progress=progress)
     names = rivers["name"].fillna("").astype(str).to_numpy() if "name" in rivers else np.full(len(rivers), "")
     reaches = _reaches(topo, source_ids, names, metric)
     up, down = _links(topo)
     reaches["divergence"] = _divergence(reaches, up, down)
+    if progress:
+        progress("ordering reaches: topological sort, path lengths, level paths, intervals")
     network = Network(reaches, up, down, report=dict(topo.report))
     outlet_xy = gpd.GeoSeries(shapely.points(topo.node_xy[topo.outlets["node"]]), crs=metric).to_crs(4326)
     network.report["outlets"] = pd.DataFrame(

@@ -13,6 +13,7 @@ loops and braids cannot be oriented for certain without elevation and are flagge
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,6 +135,7 @@ def build_topology(
     flow: str = "outlet",
     outlets: np.ndarray | None = None,
     keys: np.ndarray | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Topology:
     """Reaches, nodes and flow direction from plain line geometries.
 
@@ -151,18 +153,23 @@ def build_topology(
     keys
         Identifier of each line: a line repeating another with the same key (or, without keys,
         any repeated line) is dropped; repeated with another key it stays, as a parallel branch.
+    progress
+        Called with a short note as each stage starts (for a long build).
     """
+    say = progress or (lambda _: None)
     parts, source = shapely.get_parts(lines, return_index=True)
     duplicate = _duplicates(parts, np.zeros(len(parts)) if keys is None else np.asarray(keys)[source])
     parts, source = parts[~duplicate], source[~duplicate]
     report: dict[str, object] = {"lines": len(lines), "duplicates_dropped": int(duplicate.sum())}
 
+    say(f"{len(parts):,} line parts: finding shared vertices")
     # 1. Split where lines share a vertex (a confluence digitized without cutting the line).
     v = _vertices(parts)
     v["point"] = _point_keys(v[["x", "y"]].to_numpy())
     lines_at = v.drop_duplicates(["point", "line"]).groupby("point")["line"].size()
     v["cut"] = v["point"].map(lines_at).to_numpy() > 1
 
+    say("bridging gaps and T-junctions")
     # 2. Bridge dangling ends to the nearest other line within the tolerance.
     ends = v[v["first"] | v["last"]]
     dangling = ends[ends["point"].map(lines_at).to_numpy() == 1]
@@ -200,6 +207,7 @@ def build_topology(
     v = pd.concat([v, inserted, extended], ignore_index=True)
     pieces, line, piece = _split(v)
 
+    say(f"{len(pieces):,} reaches: joining them at nodes")
     # 3. Nodes: reach ends on the 1 mm grid.
     start = shapely.get_coordinates(shapely.get_point(pieces, 0))
     end = shapely.get_coordinates(shapely.get_point(pieces, -1))
@@ -208,11 +216,13 @@ def build_topology(
     from_node, to_node = keys[:n], keys[n:]
     node_xy = np.zeros((keys.max() + 1, 2))
     node_xy[keys] = np.vstack([start, end])
+    report["networks"] = _count_networks(from_node, to_node, len(node_xy))
 
     ambiguous = np.zeros(n, dtype=bool)
     outlet_table = pd.DataFrame({"node": pd.Series(dtype=int), "given": pd.Series(dtype=bool)})
     to_given = np.zeros(n, dtype=bool)
     if flow == "outlet":
+        say("orienting each network toward its outlet")
         flip, ambiguous, outlet_table, to_given = _orient(
             from_node, to_node, node_xy, shapely.length(pieces), outlets, tolerance_m
         )
@@ -243,6 +253,13 @@ def build_topology(
         outlets=outlet_table,
         report=report,
     )
+
+
+def _count_networks(from_node: np.ndarray, to_node: np.ndarray, n_nodes: int) -> int:
+    """How many separate pieces the reaches form."""
+    graph = sparse.csr_matrix((np.ones(len(from_node)), (from_node, to_node)), shape=(n_nodes, n_nodes))
+    _, comp = csgraph.connected_components(graph, directed=False)
+    return len(np.unique(comp[np.r_[from_node, to_node]]))
 
 
 def _bridges(parts: np.ndarray, dangling: pd.DataFrame, tolerance_m: float) -> pd.DataFrame:
