@@ -7,8 +7,9 @@ import pandas as pd
 
 from geoenv.errors import InputError
 from geoenv.project import Project
-from geoenv.quality import Evaluation, Period, aggregate, evaluate, requested_periods
+from geoenv.quality import Evaluation, Period, aggregate, evaluate, parse_period, requested_periods
 from geoenv.quality.evaluate import SECTION_COLUMNS
+from geoenv.quality.standard import III, class_index
 
 REGISTER_COLUMNS = ["name", "river", "county", "city", "level"]
 ASSESSMENT_COLUMNS = [SECTION_COLUMNS[0], *REGISTER_COLUMNS, *SECTION_COLUMNS[1:]]
@@ -64,3 +65,24 @@ def group_table(project: Project, evaluation: Evaluation, by: str) -> pd.DataFra
     if "sections" not in project.layers:
         raise InputError(f"grouping by {by} needs the sections layer (--sections) to know each section's {by}")
     return aggregate(evaluation, project["sections"], by)
+
+
+def section_status(evaluation: Evaluation) -> pd.DataFrame:
+    """Per section code, for one period: ``class``, ``target``, ``meets_target`` and
+    ``exceeding`` (item codes worse than the target, or than III without a target)."""
+    items = evaluation.items.merge(evaluation.sections[["section", "period", "target"]], on=["section", "period"])
+    limit = class_index(items["target"]).fillna(III)
+    worse = items[class_index(items["class"]) > limit]
+    exceeding = worse.groupby("section")["parameter"].agg(list)
+    table = evaluation.sections.drop_duplicates("section", keep="last").set_index("section")
+    status = table[["class", "target", "meets_target"]].copy()
+    status["exceeding"] = [exceeding.get(code, []) for code in status.index]
+    status.index.name = "code"
+    return status
+
+
+def latest_year(project: Project):
+    """The most recent year with measurements, as a period (the default for tracing)."""
+    if "measurements" not in project.layers:
+        raise InputError("no measurements given: name a file with --measurements")
+    return parse_period(str(project["measurements"]["date"].max().year))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from dataclasses import dataclass
 from importlib import resources
 
 import folium
@@ -86,6 +87,7 @@ def overview_map(
     facilities: gpd.GeoDataFrame | None,
     title: str,
     note: str = "",
+    highlights: tuple[Highlight, ...] = (),
 ) -> folium.Map:
     """The section distribution map: counties, rivers, sections by class, facilities by kind.
 
@@ -182,9 +184,42 @@ def overview_map(
                 popup=folium.GeoJsonPopup(ffields, aliases=[faliases[f] for f in ffields]),
             ).add_to(fmap)
 
+    for highlight in highlights:
+        _add_highlight(fmap, highlight)
     _Html(_legend_html(title, note, facilities)).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A layer drawn over the map: a traced network or a spill's path and what it reaches.
+
+    ``fields`` maps point columns to the labels shown in their popups.
+    """
+
+    name: str
+    colour: str
+    lines: gpd.GeoDataFrame | None = None
+    points: gpd.GeoDataFrame | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def _add_highlight(fmap: folium.Map, highlight: Highlight) -> None:
+    group = folium.FeatureGroup(name=highlight.name)
+    if highlight.lines is not None and len(highlight.lines):
+        folium.GeoJson(
+            highlight.lines[["geometry"]].to_crs(4326),
+            style_function=lambda _, c=highlight.colour: {"color": c, "weight": 6, "opacity": 0.6},
+        ).add_to(group)
+    if highlight.points is not None and len(highlight.points):
+        columns = [c for c, _ in highlight.fields]
+        folium.GeoJson(
+            _escaped(highlight.points, columns),
+            marker=folium.CircleMarker(radius=10, weight=3, fill=False, color=highlight.colour),
+            popup=folium.GeoJsonPopup(columns, aliases=[a for _, a in highlight.fields]) if columns else None,
+        ).add_to(group)
+    group.add_to(fmap)
 
 
 def _legend_html(title: str, note: str, facilities: gpd.GeoDataFrame | None) -> str:

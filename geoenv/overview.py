@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import pandas as pd
 
-from geoenv.assessment import assess
+from geoenv.assessment import assess, latest_year, section_status
+from geoenv.basin import Basin, open_basin
 from geoenv.data import SAMPLE_NOTE
 from geoenv.jurisdiction import river_lengths
-from geoenv.maps import overview_map, render_html
+from geoenv.maps import Highlight, overview_map, render_html
+from geoenv.network.graph import Network
 from geoenv.project import Project
 from geoenv.schema import FACILITY_LABELS_ZH
+from geoenv.trace import Impact, Trace, impact, trace
 
 SECTION_COLUMNS = [
     "code", "name", "river", "level", "target_class", "class", "meets_target", "main_pollutants",
@@ -46,7 +50,34 @@ def classify_sections(project: Project) -> pd.DataFrame:
     return sections
 
 
-def build_overview(project: Project, *, title: str) -> Overview:
+def trace_highlight(basin: Basin, result: Trace) -> Highlight:
+    """The traced network and the candidate facilities, for a map."""
+    found = result.table[result.table["kind"] != "section"]
+    points = (
+        basin.facilities.merge(found[["id", "distance_km", "score"]], on="id") if basin.facilities is not None else None
+    )
+    if points is not None:
+        points = points.assign(kind_zh=points["kind"].map(FACILITY_LABELS_ZH))
+    fields = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("distance_km", "距离(km)"), ("score", "得分"))
+    lines = basin.net.reaches.iloc[result.reaches]
+    return Highlight("溯源 trace", "#8e24aa", lines, points, fields)
+
+
+def impact_highlight(basin: Basin, result: Impact) -> Highlight:
+    """The spill's path and the sections and water sources it reaches, for a map."""
+    reached = result.table[result.table["kind"] != "border"]
+    frames = [basin.sections.rename(columns={"code": "id"})]
+    if basin.facilities is not None:
+        frames.append(basin.facilities)
+    points = pd.concat([f[["id", "name", "geometry"]] for f in frames], ignore_index=True)
+    points = gpd.GeoDataFrame(points, geometry="geometry", crs=4326).merge(
+        reached[["id", "distance_km", "arrival_h"]], on="id"
+    )
+    fields = (("id", "编号"), ("name", "名称"), ("distance_km", "距离(km)"), ("arrival_h", "到达(小时)"))
+    return Highlight("污染推演 spill", "#e53935", basin.net.reaches.iloc[result.reaches], points, fields)
+
+
+def build_overview(project: Project, *, title: str, highlights: tuple[Highlight, ...] = ()) -> Overview:
     """Classify sections, join everything to counties and render the map (nothing written)."""
     sections = classify_sections(project)
     facilities = project["facilities"].copy() if "facilities" in project.layers else None
@@ -58,6 +89,7 @@ def build_overview(project: Project, *, title: str) -> Overview:
         facilities=facilities,
         title=title,
         note=note,
+        highlights=highlights,
     )
     table = sections.reindex(columns=SECTION_COLUMNS).sort_values("code", kind="stable")
     if facilities is not None:
@@ -67,3 +99,27 @@ def build_overview(project: Project, *, title: str) -> Overview:
         ftable = pd.DataFrame(columns=FACILITY_COLUMNS)
     lengths = river_lengths(project["rivers"], project["counties"])
     return Overview(render_html(fmap), table, ftable, lengths)
+
+
+def demo_highlights(project: Project, net: Network) -> tuple[tuple[Highlight, ...], list[str]]:
+    """For the demo: a trace of the first sample section that misses its target in the latest
+    year (stopping at compliant sections), and a spill drill from the first tailings pond that
+    lies on a river. Returns the highlights and a line on each."""
+    basin = open_basin(net, project["sections"], project.get("facilities"))
+    period = latest_year(project)
+    status = section_status(assess(project, period=period))
+    highlights, notes = [], []
+    failing = sorted(status.index[status["meets_target"].eq(False)])
+    placed = set(basin.sections.loc[basin.sections["reach"] >= 0, "code"].astype(str))
+    failing = [code for code in failing if code in placed]
+    if failing:
+        result = trace(basin, failing[0], status=status, stop_at_compliant=True)
+        highlights.append(trace_highlight(basin, result))
+        notes.append(f"trace of {failing[0]} ({period.label}): {len(result.table)} rows, stops {result.stops}")
+    if basin.facilities is not None:
+        ponds = basin.facilities[(basin.facilities["kind"] == "tailings_pond") & (basin.facilities["reach"] >= 0)]
+        if len(ponds):
+            spill = impact(basin, facility=str(ponds["id"].iloc[0]))
+            highlights.append(impact_highlight(basin, spill))
+            notes.append(f"spill drill from {ponds['id'].iloc[0]}: reaches {len(spill.table)} places")
+    return tuple(highlights), notes

@@ -53,16 +53,20 @@ def upstream(net: Network, start: int) -> tuple[np.ndarray, np.ndarray]:
     return members, dist[members]
 
 
-def downstream(net: Network, start: int) -> tuple[np.ndarray, np.ndarray]:
+def downstream(net: Network, start: int, *, weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every reach downstream of ``start`` through all links (itself included) and its distance
-    in metres from the start's upstream end to its own upstream end (shortest over branches)."""
+    in metres from the start's upstream end to its own upstream end (shortest over branches).
+
+    ``weight`` (per reach) replaces the length, e.g. travel time.
+    """
+    length = net.length if weight is None else weight
     dist = np.full(net.n, np.inf)
     dist[start] = 0.0
     frontier = np.array([start])
     while len(frontier):
         starts, ends = net.down_indptr[frontier], net.down_indptr[frontier + 1]
         targets = net.down_index[_ranges(starts, ends)]
-        via = np.repeat(dist[frontier] + net.length[frontier], ends - starts)
+        via = np.repeat(dist[frontier] + length[frontier], ends - starts)
         better = via < dist[targets]
         if not better.any():
             break
@@ -70,6 +74,12 @@ def downstream(net: Network, start: int) -> tuple[np.ndarray, np.ndarray]:
         frontier = np.unique(targets[better])
     members = np.flatnonzero(np.isfinite(dist))
     return members, dist[members]
+
+
+def upstream_main(net: Network, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """The main stem up from ``start`` (UM) and each reach's distance from the start's downstream end."""
+    members = _chain(net.up_main, start)
+    return members, net.pathlength[members] - net.pathlength[start]
 
 
 def _chain(step: np.ndarray, start: int) -> np.ndarray:
@@ -108,8 +118,7 @@ def navigate(
         if mode == "UT":
             members, dist = upstream(net, start)
         else:
-            members = _chain(net.up_main, start)
-            dist = net.pathlength[members] - net.pathlength[start]
+            members, dist = upstream_main(net, start)
     else:
         if mode == "DD":
             members, dist = downstream(net, start)
@@ -171,8 +180,15 @@ def navigate_from(
             hint = f"; similar ids: {', '.join(close)}" if close else ""
             raise NetworkError(f"--start {start!r}: no reach has this id{hint}")
         return navigate(net, index, mode, distance_km=distance_km)
-    point = gpd.GeoSeries(gpd.points_from_xy([start_at[0]], [start_at[1]]), crs=4326)
+    reach, measure = locate_start(net, start_at, radius_m)
+    return navigate(net, reach, mode, distance_km=distance_km, measure_m=measure)
+
+
+def locate_start(net: Network, at: tuple[float, float], radius_m: float) -> tuple[int, float]:
+    """Reach and measure of a starting point (longitude, latitude); :class:`NetworkError` when
+    no reach is within ``radius_m``."""
+    point = gpd.GeoSeries(gpd.points_from_xy([at[0]], [at[1]]), crs=4326)
     located = locate(net, point, radius_m=radius_m).iloc[0]
     if located["reach"] < 0:
-        raise NetworkError(f"--start-at {start_at[0]},{start_at[1]}: no reach within {radius_m:g} m")
-    return navigate(net, int(located["reach"]), mode, distance_km=distance_km, measure_m=float(located["measure_m"]))
+        raise NetworkError(f"--start-at {at[0]},{at[1]}: no reach within {radius_m:g} m")
+    return int(located["reach"]), float(located["measure_m"])

@@ -1,0 +1,115 @@
+"""The tables a bureau keeps, for one period: section and facility registers with water quality
+and relations, per-county and per-river summaries, and the exceedances with their likeliest
+upstream sources. Written as CSVs and one XLSX workbook (a sheet each)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from geoenv.assessment import assess, group_table, section_status
+from geoenv.basin import Basin
+from geoenv.io import write_atomic, write_csv
+from geoenv.project import Project
+from geoenv.quality import Period
+from geoenv.relations import relate
+from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
+from geoenv.trace import trace
+
+TOP_CANDIDATES = 3
+SHEETS = {
+    "sections": "断面名录",
+    "facilities": "设施名录",
+    "counties": "区县汇总",
+    "rivers": "河流汇总",
+    "exceedances": "超标断面",
+}
+HEADERS_ZH = {
+    "code": "断面编码", "name": "名称", "county": "区县", "city": "地市", "river": "河流", "level": "级别",
+    "target": "水质目标", "class": "水质类别", "description": "水质状况", "meets_target": "是否达标",
+    "main_pollutants": "主要污染指标", "exceeding_items": "超标指标(超标倍数)", "cwqi": "CWQI",
+    "upstream_codes": "上游断面", "downstream_code": "下游断面", "distance_km": "距离(km)", "period": "时段",
+    "id": "编号", "kind": "类型", "capacity": "规模", "downstream_section": "下游断面",
+    "group": "名称", "n_sections": "断面数", "good_ratio": "优良比例", "worse_than_v_ratio": "劣V比例",
+    "rating": "水质状况", "rated_by": "评价方式", "class_of_means": "均值类别", "cwqi_rank": "CWQI排名",
+    "candidates": "溯源排查对象(前三)",
+}  # fmt: skip
+
+
+def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, pd.DataFrame]:
+    """The report's tables (English column names), by :data:`SHEETS` key."""
+    evaluation = assess(project, period=period)
+    status = section_status(evaluation)
+    quality = evaluation.sections.set_index("section")
+    relations = relate(basin.net, basin.sections, basin.facilities)
+    rel = relations.sections.set_index("code")
+    register = basin.sections.set_index(basin.sections["code"].astype(str))
+    sections = pd.DataFrame(
+        {
+            "code": register.index,
+            "name": register["name"],
+            "county": register.get("county"),
+            "city": register.get("city"),
+            "river": register.get("river"),
+            "level": register.get("level", pd.Series(dtype=object)).map(LEVEL_LABELS_ZH),
+            "period": period.label,
+        }
+    ).reset_index(drop=True)
+    for column in ("target", "class", "description", "meets_target", "main_pollutants", "exceeding_items", "cwqi"):
+        sections[column] = sections["code"].map(quality[column]) if column in quality else None
+    for column in ("upstream_codes", "downstream_code", "distance_km"):
+        sections[column] = sections["code"].map(rel[column])
+
+    facilities = pd.DataFrame()
+    if basin.facilities is not None:
+        f = basin.facilities
+        down = relations.facilities.set_index("id")
+        facilities = pd.DataFrame(
+            {
+                "kind": f["kind"].map(FACILITY_LABELS_ZH),
+                "id": f["id"].astype(str),
+                "name": f["name"],
+                "county": f.get("county"),
+                "river": f.get("river"),
+                "capacity": f.get("capacity"),
+            }
+        )
+        facilities["downstream_section"] = facilities["id"].map(down["downstream_code"])
+        facilities["distance_km"] = facilities["id"].map(down["distance_km"])
+        order = {k: i for i, k in enumerate(FACILITY_LABELS_ZH.values())}
+        facilities = facilities.sort_values(["kind", "id"], key=lambda c: c.map(order) if c.name == "kind" else c)
+
+    exceeding = sections[sections["meets_target"].eq(False)].copy()
+    exceeding["candidates"] = [
+        _top(basin, code, status) if basin.sections.loc[basin.sections["code"] == code, "reach"].iloc[0] >= 0 else ""
+        for code in exceeding["code"]
+    ]
+    columns = ["code", "name", "county", "river", "target", "class", "exceeding_items", "main_pollutants", "candidates"]
+    return {
+        "sections": sections,
+        "facilities": facilities.reset_index(drop=True),
+        "counties": group_table(project, evaluation, "county"),
+        "rivers": group_table(project, evaluation, "river"),
+        "exceedances": exceeding[columns].reset_index(drop=True),
+    }
+
+
+def _top(basin: Basin, code: str, status: pd.DataFrame) -> str:
+    found = trace(basin, code, status=status).table
+    found = found[found["kind"] != "section"].head(TOP_CANDIDATES)
+    return "；".join(f"{r.id} {r.name} ({r.distance_km:.1f} km)" for r in found.itertuples())
+
+
+def write_report(tables: dict[str, pd.DataFrame], folder: Path, *, lang: str = "zh", overwrite: bool) -> list[Path]:
+    """One CSV per table and ``report.xlsx`` with a sheet each; Chinese headers with ``zh``."""
+    shown = {k: t.rename(columns=HEADERS_ZH) if lang == "zh" else t for k, t in tables.items()}
+    written = [write_csv(table, folder / f"{key}.csv", overwrite=overwrite) for key, table in shown.items()]
+
+    def workbook(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for key, table in shown.items():
+                table.to_excel(writer, sheet_name=SHEETS[key] if lang == "zh" else key, index=False)
+
+    written.append(write_atomic(folder / "report.xlsx", workbook, overwrite=overwrite))
+    return written
