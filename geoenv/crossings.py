@@ -90,13 +90,21 @@ def _crossing_points(net, pieces: pd.DataFrame) -> pd.DataFrame:
     """Changes of unit along each reach, at its ends (into/out of the area) and across links."""
     rows = []
     nxt = pieces.groupby("reach").shift(-1)
-    change = nxt["unit"].notna() & (nxt["unit"] != pieces["unit"])
+    follows = nxt["unit"].notna()
+    gap = follows & (nxt["lo"] - pieces["hi"] > 1.0)  # the river leaves the area and comes back
+    change = follows & ~gap & (nxt["unit"] != pieces["unit"])
     at = (pieces["hi"] + nxt["lo"]) / 2
-    rows.append(
+    rows += [
         pd.DataFrame(
             {"reach": pieces["reach"], "pos": at, "upstream_unit": pieces["unit"], "downstream_unit": nxt["unit"]}
-        )[change]
-    )
+        )[change],
+        pd.DataFrame(
+            {"reach": pieces["reach"], "pos": pieces["hi"], "upstream_unit": pieces["unit"], "downstream_unit": OUTSIDE}
+        )[gap],
+        pd.DataFrame(
+            {"reach": pieces["reach"], "pos": nxt["lo"], "upstream_unit": OUTSIDE, "downstream_unit": nxt["unit"]}
+        )[gap],
+    ]
     first = pieces.drop_duplicates("reach", keep="first")
     last = pieces.drop_duplicates("reach", keep="last")
     length = net.length

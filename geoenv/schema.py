@@ -43,7 +43,7 @@ SCHEMAS: dict[str, LayerSchema] = {
         ),
         points=True,
     ),
-    "rivers": LayerSchema(required=(), optional=("id", "name", "level")),
+    "rivers": LayerSchema(required=(), optional=("id", "name", "level", "velocity")),
     "counties": LayerSchema(required=("name",), optional=("adcode", "city")),
     "measurements": LayerSchema(
         required=("section", "date"), optional=("parameter", "value", "unit", "detection_limit")
@@ -90,6 +90,7 @@ COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "id": ("编码", "河流编码", "fid_", "river_id"),
         "name": ("河流名称", "名称", "河流", "河名", "river", "river_name"),
         "level": ("级别", "河流级别"),
+        "velocity": ("流速", "平均流速", "velocity_ms", "flow_velocity"),
     },
     "counties": {
         "name": ("区县", "区县名称", "县名", "名称", "county", "name_zh"),

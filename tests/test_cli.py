@@ -12,7 +12,10 @@ from conftest import SECTIONS_CSV, write
 from geoenv import __version__
 from geoenv.cli import main
 
-COMMANDS = ["demo", "map", "validate", "join", "info", "classify", "relations", "network build", "network navigate"]
+COMMANDS = [
+    "demo", "map", "validate", "join", "info", "classify", "relations", "network build", "network navigate",
+    "trace", "impact", "crossings", "report",
+]  # fmt: skip
 
 
 def run(*args):

@@ -31,7 +31,7 @@ def build_network(
     ----------
     rivers
         Lines with an optional ``id`` (kept where a line is not cut; ``ID.1``, ``ID.2`` …
-        upstream to downstream where it is) and ``name``.
+        upstream to downstream where it is), ``name`` and ``velocity`` (m/s, kept per reach).
     tolerance_m, flow
         See :func:`geoenv.network.topology.build_topology`.
     outlets
@@ -51,6 +51,8 @@ def build_network(
     topo = build_topology(lines, tolerance_m=tolerance_m, flow=flow, outlets=points, keys=keys, progress=progress)
     names = rivers["name"].fillna("").astype(str).to_numpy() if "name" in rivers else np.full(len(rivers), "")
     reaches = _reaches(topo, source_ids, names, metric)
+    if "velocity" in rivers:  # metres per second, per input line
+        reaches["velocity_ms"] = pd.to_numeric(rivers["velocity"], errors="coerce").to_numpy()[topo.source]
     up, down = _links(topo)
     reaches["divergence"] = _divergence(reaches, up, down)
     if progress:

@@ -20,6 +20,7 @@ REACH_COLUMNS = [
     "id", "name", "length_m", "divergence", "ambiguous", "topo", "pathlength_m", "arbolate_m",
     "levelpath", "dn_main", "from_node", "to_node", "to_given_outlet",
 ]  # fmt: skip
+OPTIONAL_COLUMNS = ("velocity_ms",)
 
 
 def is_network_file(path: Path) -> bool:
@@ -32,7 +33,8 @@ def is_network_file(path: Path) -> bool:
 
 def save_network(net: Network, path: Path, *, overwrite: bool, extra: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write the network (and ``extra`` layers: GeoDataFrames or tables) atomically."""
-    reaches = net.reaches[[*REACH_COLUMNS, "geometry"]].to_crs(4326)
+    optional = [c for c in OPTIONAL_COLUMNS if c in net.reaches]
+    reaches = net.reaches[[*REACH_COLUMNS, *optional, "geometry"]].to_crs(4326)
     links = net.links()
 
     def write(tmp: Path) -> None:
@@ -58,5 +60,6 @@ def load_network(path: Path) -> Network:
     index = pd.Index(reaches["id"])
     up, down = index.get_indexer(linked["id"].astype(str)), index.get_indexer(linked["toid"].astype(str))
     keep = ["id", "name", "length_m", "divergence", "ambiguous", "to_given_outlet", "from_node", "to_node", "geometry"]
+    keep += [c for c in OPTIONAL_COLUMNS if c in reaches]
     base = reaches[keep].astype({"divergence": np.int8, "ambiguous": bool, "to_given_outlet": bool})
     return Network(gpd.GeoDataFrame(base, geometry="geometry"), up.astype(np.int64), down.astype(np.int64))

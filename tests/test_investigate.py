@@ -1,0 +1,247 @@
+"""Tracing, spill drills, border crossings and reports: on the comb network of test_network,
+with sections and facilities placed where the answers are known, and on the embedded data.
+
+Positions (metres from the outlet corner; water runs west along y = 0, tributaries run south):
+    sections  A (1000, 0) on M5, B (5500, 0) on M3, C (6000, 1000) on T6, D (9000, 0) on M1
+    F1 sewage plant, outfall (8000, 1000) on T8    F2 tailings pond (3000, 0) on M4
+    F3 industrial park (5000, 2000) on S            F4 outfall (7000, 0) on M2
+    F5 drinking-water source (500, 0) on M5
+    counties 西县 x < 5000 and 东县 x > 5000: the main stem and S cross from east to west
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import shapely
+from test_cli import run
+from test_network import CRS, X0, Y0, tree
+
+from geoenv.basin import open_basin
+from geoenv.crossings import OUTSIDE, crossings
+from geoenv.errors import InputError
+from geoenv.network import build_network
+from geoenv.trace import impact, trace
+
+
+def points(xy, **columns) -> gpd.GeoDataFrame:
+    xs, ys = zip(*xy, strict=True)
+    frame = gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(np.add(xs, X0), np.add(ys, Y0)), crs=CRS)
+    frame = frame.to_crs(4326)
+    frame["lon"], frame["lat"] = frame.geometry.x, frame.geometry.y
+    return frame
+
+
+SECTIONS = points(
+    [(1000, 0), (5500, 0), (6000, 1000), (9000, 0)],
+    code=["A", "B", "C", "D"], name=["甲", "乙", "丙", "丁"], river=["M", "M", "T", "M"],
+)  # fmt: skip
+FACILITIES = points(
+    [(8000, 1000), (3000, 0), (5000, 2000), (7000, 0), (500, 0)],
+    id=["F1", "F2", "F3", "F4", "F5"], name=["污水厂", "尾矿库", "园区", "排口", "水源地"],
+    kind=["sewage_plant", "tailings_pond", "industrial_park", "outfall", "water_source"],
+    capacity=[20000, 50000, np.nan, np.nan, np.nan], river=["", "", "", "", ""],
+)  # fmt: skip
+COUNTIES = gpd.GeoDataFrame(
+    {"name": ["西县", "东县"], "city": ["测试市", "测试市"]},
+    geometry=[
+        shapely.box(X0 - 500, Y0 - 1000, X0 + 5000, Y0 + 4000),
+        shapely.box(X0 + 5000, Y0 - 1000, X0 + 10500, Y0 + 4000),
+    ],
+    crs=CRS,
+).to_crs(4326)
+
+
+@pytest.fixture(scope="module")
+def basin():
+    net = build_network(tree(), flow="digitized", tolerance_m=5)
+    return open_basin(net, SECTIONS, FACILITIES, radius_m=50)
+
+
+def status(**meets):
+    frame = pd.DataFrame({"code": list("ABCD")}).set_index("code")
+    frame["class"], frame["target"] = "IV", "III"
+    frame["meets_target"] = [meets.get(c, False) for c in frame.index]
+    frame["exceeding"] = [["nh3n"] for _ in frame.index]
+    return frame
+
+
+def test_trace_finds_the_known_upstream_set_with_distances(basin):
+    table = trace(basin, "A", status=status()).table.set_index("id")
+    assert set(table.index) == {"F1", "F2", "F3", "F4", "B", "C", "D"}  # F5 is below A and not a source
+    expected = {
+        "F2": 2000,
+        "F3": 3000 + 2000 + 1000,
+        "F4": 6000,
+        "F1": 7000 + 1000,
+        "B": 4500,
+        "C": 5000 + 1000,
+        "D": 8000,
+    }
+    for key, metres in expected.items():
+        assert table.loc[key, "distance_km"] == pytest.approx(metres / 1000, rel=0.001), key
+    # NH3-N exceeds: the sewage plant and the outfall fit, the tailings pond hardly.
+    assert table.loc["F1", "fit"] == 1.0 and table.loc["F4", "fit"] == 1.0 and table.loc["F2", "fit"] == 0.1
+    ranked = [i for i in table.index if i.startswith("F")]
+    assert ranked.index("F4") < ranked.index("F2") and ranked.index("F1") < ranked.index("F2")
+    assert table.loc["F4", "score"] == pytest.approx(1.0 * (1 / 1.6) * 0.75, abs=1e-4)
+
+
+def test_trace_from_the_middle_and_with_limits(basin):
+    table = trace(basin, "B", status=status()).table
+    assert set(table["id"]) == {"F1", "F4", "C", "D"}
+    assert set(trace(basin, "B", status=status(), distance_km=2.5).table["id"]) == {"F4", "C"}
+    assert set(trace(basin, "A", status=status(), mode="UM").table["id"]) == {"F2", "F4", "B", "D"}
+    assert set(trace(basin, "A", status=status(), kinds=("tailings_pond",)).table["id"]) == {"F2", "B", "C", "D"}
+
+
+def test_stop_at_compliant_keeps_what_lies_between(basin):
+    result = trace(basin, "A", status=status(B=True), stop_at_compliant=True)
+    assert result.stops == ["B"]
+    assert set(result.table["id"]) == {"F2", "F3", "B"}  # below B, above A; nothing above B
+    assert set(trace(basin, "A", status=status(B=True)).table["id"]) > set(result.table["id"])
+
+
+def test_impact_order_distances_and_arrival(basin):
+    result = impact(basin, facility="F1", velocity_ms=0.5)
+    table = result.table.set_index("id")
+    assert table.index.tolist() == ["B", "A", "F5"]  # C is on another tributary
+    assert table.loc["B", "distance_km"] == pytest.approx(1.0 + 2.5, rel=0.01)
+    assert table.loc["A", "distance_km"] == pytest.approx(8.0, rel=0.01)
+    assert table.loc["F5", "distance_km"] == pytest.approx(8.5, rel=0.01) and table.loc["F5", "kind"] == "water_source"
+    assert table.loc["A", "arrival_h"] == pytest.approx(8000 / 0.5 / 3600, rel=0.01)
+    assert table["distance_km"].is_monotonic_increasing
+
+
+def test_impact_with_a_velocity_per_river_and_borders(basin):
+    rivers = tree()
+    rivers["velocity"] = np.where(rivers["id"].str.startswith("M"), 1.0, 0.25)
+    net = build_network(rivers, flow="digitized", tolerance_m=5)
+    fast = open_basin(net, SECTIONS, FACILITIES, radius_m=50)
+    found = crossings(fast, COUNTIES).crossings
+    borders = found.assign(name="border", county=found["downstream_unit"])
+    table = impact(fast, facility="F1", borders=borders).table.set_index("id")
+    # 1 km down T8 at 0.25 m/s, then 7 km of main stem at 1 m/s.
+    assert table.loc["A", "arrival_h"] == pytest.approx((1000 / 0.25 + 7000 / 1.0) / 3600, rel=0.01)
+    border = table[table["kind"] == "border"]
+    assert len(border) == 1 and border["distance_km"].iloc[0] == pytest.approx(1.0 + 3.0, rel=0.01)
+
+
+def test_crossings_on_the_comb(basin):
+    result = crossings(basin, COUNTIES, near_km=5)
+    table = result.crossings.set_index("reach_id")
+    assert set(table.index) == {"M3", "S"}
+    main = table.loc["M3"]
+    assert (main["upstream_unit"], main["downstream_unit"]) == ("东县", "西县")
+    assert (main["upstream_section"], main["upstream_km"]) == ("B", pytest.approx(0.5, abs=0.01))
+    assert (main["downstream_section"], main["downstream_km"]) == ("A", pytest.approx(4.0, abs=0.01))
+    assert main["missing"] == ""
+    assert table.loc["S", "missing"] == "upstream;downstream"  # 6 km down to A: beyond 5 km
+    units = result.units.set_index("unit")
+    assert units.loc["西县", "inflow_sections"] == "A" and units.loc["东县", "outflow_sections"] == "B"
+    assert units.loc["西县", "fed_from_elsewhere"] == "A(东县)"
+
+
+def test_unknown_and_unplaced_are_clear(basin):
+    with pytest.raises(InputError, match=r"no section 'AA' in the register; did you mean A\?"):
+        trace(basin, "AA")
+    far = open_basin(basin.net, points([(5000, 900)], code=["Z"], name=["远"], river=[""]), radius_m=50)
+    with pytest.raises(InputError, match="lies more than 50 m from every river"):
+        trace(far, "Z")
+
+
+# --- the embedded data ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shanxi():
+    from geoenv import data
+    from geoenv.io import LayerSource
+    from geoenv.network import open_network
+    from geoenv.project import project_from
+
+    project = project_from({})
+    net = open_network(LayerSource(data.RIVERS))
+    return project, open_basin(net, project["sections"], project["facilities"])
+
+
+def test_every_border_crossing_on_the_embedded_rivers_is_found(shanxi):
+    """Check against a brute force: every point where a reach meets a county border and the
+    county just upstream differs from the one just downstream."""
+    project, basin = shanxi
+    found = crossings(basin, project["counties"]).crossings
+    counties = project["counties"].to_crs(basin.net.reaches.crs)
+    tree_ = shapely.STRtree(counties.geometry.to_numpy())
+    borders = shapely.union_all(shapely.boundary(counties.geometry.to_numpy()))
+
+    def unit(point):
+        hit = tree_.query(point, predicate="within")
+        return counties["name"].iloc[hit[0]] if len(hit) else OUTSIDE
+
+    expected = []
+    for r, line in enumerate(basin.net.reaches.geometry):
+        for point in shapely.get_parts(shapely.intersection(line, borders)):
+            t = shapely.line_locate_point(line, point)
+            if point.geom_type != "Point" or not 3 < t < line.length - 3:
+                continue
+            before, after = (unit(shapely.line_interpolate_point(line, t + d)) for d in (-2, 2))
+            if before != after:
+                expected.append((r, line.length - t, before, after))
+    assert len(found) == len(expected) > 100
+    ours = found.groupby(["reach", "upstream_unit", "downstream_unit"])["measure_m"].apply(sorted).to_dict()
+    for r, m, before, after in expected:
+        assert min(abs(x - m) for x in ours[(r, before, after)]) < 5
+
+
+def test_embedded_trace_and_spill(shanxi):
+    _, basin = shanxi
+    spill = impact(basin, facility="F042").table  # 古交 tailings pond on the 汾河
+    sections = spill.loc[spill["kind"] == "section", "id"].tolist()
+    assert sections[:4] == ["SX022", "SX021", "SX020", "SX019"]  # down the 汾河 through 太原
+    assert spill["distance_km"].is_monotonic_increasing and spill["kind"].eq("water_source").any()
+    found = trace(basin, "SX016").table
+    assert {"F020", "F021", "F042"} <= set(found["id"]) and "F001" not in set(found["id"])
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def test_trace_impact_crossings_report_commands(tmp_path):
+    result = run("-q", "trace", "SX014", "--period", "2024", "-o", tmp_path / "t.csv", "--map", tmp_path / "t.html")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "t.csv", encoding="utf-8-sig")
+    assert {"kind", "id", "name", "county", "river", "distance_km", "score"} <= set(table.columns)
+    assert '"\\u6eaf\\u6e90 trace"' in (tmp_path / "t.html").read_text(encoding="utf-8")  # the layer 溯源 trace
+    result = run("-q", "impact", "--facility", "F042", "-o", tmp_path / "i.csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "i.csv", encoding="utf-8-sig")
+    assert list(table.columns[:6]) == ["kind", "id", "name", "county", "distance_km", "arrival_h"]
+    assert run("-q", "crossings", "-o", tmp_path / "x.csv").exit_code == 0
+    assert (tmp_path / "x.units.csv").exists()
+    result = run("-q", "report", "--period", "2024", "-o", tmp_path / "report")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "report" / "report.xlsx", read_only=True)
+    assert book.sheetnames == ["断面名录", "设施名录", "区县汇总", "河流汇总", "超标断面"]
+    header = [c.value for c in next(book["超标断面"].iter_rows(max_row=1))]
+    assert header[:2] == ["断面编码", "名称"] and "溯源排查对象(前三)" in header
+    exceeding = pd.read_csv(tmp_path / "report" / "exceedances.csv", encoding="utf-8-sig")
+    assert len(exceeding) == 4 and exceeding["溯源排查对象(前三)"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["trace", "SX999"], "no section 'SX999' in the register; did you mean"),
+        (["trace", "SX014", "--period", "2030"], "no measurements in 2030"),
+        (["impact", "--facility", "F051"], "lies more than 1000 m from every river"),
+        (["trace", "SX014", "--kinds", "mines"], "unknown kinds mines"),
+    ],
+)
+def test_bad_requests(tmp_path, args, message):
+    out = tmp_path / "out.csv"
+    result = run(*args, "-o", out)
+    assert result.exit_code in (1, 2) and message in result.output and "Traceback" not in result.output
+    assert not out.exists()
