@@ -59,8 +59,11 @@ def trace_highlight(basin: Basin, result: Trace) -> Highlight:
     if points is not None:
         points = points.assign(kind_zh=points["kind"].map(FACILITY_LABELS_ZH))
     fields = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("distance_km", "距离(km)"), ("score", "得分"))
+    traced = basin.sections[basin.sections["code"].astype(str) == result.section]
+    traced = traced.assign(id=traced["code"], kind_zh="溯源断面", distance_km=0.0, score=None)
+    points = pd.concat([p for p in (traced, points) if p is not None], ignore_index=True)
     lines = basin.net.reaches.iloc[result.reaches]
-    return Highlight("溯源 trace", "#8e24aa", lines, points, fields)
+    return Highlight("溯源 trace", "#8e24aa", lines, gpd.GeoDataFrame(points, geometry="geometry", crs=4326), fields)
 
 
 def impact_highlight(basin: Basin, result: Impact) -> Highlight:

@@ -57,11 +57,14 @@ class Trace:
         Reach indices searched (for a map).
     stops
         Codes of compliant upstream sections where the search stopped.
+    section
+        The traced section's code.
     """
 
     table: pd.DataFrame
     reaches: np.ndarray
     stops: list[str]
+    section: str = ""
 
 
 def fit(kinds: pd.Series, exceeding: list[str]) -> np.ndarray:
@@ -157,7 +160,7 @@ def trace(
     table["distance_km"] = (table["d"] / 1000).round(3)
     for column in ("score", "fit", "proximity", "size"):
         table[column] = pd.to_numeric(table.get(column), errors="coerce").round(4)
-    return Trace(table.reindex(columns=TRACE_COLUMNS).reset_index(drop=True), np.flatnonzero(searched), stops)
+    return Trace(table.reindex(columns=TRACE_COLUMNS).reset_index(drop=True), np.flatnonzero(searched), stops, code)
 
 
 @dataclass
