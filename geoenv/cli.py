@@ -20,7 +20,16 @@ from geoenv.network import MODES, is_network_file, open_network, save_network
 from geoenv.network.graph import link_table
 from geoenv.network.locate import DEFAULT_RADIUS_M
 from geoenv.network.navigate import navigate_from
-from geoenv.options import _lonlat, layer_options, network_options, output_dir, overwrite, sources_from_options
+from geoenv.options import (
+    _lonlat,
+    layer_options,
+    network_options,
+    output_dir,
+    output_file,
+    overwrite,
+    sources_from_options,
+    table_output,
+)
 from geoenv.overview import (
     FACILITY_COLUMNS,
     SECTION_COLUMNS,
@@ -199,8 +208,7 @@ def validate(ctx: click.Context, **kw) -> None:
 @main.command()
 @click.argument("what", type=click.Choice(["sections", "facilities", "rivers"]))
 @layer_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV file to write.")  # fmt: skip
+@output_file("CSV file to write.", required=True)
 @overwrite
 @click.pass_context
 def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> None:
@@ -265,12 +273,7 @@ SHOWN = {
 @click.option(
     "--group", type=click.Choice(GROUPS), help="Write the aggregate per river, county, city or all sections instead."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV to write (default: a table on the terminal).",
-)
+@table_output
 @click.option(
     "--items",
     "items_output",
@@ -426,13 +429,7 @@ def network() -> None:
 @network.command(name="build")
 @_lines_argument
 @_lines_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="OUT.csv (id,toid,length_m,name … one row per link) or OUT.gpkg (layers reaches, links).",
-)
+@output_file("OUT.csv (id,toid,length_m,name … one row per link) or OUT.gpkg (layers reaches, links).", required=True)
 @overwrite
 @click.pass_context
 def network_build(
@@ -497,9 +494,7 @@ def network_build(
     help="Search radius for --start-at.",
 )
 @_lines_options
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV to write (default: the terminal)."
-)
+@table_output
 @overwrite
 @click.pass_context
 def network_navigate(
@@ -555,13 +550,7 @@ def network_navigate(
     show_default=True,
     help="How far a section or facility (its outfall) may lie from a river.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …",
-)
+@output_file("OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …", required=True)
 @click.option(
     "--save-network",
     "save_network_to",
@@ -611,12 +600,6 @@ _radius = click.option(
 _period = click.option(
     "--period", help="Month, quarter or year judged: 2024-06, 2024Q2, 2024 [default: the latest year with data]."
 )
-_csv_out = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV to write (default: a table on the terminal).",
-)
 _map_out = click.option(
     "--map", "map_output", type=click.Path(dir_okay=False, path_type=Path), help="Also draw it on an offline HTML map."
 )
@@ -657,7 +640,7 @@ def _emit(ctx: click.Context, table, output: Path | None, overwrite: bool, what:
     is_flag=True,
     help="Stop at upstream sections that meet their target in the period: the source lies below them.",
 )
-@_csv_out
+@table_output
 @_map_out
 @overwrite
 @click.pass_context
@@ -734,7 +717,7 @@ def trace_(
     help="Mean flow velocity; a velocity column (流速) in the rivers layer wins.",
 )
 @click.option("--distance-km", type=click.FloatRange(min=0), help="Follow the spill this far.")
-@_csv_out
+@table_output
 @_map_out
 @overwrite
 @click.pass_context
@@ -796,13 +779,7 @@ def impact(
     show_default=True,
     help="How far from a crossing a section may be to watch it.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.",
-)
+@output_file("OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
 @overwrite
 @click.pass_context
 def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, near_km, output, overwrite, **kw):

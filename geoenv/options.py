@@ -84,6 +84,13 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
     return overrides, config
 
 
+def output_file(help: str, *, required: bool = False):
+    """``-o/--output`` naming one file to write."""
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=required, help=help)
+
+
+table_output = output_file("CSV to write (default: a table on the terminal).")
+
 output_dir = click.option(
     "-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
     default=Path("maps"), show_default=True, help="Folder for the map and tables.",
