@@ -575,9 +575,8 @@ def relations(
     """
     for path in filter(None, (output, save_network_to)):
         check_writable(path, overwrite=overwrite)
-    project, net = _project_network(ctx, kw, flow, outlets, tolerance_m)
-    facilities = project["facilities"] if "facilities" in project.layers else None
-    result = section_relations(net, project["sections"], facilities, radius_m=radius_m)
+    _, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    result = section_relations(basin)
     for what in result.unlocated:
         _log(ctx, f"warning: {what} is more than {radius_m:g} m from every river: not placed")
     if result.disconnected:
@@ -585,8 +584,7 @@ def relations(
                   f"(their outlet was chosen by rule): {', '.join(result.disconnected)}")  # fmt: skip
     write_csv(result.sections, output, overwrite=overwrite)
     if save_network_to:
-        save_network(net, save_network_to, overwrite=overwrite,
-                     extra=relation_layers(net, project, result))  # fmt: skip
+        save_network(basin.net, save_network_to, overwrite=overwrite, extra=relation_layers(basin, result))
     _log(ctx, f"wrote {len(result.sections)} sections to {output}")
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoenv.basin import Basin
 from geoenv.network.graph import Network
-from geoenv.network.locate import DEFAULT_RADIUS_M, locate_register
 
 RELATION_COLUMNS = [
     "code", "downstream_code", "distance_km", "upstream_codes", "control_km", "facilities", "reach_id",
@@ -44,46 +43,30 @@ class Relations:
     facilities: pd.DataFrame
     unlocated: list[str] = field(default_factory=list)
     disconnected: list[str] = field(default_factory=list)
-    located: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
 
-def section_relations(
-    net: Network, sections: pd.DataFrame, facilities: pd.DataFrame | None = None, *, radius_m: float = DEFAULT_RADIUS_M
-) -> Relations:
-    """Locate the registers on the network (name-aware, facilities by outfall) and relate them."""
-    located = locate_register(net, sections, radius_m=radius_m)
-    placed = locate_register(net, facilities, radius_m=radius_m) if facilities is not None else None
-    result = relate(net, located, placed)
-    unlocated = [f"section {c}" for c in located.loc[located["reach"] < 0, "code"]]
+def section_relations(basin: Basin) -> Relations:
+    """Relations of the sections and facilities placed in ``basin``, with what could not be placed
+    and the sections on networks that reach no given outlet."""
+    net, sections, facilities = basin.net, basin.sections, basin.facilities
+    result = relate(net, sections, facilities)
+    result.unlocated = [f"section {c}" for c in sections.loc[sections["reach"] < 0, "code"]]
+    if facilities is not None:
+        result.unlocated += [f"facility {i}" for i in facilities.loc[facilities["reach"] < 0, "id"]]
     given = net.reaches["to_given_outlet"].to_numpy() if "to_given_outlet" in net.reaches else None
     if given is not None and given.any():
-        placed_on = located["reach"].to_numpy()
+        placed_on = sections["reach"].to_numpy()
         loose = (placed_on >= 0) & ~given[np.maximum(placed_on, 0)]
-        result.disconnected = located.loc[loose, "code"].tolist()
-    if placed is not None:
-        unlocated += [f"facility {i}" for i in placed.loc[placed["reach"] < 0, "id"]]
-    result.unlocated = unlocated
-    result.located = {"sections": located, "facilities": placed}
+        result.disconnected = sections.loc[loose, "code"].astype(str).tolist()
     return result
 
 
-def relation_layers(net: Network, project, result: Relations) -> dict[str, pd.DataFrame]:
+def relation_layers(basin: Basin, result: Relations) -> dict[str, pd.DataFrame]:
     """Layers to save beside the network: the sections and facilities as points with where
     they were placed, and the relations table (for :func:`geoenv.network.save_network`)."""
-    layers: dict[str, pd.DataFrame] = {"relations": result.sections}
-    for kind, key in (("sections", "code"), ("facilities", "id")):
-        located = result.located.get(kind)
-        if located is None:
-            continue
-        frame = project[kind]
-        points = gpd.GeoDataFrame(
-            located.drop(columns=["name"]).assign(name=frame["name"].astype(str).to_numpy()),
-            geometry=frame.geometry.to_numpy(),
-            crs=4326,
-        )
-        if kind == "facilities":
-            points = points.merge(result.facilities, on=key, how="left")
-        layers[kind] = points
+    layers: dict[str, pd.DataFrame] = {"relations": result.sections, "sections": basin.sections}
+    if basin.facilities is not None:
+        layers["facilities"] = basin.facilities.merge(result.facilities, on="id", how="left")
     return layers
 
 

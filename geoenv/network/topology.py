@@ -200,10 +200,10 @@ def build_topology(
             "cut": False,
         }
     )[bridges["gap"] > GRID_M]
+    # An extended end is no longer the line's end: the bridge's far point is.
     v = v.drop(columns="point")
-    moved = extended.set_index(["line", "last"]).index
-    v.loc[pd.MultiIndex.from_frame(v[["line", "last"]]).isin(moved) & v["last"], "last"] = False
-    v.loc[pd.MultiIndex.from_arrays([v["line"], ~v["first"]]).isin(moved) & v["first"], "first"] = False
+    v.loc[v["last"] & v["line"].isin(extended.loc[extended["last"], "line"]), "last"] = False
+    v.loc[v["first"] & v["line"].isin(extended.loc[extended["first"], "line"]), "first"] = False
     v = pd.concat([v, inserted, extended], ignore_index=True)
     pieces, line, piece = _split(v)
 
@@ -211,11 +211,11 @@ def build_topology(
     # 3. Nodes: reach ends on the 1 mm grid.
     start = shapely.get_coordinates(shapely.get_point(pieces, 0))
     end = shapely.get_coordinates(shapely.get_point(pieces, -1))
-    keys = _point_keys(np.vstack([start, end]))
+    node = _point_keys(np.vstack([start, end]))
     n = len(pieces)
-    from_node, to_node = keys[:n], keys[n:]
-    node_xy = np.zeros((keys.max() + 1, 2))
-    node_xy[keys] = np.vstack([start, end])
+    from_node, to_node = node[:n], node[n:]
+    node_xy = np.zeros((node.max() + 1, 2))
+    node_xy[node] = np.vstack([start, end])
     report["networks"] = _count_networks(from_node, to_node, len(node_xy))
 
     ambiguous = np.zeros(n, dtype=bool)
