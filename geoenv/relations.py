@@ -149,7 +149,9 @@ def relate(net: Network, sections: pd.DataFrame, facilities: pd.DataFrame | None
     )
     ups = pd.DataFrame({"code": codes, "down": down})
     ups = ups[ups["down"] >= 0].assign(down_code=lambda f: codes[f["down"]]).sort_values("code")
-    table["upstream_codes"] = table["code"].map(ups.groupby("down_code")["code"].agg(";".join)).fillna("")
+    table["upstream_codes"] = (
+        table["code"].map(ups.groupby("down_code")["code"].agg(";".join)).astype(object).fillna("")
+    )
     table["control_km"] = np.round(_control_length(net, reach, measure) / 1000, 3)
     placed = pd.DataFrame(columns=["id", "downstream_code", "distance_km"])
     if facilities is not None and len(facilities):
@@ -169,7 +171,9 @@ def relate(net: Network, sections: pd.DataFrame, facilities: pd.DataFrame | None
             }
         )
         on = placed[placed["downstream_code"] != ""].sort_values("id")
-        table["facilities"] = table["code"].map(on.groupby("downstream_code")["id"].agg(";".join)).fillna("")
+        table["facilities"] = (
+            table["code"].map(on.groupby("downstream_code")["id"].agg(";".join)).astype(object).fillna("")
+        )
     else:
         table["facilities"] = ""
     return Relations(table[RELATION_COLUMNS], placed)

@@ -1,0 +1,190 @@
+"""Small Leaflet elements of our own, written as folium elements so that they render with the
+page: point layers drawn on the canvas with distinct shapes, a search box, a period slider,
+fixed HTML blocks. No external assets; data reaches the page through ``tojson`` (which
+escapes ``<``, ``>`` and ``&``), and popup HTML is built from escaped values."""
+
+from __future__ import annotations
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+SHAPES = ("circle", "square", "triangle", "triangle-down", "diamond", "hexagon", "star")
+
+# One Leaflet class for every shape: a CircleMarker (so canvas-rendered and clickable) whose
+# path is a square, triangle, diamond … of the same radius.
+_SHAPE_JS = """
+L.GeoenvShape = L.CircleMarker.extend({
+  options: {shape: 'circle'},
+  _updatePath: function () {
+    var r = this._renderer;
+    if (!r._ctx || this.options.shape === 'circle') { return L.CircleMarker.prototype._updatePath.call(this); }
+    if (!r._drawing || this._empty()) { return; }
+    var ctx = r._ctx, p = this._point, s = this._radius, i, a, pts = [];
+    var sides = {'square': [4, Math.PI / 4], 'triangle': [3, -Math.PI / 2], 'triangle-down': [3, Math.PI / 2],
+                 'diamond': [4, 0], 'hexagon': [6, 0], 'star': [10, -Math.PI / 2]}[this.options.shape] || [4, 0];
+    for (i = 0; i < sides[0]; i++) {
+      a = sides[1] + 2 * Math.PI * i / sides[0];
+      var k = this.options.shape === 'star' && i % 2 ? 0.45 : (this.options.shape === 'square' ? 1.3 : 1.15);
+      pts.push([p.x + k * s * Math.cos(a), p.y + k * s * Math.sin(a)]);
+    }
+    ctx.beginPath();
+    ctx.moveTo(pts[0][0], pts[0][1]);
+    for (i = 1; i < pts.length; i++) { ctx.lineTo(pts[i][0], pts[i][1]); }
+    ctx.closePath();
+    r._fillStroke(ctx, this);
+  }
+});
+"""
+
+
+class _Element(MacroElement):
+    def __init__(self, template: str, **values):
+        super().__init__()
+        self._name = type(self).__name__
+        self._template = Template(template)
+        self.__dict__.update(values)
+
+
+class Html(_Element):
+    """A fixed block of HTML placed on the page (title, legend, links)."""
+
+    def __init__(self, body: str):
+        super().__init__("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}", body=body)
+
+
+class ShapeSupport(_Element):
+    """Defines ``L.GeoenvShape`` once per page."""
+
+    def __init__(self):
+        super().__init__("{% macro script(this, kwargs) %}" + _SHAPE_JS + "{% endmacro %}")
+
+
+class PointLayer(folium.map.Layer):
+    """A layer of points from GeoJSON drawn as canvas shapes, one Leaflet layer for all of them.
+
+    Each feature's properties carry its look (``shape``, ``radius``, ``fill``, ``stroke``,
+    ``weight``), an escaped HTML ``popup``, an escaped ``label`` (tooltip) and the escaped
+    ``key`` and ``title`` the search box offers.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+  pointToLayer: function (f, latlng) {
+    var p = f.properties;
+    return new L.GeoenvShape(latlng, {shape: p.shape, radius: p.radius, color: p.stroke, weight: p.weight,
+      fillColor: p.fill, fillOpacity: 0.95, opacity: 1});
+  },
+  onEachFeature: function (f, layer) {
+    if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: 380}); }
+    if (f.properties.label) { layer.bindTooltip(f.properties.label); }
+  }
+});
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}"""
+    )
+
+    def __init__(self, data: dict, name: str, *, show: bool = True, control: bool = True):
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = "PointLayer"
+        self.data = data
+
+
+class Search(_Element):
+    """A search box: type a code or a name, pick it, and the map flies there and opens it."""
+
+    def __init__(self, layers: list[PointLayer]):
+        super().__init__(
+            """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, index = {}, names = [];
+  [{% for layer in this.layers %}{{ layer.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}]
+    .forEach(function (group) {
+      group.eachLayer(function (l) {
+        var p = l.feature.properties, key = p.key + ' ' + p.title;
+        index[key] = {marker: l, group: group}; names.push(key);
+      });
+    });
+  var box = L.control({position: 'topleft'});
+  box.onAdd = function () {
+    var div = L.DomUtil.create('div', 'geoenv-search');
+    div.innerHTML = '<input type="search" list="geoenv-search-list" placeholder="搜索 断面编码/名称 search">' +
+      '<datalist id="geoenv-search-list"></datalist>';
+    var list = div.querySelector('datalist');
+    names.sort().forEach(function (n) { var o = document.createElement('option'); o.value = n; list.appendChild(o); });
+    var input = div.querySelector('input');
+    input.addEventListener('change', function () {
+      var hit = index[input.value];
+      if (!hit) {
+        var q = input.value.trim();
+        for (var k in index) { if (k.indexOf(q) >= 0) { hit = index[k]; break; } }
+      }
+      if (hit) {
+        if (!map.hasLayer(hit.group)) { map.addLayer(hit.group); }
+        map.setView(hit.marker.getLatLng(), Math.max(map.getZoom(), 11));
+        hit.marker.openPopup();
+      }
+    });
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  box.addTo(map);
+})();
+{% endmacro %}""",
+            layers=layers,
+        )
+
+
+class Timeline(_Element):
+    """A slider that steps a section layer through periods, recolouring each section by its
+    class in that period (``classes`` in its properties, one per period)."""
+
+    def __init__(self, layer: PointLayer, periods: list[str], palette: dict[str, str], no_data: str):
+        super().__init__(
+            """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, layer = {{ this.layer.get_name() }};
+  var periods = {{ this.periods|tojson }}, palette = {{ this.palette|tojson }}, noData = {{ this.no_data|tojson }};
+  var box = L.control({position: 'bottomright'});
+  box.onAdd = function () {
+    var div = L.DomUtil.create('div', 'geoenv-timeline');
+    div.innerHTML = '<div>时段 <b class="geoenv-period"></b></div>' +
+      '<input type="range" min="0" max="' + (periods.length - 1) + '" value="' + (periods.length - 1) + '">';
+    var input = div.querySelector('input'), label = div.querySelector('.geoenv-period');
+    function show(i) {
+      label.textContent = periods[i];
+      layer.eachLayer(function (l) {
+        var c = (l.feature.properties.classes || [])[i];
+        l.setStyle({fillColor: palette[c] || noData});
+      });
+    }
+    input.addEventListener('input', function () { show(+input.value); });
+    show(periods.length - 1);
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  box.addTo(map);
+})();
+{% endmacro %}""",
+            layer=layer,
+            periods=periods,
+            palette=palette,
+            no_data=no_data,
+        )
+
+
+class Attribution(_Element):
+    """Adds the data's sources to the map's attribution line."""
+
+    def __init__(self, text: str):
+        super().__init__(
+            """
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+{% endmacro %}""",
+            text=text,
+        )

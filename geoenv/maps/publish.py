@@ -1,0 +1,436 @@
+"""The published map: counties, rivers coloured by the class of the section that controls them,
+sections by class and level, facilities by kind, highlights, legend, search, period slider.
+
+Everything is one Leaflet layer per kind on the canvas; coordinates are rounded to 1e-5°
+(about a metre) and river lines simplified by 20 m in a metric CRS, so that thousands of points
+stay a few megabytes and draw in a few seconds. Every data-derived string is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoenv.crs import shift_geometries, working_crs
+from geoenv.maps.elements import Attribution, Html, PointLayer, Search, ShapeSupport, Timeline
+from geoenv.maps.render import MapError
+from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
+from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
+
+LEVEL_OUTLINE = {"national": "#000000", "provincial": "#5A5A5A", "city": "#A0A0A0"}
+# kind: (canvas shape, legend symbol, colour)
+FACILITY_SYMBOLS = {
+    "sewage_plant": ("square", "■", "#1565C0"),
+    "wetland": ("hexagon", "⬢", "#2E7D32"),
+    "tailings_pond": ("triangle", "▲", "#6D4C41"),
+    "outfall": ("triangle-down", "▼", "#C62828"),
+    "water_source": ("diamond", "◆", "#00838F"),
+    "industrial_park": ("star", "★", "#6A1B9A"),
+    "other": ("circle", "●", "#616161"),
+}
+RIVER_COLOUR = "#3a7bd5"
+PRECISION_DEG = 1e-5
+SIMPLIFY_M = 20.0
+BASEMAPS = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", None),
+    "gaode": (
+        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        "© 高德地图 AutoNavi",
+        "1234",
+    ),
+    "tianditu": (
+        "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default"
+        "&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
+        "© 天地图 Tianditu",
+        "01234567",
+    ),
+}
+
+
+def escape(value: object) -> str:
+    """Escape a data value for HTML, and for JavaScript template strings (backtick, ``$``)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;")
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A layer drawn over the map: a traced network or a spill's path and what it reaches.
+
+    ``fields`` maps point columns to the labels shown in their popups.
+    """
+
+    name: str
+    colour: str
+    lines: gpd.GeoDataFrame | None = None
+    points: gpd.GeoDataFrame | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class MapContent:
+    """What a map shows, in WGS84.
+
+    Attributes
+    ----------
+    counties
+        Polygons with ``name`` (and ``city``; any column named in ``choropleth``).
+    rivers
+        Lines with ``name``, and optionally ``class`` (of the section controlling the reach) and
+        ``weight`` (line width).
+    sections
+        Points with ``code, name, river, county, level, target_class, class`` and optionally
+        ``main_pollutants, cwqi, upstream_codes, downstream_code, placed`` and ``classes``
+        (one class per period of ``periods``).
+    facilities
+        Points with ``id, name, kind`` and optionally ``county, river, capacity,
+        downstream_code, distance_km, placed``.
+    """
+
+    counties: gpd.GeoDataFrame
+    rivers: gpd.GeoDataFrame
+    sections: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame | None = None
+    periods: list[str] = field(default_factory=list)
+    highlights: tuple[Highlight, ...] = ()
+    focus: gpd.GeoSeries | None = None
+
+
+@dataclass
+class MapStyle:
+    """How the map is drawn: title, note, basemap, choropleth, period slider, attribution."""
+
+    title: str
+    note: str = ""
+    basemap: str = "none"
+    tianditu_key: str | None = None
+    choropleth: str | None = None
+    timeline: bool = False
+    attribution: str = ""
+    links: dict[str, str] = field(default_factory=dict)
+
+
+def basemap_tiles(spec: str, key: str | None) -> tuple[str, str, str | None] | None:
+    """Tile URL, attribution and subdomains for ``none``, ``osm``, ``gaode``, ``tianditu`` or a URL."""
+    if spec == "none":
+        return None
+    if spec in BASEMAPS:
+        url, attribution, subdomains = BASEMAPS[spec]
+        if spec == "tianditu":
+            if not key:
+                raise MapError("--basemap tianditu needs --tianditu-key (a free key from the Tianditu site)")
+            url = url.replace("{key}", key)
+        return url, attribution, subdomains
+    if not re.match(r"^https?://", spec) or not all(part in spec for part in ("{z}", "{x}", "{y}")):
+        raise MapError(f"--basemap {spec!r}: use none, osm, gaode, tianditu or an http(s) URL with {{z}}, {{x}}, {{y}}")
+    return spec, "basemap", None
+
+
+def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
+    """Assemble the map (nothing written; see :func:`geoenv.maps.render.render_html`)."""
+    if content.sections.empty and (content.facilities is None or content.facilities.empty):
+        raise MapError("nothing to draw: no sections and no facilities")
+    tiles = basemap_tiles(style.basemap, style.tianditu_key)
+    shift = style.basemap == "gaode"  # Gaode tiles are in GCJ-02: draw there, show true coordinates
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    if tiles:
+        url, attribution, subdomains = tiles
+        folium.TileLayer(url, attr=attribution, name="底图 basemap", subdomains=subdomains or "abc").add_to(fmap)
+    ShapeSupport().add_to(fmap)
+
+    counties = _drawn(content.counties, shift)
+    _county_layer(fmap, counties, style.choropleth)
+    _county_names(fmap, counties)
+    _river_layer(fmap, _drawn(_simplified(content.rivers), shift))
+    sections = _section_layer(_drawn(content.sections, shift))
+    sections.add_to(fmap)
+    searchable = [sections]
+    for layer in _facility_layers(content.facilities, shift):
+        layer.add_to(fmap)
+        searchable.append(layer)
+    for highlight in content.highlights:
+        _highlight_layer(fmap, highlight, shift)
+    Search(searchable).add_to(fmap)
+    if style.timeline and len(content.periods) > 1:
+        Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR).add_to(fmap)
+    Html(_legend_html(style, content)).add_to(fmap)
+    if style.attribution:
+        Attribution(escape(style.attribution)).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    focus = content.focus if content.focus is not None else _data_bounds(content)
+    minx, miny, maxx, maxy = _drawn(gpd.GeoDataFrame(geometry=focus, crs=4326), shift).total_bounds
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def _data_bounds(content: MapContent) -> gpd.GeoSeries:
+    parts = [content.sections.geometry, content.rivers.geometry]
+    if content.facilities is not None:
+        parts.append(content.facilities.geometry)
+    return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=4326)
+
+
+def _drawn(frame: gpd.GeoDataFrame, shift: bool) -> gpd.GeoDataFrame:
+    """WGS84 (or GCJ-02 for Gaode tiles), rounded to about a metre."""
+    frame = frame.to_crs(4326)
+    geoms = frame.geometry.to_numpy()
+    if shift:
+        geoms = shift_geometries(geoms, "gcj02")
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, 5))
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=4326))
+
+
+def _simplified(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if lines.empty:
+        return lines
+    metric = working_crs(tuple(lines.to_crs(4326).total_bounds))
+    simple = shapely.simplify(lines.to_crs(metric).geometry.to_numpy(), SIMPLIFY_M)
+    return lines.set_geometry(gpd.GeoSeries(simple, index=lines.index, crs=metric).to_crs(4326))
+
+
+def _popup(frame: pd.DataFrame, fields: list[tuple[str, str]]) -> list[str]:
+    """A small HTML table per row; every value escaped."""
+    present = [(c, label) for c, label in fields if c in frame]
+    rows = []
+    for values in zip(*(frame[c] for c, _ in present), strict=True):
+        cells = "".join(
+            f"<tr><th>{label}</th><td>{escape(v)}</td></tr>"
+            for (_, label), v in zip(present, values, strict=True)
+            if escape(v) != ""
+        )
+        rows.append(f'<table class="geoenv-popup">{cells}</table>')
+    return rows
+
+
+def _features(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict:
+    """A GeoJSON FeatureCollection of points with the given properties (JSON-safe values)."""
+    xs, ys = shapely.get_x(frame.geometry.to_numpy()), shapely.get_y(frame.geometry.to_numpy())
+    records = properties.to_dict("records")
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]}, "properties": p}
+        for x, y, p in zip(xs, ys, records, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _far_note(frame: pd.DataFrame) -> pd.Series:
+    placed = frame["placed"] if "placed" in frame else pd.Series(True, index=frame.index)
+    return placed.map(lambda p: "" if p is not False else "远离河道，未落在河网上 (far from every river)")
+
+
+def _section_layer(sections: gpd.GeoDataFrame) -> PointLayer:
+    shown = sections.assign(
+        level_zh=sections.get("level", pd.Series(index=sections.index, dtype=object)).map(LEVEL_LABELS_ZH),
+        class_label=sections["class"].astype(object).fillna("无数据"),
+        cwqi_text=sections.get("cwqi", pd.Series(index=sections.index, dtype=float)).map(
+            lambda v: f"{v:.2f}" if pd.notna(v) else ""
+        ),
+        far=_far_note(sections),
+    )
+    fields = [
+        ("code", "断面编码"), ("name", "断面名称"), ("river", "河流"), ("county", "区县"), ("level_zh", "级别"),
+        ("target_class", "水质目标"), ("class_label", "水质类别"), ("main_pollutants", "主要污染指标"),
+        ("cwqi_text", "CWQI"), ("upstream_codes", "上游断面"), ("downstream_code", "下游断面"),
+        ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
+    ]  # fmt: skip
+    properties = pd.DataFrame(
+        {
+            "key": sections["code"].map(escape),
+            "title": sections["name"].map(escape),
+            "shape": "circle",
+            "radius": 7,
+            "weight": 2.5,
+            "fill": sections["class"].astype(object).map(PALETTE).fillna(NO_DATA_COLOUR),
+            "stroke": sections.get("level", pd.Series(index=sections.index, dtype=object))
+            .map(LEVEL_OUTLINE)
+            .fillna("#A0A0A0"),
+            "popup": _popup(shown, fields),
+            "label": sections["name"].map(escape) + " " + shown["class_label"],
+        },
+        index=sections.index,
+    )
+    if "classes" in sections:
+        properties["classes"] = sections["classes"]
+    return PointLayer(_features(sections, properties), "监测断面 sections")
+
+
+def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[PointLayer]:
+    if facilities is None or facilities.empty:
+        return []
+    drawn = _drawn(facilities, shift)
+    drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn))
+    fields = [
+        ("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"), ("river", "受纳水体"),
+        ("capacity", "规模"), ("downstream_code", "下游断面"), ("distance_km", "至下游断面(km)"),
+        ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
+    ]  # fmt: skip
+    layers = []
+    for kind, (shape, _, colour) in FACILITY_SYMBOLS.items():
+        subset = drawn[drawn["kind"] == kind]
+        if subset.empty:
+            continue
+        properties = pd.DataFrame(
+            {
+                "key": subset["id"].map(escape),
+                "title": subset["name"].map(escape),
+                "shape": shape,
+                "radius": 6,
+                "weight": 1,
+                "fill": colour,
+                "stroke": "#ffffff",
+                "popup": _popup(subset, fields),
+                "label": subset["name"].map(escape),
+            },
+            index=subset.index,
+        )
+        layers.append(PointLayer(_features(subset, properties), f"{FACILITY_LABELS_ZH[kind]} {kind.replace('_', ' ')}"))
+    return layers
+
+
+def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str | None) -> None:
+    columns = [c for c in ("name", "city") if c in counties]
+    fill = pd.Series("#f4f1ea", index=counties.index)
+    if choropleth:
+        if choropleth not in counties:
+            raise MapError(f"--choropleth {choropleth!r}: no such county column; have {', '.join(counties.columns)}")
+        values = pd.to_numeric(counties[choropleth], errors="coerce")
+        ramp = np.array(["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"])
+        rank = values.rank(pct=True)
+        fill = pd.Series(np.where(values.notna(), ramp[np.minimum((rank * 5).fillna(0).astype(int), 4)], "#f4f1ea"),
+                         index=counties.index)  # fmt: skip
+        columns.append(choropleth)
+    shown = gpd.GeoDataFrame({c: counties[c].map(escape) for c in columns}, geometry=counties.geometry, crs=4326)
+    shown["fill"] = fill
+    folium.GeoJson(
+        shown,
+        name="区县 counties",
+        style_function=lambda f: {
+            "color": "#7a7a7a",
+            "weight": 1,
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(columns, aliases=["区县", "地市", choropleth or ""][: len(columns)]),
+    ).add_to(fmap)
+
+
+def _county_names(fmap: folium.Map, counties: gpd.GeoDataFrame) -> None:
+    labels = folium.FeatureGroup(name="区县名称 county names")
+    for name, point in zip(counties["name"], counties.representative_point(), strict=True):
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(html=f'<div class="geoenv-label">{escape(name)}</div>', icon_size=(80, 14)),
+        ).add_to(labels)
+    labels.add_to(fmap)
+
+
+def _river_layer(fmap: folium.Map, rivers: gpd.GeoDataFrame) -> None:
+    if rivers.empty:
+        return
+    shown = gpd.GeoDataFrame(
+        {
+            "name": rivers.get("name", pd.Series("", index=rivers.index)).fillna("").map(escape),
+            "colour": rivers.get("class", pd.Series(index=rivers.index, dtype=object))
+            .map(PALETTE)
+            .fillna(RIVER_COLOUR),
+            "weight": rivers.get("weight", pd.Series(2.0, index=rivers.index)).astype(float).round(1),
+        },
+        geometry=rivers.geometry,
+        crs=4326,
+    )
+    named = shown["name"].ne("").any()
+    folium.GeoJson(
+        shown,
+        name="河流 rivers",
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": f["properties"]["weight"],
+            "opacity": 0.9,
+        },
+        tooltip=folium.GeoJsonTooltip(["name"], aliases=["河流"]) if named else None,
+    ).add_to(fmap)
+
+
+def _highlight_layer(fmap: folium.Map, highlight: Highlight, shift: bool) -> None:
+    group = folium.FeatureGroup(name=highlight.name)
+    if highlight.lines is not None and len(highlight.lines):
+        folium.GeoJson(
+            _drawn(highlight.lines[["geometry"]], shift),
+            style_function=lambda _, c=highlight.colour: {"color": c, "weight": 6, "opacity": 0.6},
+        ).add_to(group)
+    if highlight.points is not None and len(highlight.points):
+        points = _drawn(highlight.points, shift)
+        properties = pd.DataFrame(
+            {
+                "key": points["id"].map(escape),
+                "title": points["name"].map(escape),
+                "shape": "circle",
+                "radius": 11,
+                "weight": 3,
+                "fill": "rgba(0,0,0,0)",
+                "stroke": highlight.colour,
+                "popup": _popup(points, list(highlight.fields)),
+                "label": points["name"].map(escape),
+            },
+            index=points.index,
+        )
+        PointLayer(_features(points, properties), highlight.name, control=False).add_to(group)
+    group.add_to(fmap)
+
+
+def _legend_html(style: MapStyle, content: MapContent) -> str:
+    rows = "".join(
+        f'<div><span class="geoenv-swatch" style="background:{PALETTE[c]}"></span>{c}类</div>' for c in CLASS_ORDER
+    ).replace("劣V类", "劣V")
+    rows += f'<div><span class="geoenv-swatch" style="background:{NO_DATA_COLOUR}"></span>无数据 no data</div>'
+    levels = "".join(
+        f'<div><span class="geoenv-ring" style="border-color:{LEVEL_OUTLINE[k]}"></span>{LEVEL_LABELS_ZH[k]}</div>'
+        for k in LEVEL_OUTLINE
+    )
+    kinds = ""
+    if content.facilities is not None:
+        present = [k for k in FACILITY_SYMBOLS if (content.facilities["kind"] == k).any()]
+        kinds = "".join(
+            f'<div><span class="geoenv-symbol" style="color:{FACILITY_SYMBOLS[k][2]}">'
+            f"{FACILITY_SYMBOLS[k][1]}</span> {FACILITY_LABELS_ZH[k]}</div>"
+            for k in present
+        )
+    river_note = "<div>河流颜色：控制断面的水质类别</div>" if "class" in content.rivers else ""
+    choropleth = f"<div>区县底色：{escape(style.choropleth)}（浅→深）</div>" if style.choropleth else ""
+    note_html = f'<div class="geoenv-note">{escape(style.note)}</div>' if style.note else ""
+    links = "".join(f'<a href="{escape(href)}">{escape(text)}</a> ' for text, href in style.links.items())
+    links_html = f'<div class="geoenv-links">{links}</div>' if links else ""
+    return f"""
+<style>
+.geoenv-title {{position:fixed;top:10px;left:60px;z-index:1000;background:#fff;padding:6px 12px;
+  font:bold 18px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}}
+.geoenv-legend {{position:fixed;bottom:30px;left:10px;z-index:1000;background:#fff;padding:8px 10px;
+  font:12px sans-serif;line-height:18px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:240px}}
+.geoenv-legend h4 {{margin:4px 0;font-size:13px}}
+.geoenv-swatch {{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;
+  border:1px solid #555;border-radius:50%}}
+.geoenv-ring {{display:inline-block;width:10px;height:10px;margin-right:6px;vertical-align:middle;
+  border:3px solid;border-radius:50%}}
+.geoenv-symbol {{font-size:14px}}
+.geoenv-note {{margin-top:6px;color:#b00;font-style:italic}}
+.geoenv-links a {{margin-right:6px}}
+.geoenv-label {{font:11px sans-serif;color:#555;white-space:nowrap;text-shadow:0 0 3px #fff}}
+.geoenv-search input {{width:220px;padding:4px;font:13px sans-serif}}
+.geoenv-timeline {{background:#fff;padding:6px 10px;font:12px sans-serif;border-radius:4px}}
+.geoenv-popup th {{text-align:left;padding-right:8px;color:#555;font-weight:normal;white-space:nowrap}}
+</style>
+<div class="geoenv-title">{escape(style.title)}</div>
+<div class="geoenv-legend" id="geoenv-legend">
+<h4>水质类别 (GB 3838-2002)</h4>{rows}{river_note}
+<h4>断面级别</h4>{levels}
+{"<h4>设施</h4>" + kinds if kinds else ""}{choropleth}
+{links_html}{note_html}
+</div>"""
