@@ -61,35 +61,54 @@ class ShapeSupport(_Element):
 
 
 class PointLayer(folium.map.Layer):
-    """A layer of points from GeoJSON drawn as canvas shapes, one Leaflet layer for all of them.
+    """A layer of points drawn as canvas shapes, one Leaflet layer for all of them.
 
-    Each feature's properties carry its look (``shape``, ``radius``, ``fill``, ``stroke``,
-    ``weight``), an escaped HTML ``popup``, an escaped ``label`` (tooltip) and the escaped
-    ``key`` and ``title`` the search box offers.
+    Compact on purpose (thousands of points): the layer holds the popup's row labels
+    (``fields``), the look shared by its points (``style``) and which values make the tooltip
+    (``tooltip``); each feature holds only its values ``v`` (escaped HTML text, in ``fields``
+    order: the first is the key searched, the second the name), any style of its own ``s``,
+    and for sections its class per period ``c``.
     """
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
-  pointToLayer: function (f, latlng) {
-    var p = f.properties;
-    return new L.GeoenvShape(latlng, {shape: p.shape, radius: p.radius, color: p.stroke, weight: p.weight,
-      fillColor: p.fill, fillOpacity: 0.95, opacity: 1});
-  },
-  onEachFeature: function (f, layer) {
-    if (f.properties.popup) { layer.bindPopup(f.properties.popup, {maxWidth: 380}); }
-    if (f.properties.label) { layer.bindTooltip(f.properties.label); }
-  }
-});
+var {{ this.get_name() }} = (function () {
+  var fields = {{ this.fields|tojson }}, base = {{ this.style|tojson }}, tip = {{ this.tooltip|tojson }};
+  return L.geoJSON({{ this.data|tojson }}, {
+    name: {{ this.layer_name|tojson }},
+    pointToLayer: function (f, latlng) { return new L.GeoenvShape(latlng, L.extend({}, base, f.properties.s)); },
+    onEachFeature: function (f, layer) {
+      var v = f.properties.v;
+      layer.bindPopup(function () {
+        var rows = '';
+        for (var i = 0; i < fields.length; i++) {
+          if (v[i] !== '' && v[i] !== null) { rows += '<tr><th>' + fields[i] + '</th><td>' + v[i] + '</td></tr>'; }
+        }
+        return '<table class="geoenv-popup">' + rows + '</table>';
+      }, {maxWidth: 380});
+      layer.bindTooltip(tip.map(function (i) { return v[i]; }).join(' '));
+    }
+  });
+})();
 {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
 {% endmacro %}"""
     )
 
-    def __init__(self, data: dict, name: str, *, show: bool = True, control: bool = True):
+    def __init__(
+        self,
+        data: dict,
+        name: str,
+        *,
+        fields: list[str],
+        style: dict,
+        tooltip: tuple[int, ...] = (1,),
+        show: bool = True,
+        control: bool = True,
+    ):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "PointLayer"
-        self.data = data
+        self.data, self.fields, self.style, self.tooltip = data, fields, style, list(tooltip)
 
 
 class Search(_Element):
@@ -104,7 +123,7 @@ class Search(_Element):
   [{% for layer in this.layers %}{{ layer.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}]
     .forEach(function (group) {
       group.eachLayer(function (l) {
-        var p = l.feature.properties, key = p.key + ' ' + p.title;
+        var v = l.feature.properties.v, key = v[0] + ' ' + v[1];
         index[key] = {marker: l, group: group}; names.push(key);
       });
     });
@@ -140,7 +159,7 @@ class Search(_Element):
 
 class Timeline(_Element):
     """A slider that steps a section layer through periods, recolouring each section by its
-    class in that period (``classes`` in its properties, one per period)."""
+    class in that period (``c`` in its properties, one per period)."""
 
     def __init__(self, layer: PointLayer, periods: list[str], palette: dict[str, str], no_data: str):
         super().__init__(
@@ -158,7 +177,7 @@ class Timeline(_Element):
     function show(i) {
       label.textContent = periods[i];
       layer.eachLayer(function (l) {
-        var c = (l.feature.properties.classes || [])[i];
+        var c = (l.feature.properties.c || [])[i];
         l.setStyle({fillColor: palette[c] || noData});
       });
     }

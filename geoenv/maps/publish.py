@@ -196,29 +196,42 @@ def _simplified(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return lines.set_geometry(gpd.GeoSeries(simple, index=lines.index, crs=metric).to_crs(4326))
 
 
-def _popup(frame: pd.DataFrame, fields: list[tuple[str, str]]) -> list[str]:
-    """A small HTML table per row; every value escaped."""
+def _point_layer(
+    frame: gpd.GeoDataFrame,
+    name: str,
+    fields: list[tuple[str, str]],
+    style: dict,
+    *,
+    own_style: pd.DataFrame | None = None,
+    classes: pd.Series | None = None,
+    tooltip: tuple[int, ...] = (1,),
+    control: bool = True,
+) -> PointLayer:
+    """A :class:`PointLayer` of ``frame``: per point the escaped values of ``fields`` (column,
+    label), its own style where given and its classes per period."""
     present = [(c, label) for c, label in fields if c in frame]
-    rows = []
-    for values in zip(*(frame[c] for c, _ in present), strict=True):
-        cells = "".join(
-            f"<tr><th>{label}</th><td>{escape(v)}</td></tr>"
-            for (_, label), v in zip(present, values, strict=True)
-            if escape(v) != ""
+    values = np.column_stack([frame[c].map(escape).to_numpy(dtype=object) for c, _ in present])
+    xs = np.round(shapely.get_x(frame.geometry.to_numpy()), 5)
+    ys = np.round(shapely.get_y(frame.geometry.to_numpy()), 5)
+    styles = own_style.to_dict("records") if own_style is not None else [None] * len(frame)
+    periods = classes.tolist() if classes is not None else [None] * len(frame)
+    features = []
+    for x, y, v, s, c in zip(xs, ys, values.tolist(), styles, periods, strict=True):
+        properties = {"v": v}
+        if s:
+            properties["s"] = s
+        if c is not None:
+            properties["c"] = c
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+                "properties": properties,
+            }
         )
-        rows.append(f'<table class="geoenv-popup">{cells}</table>')
-    return rows
-
-
-def _features(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict:
-    """A GeoJSON FeatureCollection of points with the given properties (JSON-safe values)."""
-    xs, ys = shapely.get_x(frame.geometry.to_numpy()), shapely.get_y(frame.geometry.to_numpy())
-    records = properties.to_dict("records")
-    features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]}, "properties": p}
-        for x, y, p in zip(xs, ys, records, strict=True)
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    data = {"type": "FeatureCollection", "features": features}
+    labels = [escape(label) for _, label in present]
+    return PointLayer(data, name, fields=labels, style=style, tooltip=tooltip, control=control)
 
 
 def _far_note(frame: pd.DataFrame) -> pd.Series:
@@ -226,40 +239,40 @@ def _far_note(frame: pd.DataFrame) -> pd.Series:
     return placed.map(lambda p: "" if p is not False else "远离河道，未落在河网上 (far from every river)")
 
 
+SECTION_FIELDS = [
+    ("code", "断面编码"), ("name", "断面名称"), ("river", "河流"), ("county", "区县"), ("level_zh", "级别"),
+    ("target_class", "水质目标"), ("class_label", "水质类别"), ("main_pollutants", "主要污染指标"),
+    ("cwqi_text", "CWQI"), ("upstream_codes", "上游断面"), ("downstream_code", "下游断面"),
+    ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
+]  # fmt: skip
+FACILITY_FIELDS = [
+    ("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"), ("river", "受纳水体"),
+    ("capacity", "规模"), ("downstream_code", "下游断面"), ("distance_km", "至下游断面(km)"),
+    ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
+]  # fmt: skip
+
+
 def _section_layer(sections: gpd.GeoDataFrame) -> PointLayer:
+    level = sections.get("level", pd.Series(index=sections.index, dtype=object))
     shown = sections.assign(
-        level_zh=sections.get("level", pd.Series(index=sections.index, dtype=object)).map(LEVEL_LABELS_ZH),
+        level_zh=level.map(LEVEL_LABELS_ZH),
         class_label=sections["class"].astype(object).fillna("无数据"),
         cwqi_text=sections.get("cwqi", pd.Series(index=sections.index, dtype=float)).map(
             lambda v: f"{v:.2f}" if pd.notna(v) else ""
         ),
         far=_far_note(sections),
     )
-    fields = [
-        ("code", "断面编码"), ("name", "断面名称"), ("river", "河流"), ("county", "区县"), ("level_zh", "级别"),
-        ("target_class", "水质目标"), ("class_label", "水质类别"), ("main_pollutants", "主要污染指标"),
-        ("cwqi_text", "CWQI"), ("upstream_codes", "上游断面"), ("downstream_code", "下游断面"),
-        ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
-    ]  # fmt: skip
-    properties = pd.DataFrame(
+    own_style = pd.DataFrame(
         {
-            "key": sections["code"].map(escape),
-            "title": sections["name"].map(escape),
-            "shape": "circle",
-            "radius": 7,
-            "weight": 2.5,
-            "fill": sections["class"].astype(object).map(PALETTE).fillna(NO_DATA_COLOUR),
-            "stroke": sections.get("level", pd.Series(index=sections.index, dtype=object))
-            .map(LEVEL_OUTLINE)
-            .fillna("#A0A0A0"),
-            "popup": _popup(shown, fields),
-            "label": sections["name"].map(escape) + " " + shown["class_label"],
+            "fillColor": sections["class"].astype(object).map(PALETTE).fillna(NO_DATA_COLOUR),
+            "color": level.map(LEVEL_OUTLINE).fillna("#A0A0A0"),
         },
         index=sections.index,
     )
-    if "classes" in sections:
-        properties["classes"] = sections["classes"]
-    return PointLayer(_features(sections, properties), "监测断面 sections")
+    style = {"shape": "circle", "radius": 7, "weight": 2.5, "fillOpacity": 0.95, "opacity": 1}
+    classes = sections.get("classes")
+    return _point_layer(shown, "监测断面 sections", SECTION_FIELDS, style, own_style=own_style, classes=classes,
+                        tooltip=(1, 6))  # fmt: skip
 
 
 def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[PointLayer]:
@@ -267,31 +280,14 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
         return []
     drawn = _drawn(facilities, shift)
     drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn))
-    fields = [
-        ("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"), ("river", "受纳水体"),
-        ("capacity", "规模"), ("downstream_code", "下游断面"), ("distance_km", "至下游断面(km)"),
-        ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
-    ]  # fmt: skip
     layers = []
     for kind, (shape, _, colour) in FACILITY_SYMBOLS.items():
         subset = drawn[drawn["kind"] == kind]
         if subset.empty:
             continue
-        properties = pd.DataFrame(
-            {
-                "key": subset["id"].map(escape),
-                "title": subset["name"].map(escape),
-                "shape": shape,
-                "radius": 6,
-                "weight": 1,
-                "fill": colour,
-                "stroke": "#ffffff",
-                "popup": _popup(subset, fields),
-                "label": subset["name"].map(escape),
-            },
-            index=subset.index,
-        )
-        layers.append(PointLayer(_features(subset, properties), f"{FACILITY_LABELS_ZH[kind]} {kind.replace('_', ' ')}"))
+        style = {"shape": shape, "radius": 6, "weight": 1, "color": "#ffffff", "fillColor": colour, "fillOpacity": 0.95}
+        name = f"{FACILITY_LABELS_ZH[kind]} {kind.replace('_', ' ')}"
+        layers.append(_point_layer(subset, name, FACILITY_FIELDS, style))
     return layers
 
 
@@ -303,9 +299,10 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
             raise MapError(f"--choropleth {choropleth!r}: no such county column; have {', '.join(counties.columns)}")
         values = pd.to_numeric(counties[choropleth], errors="coerce")
         ramp = np.array(["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"])
-        rank = values.rank(pct=True)
-        fill = pd.Series(np.where(values.notna(), ramp[np.minimum((rank * 5).fillna(0).astype(int), 4)], "#f4f1ea"),
-                         index=counties.index)  # fmt: skip
+        low, high = values.min(), values.max()
+        step = ((values - low) / (high - low) * 5).fillna(0) if high > low else values * 0  # five equal intervals
+        colours = ramp[np.clip(step.fillna(0).astype(int), 0, 4)]
+        fill = pd.Series(np.where(values.notna(), colours, "#f4f1ea"), index=counties.index)
         columns.append(choropleth)
     shown = gpd.GeoDataFrame({c: counties[c].map(escape) for c in columns}, geometry=counties.geometry, crs=4326)
     shown["fill"] = fill
@@ -368,21 +365,8 @@ def _highlight_layer(fmap: folium.Map, highlight: Highlight, shift: bool) -> Non
         ).add_to(group)
     if highlight.points is not None and len(highlight.points):
         points = _drawn(highlight.points, shift)
-        properties = pd.DataFrame(
-            {
-                "key": points["id"].map(escape),
-                "title": points["name"].map(escape),
-                "shape": "circle",
-                "radius": 11,
-                "weight": 3,
-                "fill": "rgba(0,0,0,0)",
-                "stroke": highlight.colour,
-                "popup": _popup(points, list(highlight.fields)),
-                "label": points["name"].map(escape),
-            },
-            index=points.index,
-        )
-        PointLayer(_features(points, properties), highlight.name, control=False).add_to(group)
+        style = {"shape": "circle", "radius": 11, "weight": 3, "color": highlight.colour, "fill": False}
+        _point_layer(points, highlight.name, list(highlight.fields), style, control=False).add_to(group)
     group.add_to(fmap)
 
 
@@ -404,7 +388,7 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
             for k in present
         )
     river_note = "<div>河流颜色：控制断面的水质类别</div>" if "class" in content.rivers else ""
-    choropleth = f"<div>区县底色：{escape(style.choropleth)}（浅→深）</div>" if style.choropleth else ""
+    choropleth = f"<div>区县底色：{escape(style.choropleth)}（低→高，五等分）</div>" if style.choropleth else ""
     note_html = f'<div class="geoenv-note">{escape(style.note)}</div>' if style.note else ""
     links = "".join(f'<a href="{escape(href)}">{escape(text)}</a> ' for text, href in style.links.items())
     links_html = f'<div class="geoenv-links">{links}</div>' if links else ""
