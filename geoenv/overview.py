@@ -142,7 +142,7 @@ def build_overview(
             facilities["placed"] = facilities["id"].map(basin.facilities.set_index("id")["reach"] >= 0)
         rivers = _classed_reaches(basin, sections)
     counties = _with_county_figures(project, style.choropleth, period)
-    content = MapContent(counties, rivers, sections, facilities, periods, highlights)
+    content = MapContent(counties, rivers, sections, facilities, periods, period.label if period else None, highlights)
     if river:
         content = only_river(content, basin, river)
     if county:

@@ -145,3 +145,11 @@ def test_points_far_from_rivers_say_so(tmp_path):
     page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
     [feature] = [f for f in points_of(page) if f["properties"]["v"][0] == "S03"]
     assert "远离河道，未落在河网上 (far from every river)" in feature["properties"]["v"]
+
+
+def test_timeline_starts_at_the_period_asked(tmp_path):
+    result = run("-q", "map", "--period", "2024-06", "--timeline", "-o", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
+    periods = json.loads(re.search(r"var periods = (\[[^\]]*\])", page).group(1))
+    assert len(periods) == 24 and f"show({periods.index('2024-06')})" in page

@@ -161,7 +161,7 @@ class Timeline(_Element):
     """A slider that steps a section layer through periods, recolouring each section by its
     class in that period (``c`` in its properties, one per period)."""
 
-    def __init__(self, layer: PointLayer, periods: list[str], palette: dict[str, str], no_data: str):
+    def __init__(self, layer: PointLayer, periods: list[str], palette: dict[str, str], no_data: str, start: int):
         super().__init__(
             """
 {% macro script(this, kwargs) %}
@@ -172,7 +172,7 @@ class Timeline(_Element):
   box.onAdd = function () {
     var div = L.DomUtil.create('div', 'geoenv-timeline');
     div.innerHTML = '<div>时段 <b class="geoenv-period"></b></div>' +
-      '<input type="range" min="0" max="' + (periods.length - 1) + '" value="' + (periods.length - 1) + '">';
+      '<input type="range" min="0" max="' + (periods.length - 1) + '" value="' + {{ this.start }} + '">';
     var input = div.querySelector('input'), label = div.querySelector('.geoenv-period');
     function show(i) {
       label.textContent = periods[i];
@@ -182,7 +182,7 @@ class Timeline(_Element):
       });
     }
     input.addEventListener('input', function () { show(+input.value); });
-    show(periods.length - 1);
+    show({{ this.start }});
     L.DomEvent.disableClickPropagation(div);
     return div;
   };
@@ -193,6 +193,7 @@ class Timeline(_Element):
             periods=periods,
             palette=palette,
             no_data=no_data,
+            start=int(start),
         )
 
 

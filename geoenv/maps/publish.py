@@ -89,7 +89,7 @@ class MapContent:
     sections
         Points with ``code, name, river, county, level, target_class, class`` and optionally
         ``main_pollutants, cwqi, upstream_codes, downstream_code, placed`` and ``classes``
-        (one class per period of ``periods``).
+        (one class per period of ``periods``; the slider starts at ``shown_period``, else the last).
     facilities
         Points with ``id, name, kind`` and optionally ``county, river, capacity,
         downstream_code, distance_km, placed``.
@@ -100,6 +100,7 @@ class MapContent:
     sections: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame | None = None
     periods: list[str] = field(default_factory=list)
+    shown_period: str | None = None
     highlights: tuple[Highlight, ...] = ()
     focus: gpd.GeoSeries | None = None
 
@@ -160,7 +161,8 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
         _highlight_layer(fmap, highlight, shift)
     Search(searchable).add_to(fmap)
     if style.timeline and len(content.periods) > 1:
-        Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR).add_to(fmap)
+        start = content.periods.index(content.shown_period) if content.shown_period in content.periods else -1
+        Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods)).add_to(fmap)
     Html(_legend_html(style, content)).add_to(fmap)
     if style.attribution:
         Attribution(escape(style.attribution)).add_to(fmap)
