@@ -21,7 +21,6 @@ from geoenv.maps import MapStyle, screenshot
 from geoenv.maps.publish import basemap_tiles
 from geoenv.network import MODES, is_network_file, open_network, save_network
 from geoenv.network.graph import link_table
-from geoenv.network.locate import DEFAULT_RADIUS_M
 from geoenv.network.navigate import navigate_from
 from geoenv.options import (
     _lonlat,
@@ -30,6 +29,7 @@ from geoenv.options import (
     output_dir,
     output_file,
     overwrite,
+    radius_option,
     sources_from_options,
     table_output,
 )
@@ -166,13 +166,7 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
 @main.command(name="map")
 @layer_options
 @network_options
-@click.option(
-    "--radius-m",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_RADIUS_M,
-    show_default=True,
-    help="How far a section or facility may lie from a river to be placed on it.",
-)
+@radius_option
 @output_dir
 @overwrite
 @click.option("--title", default="地表水监测断面分布图", show_default=True, help="Title on the map.")
@@ -580,13 +574,7 @@ def network_build(
     help="UT upstream with tributaries, UM upstream main stem, DM downstream main stem, DD downstream with diversions.",
 )
 @click.option("--distance-km", type=click.FloatRange(min=0), help="Stop this far along the network.")
-@click.option(
-    "--radius-m",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_RADIUS_M,
-    show_default=True,
-    help="Search radius for --start-at.",
-)
+@radius_option
 @_lines_options
 @table_output
 @overwrite
@@ -637,13 +625,7 @@ def network_navigate(
 @main.command()
 @layer_options
 @network_options
-@click.option(
-    "--radius-m",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_RADIUS_M,
-    show_default=True,
-    help="How far a section or facility (its outfall) may lie from a river.",
-)
+@radius_option
 @output_file("OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …", required=True)
 @click.option(
     "--save-network",
@@ -682,13 +664,6 @@ def relations(
     _log(ctx, f"wrote {len(result.sections)} sections to {output}")
 
 
-_radius = click.option(
-    "--radius-m",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_RADIUS_M,
-    show_default=True,
-    help="How far a section or facility (its outfall) may lie from a river.",
-)
 _period = click.option(
     "--period", help="Month, quarter or year judged: 2024-06, 2024Q2, 2024 [default: the latest year with data]."
 )
@@ -714,7 +689,7 @@ def _emit(ctx: click.Context, table, output: Path | None, overwrite: bool, what:
 @click.argument("section")
 @layer_options
 @network_options
-@_radius
+@radius_option
 @_period
 @click.option(
     "--mode",
@@ -793,7 +768,7 @@ def trace_(
 @main.command()
 @layer_options
 @network_options
-@_radius
+@radius_option
 @click.option("--facility", help="The spill's source: a facility id or name (its outfall).")
 @click.option(
     "--at",
@@ -858,7 +833,7 @@ def impact(
 @main.command(name="crossings")
 @layer_options
 @network_options
-@_radius
+@radius_option
 @click.option(
     "--level",
     type=click.Choice(["county", "city"]),
@@ -903,7 +878,7 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
 @main.command(name="report")
 @layer_options
 @network_options
-@_radius
+@radius_option
 @_period
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Column headers.")
 @click.option(

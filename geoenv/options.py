@@ -8,6 +8,7 @@ import click
 
 from geoenv.config import Config, read_config
 from geoenv.io import LayerSource
+from geoenv.network.locate import DEFAULT_RADIUS_M
 from geoenv.network.topology import DEFAULT_TOLERANCE_M
 from geoenv.schema import LAYER_KINDS, SCHEMAS
 
@@ -82,6 +83,12 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
             crs=declared.get(kind, declared.get(None, source.crs)),
         )
     return overrides, config
+
+
+radius_option = click.option(
+    "--radius-m", type=click.FloatRange(min=0), default=DEFAULT_RADIUS_M, show_default=True,
+    help="How far a section, a facility (its outfall) or a starting point may lie from a river to be placed on it.",
+)  # fmt: skip
 
 
 def output_file(help: str, *, required: bool = False):
