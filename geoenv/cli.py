@@ -24,6 +24,7 @@ from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.options import (
     _lonlat,
+    basin_options,
     layer_options,
     network_options,
     output_dir,
@@ -164,9 +165,7 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
 
 
 @main.command(name="map")
-@layer_options
-@network_options
-@radius_option
+@basin_options
 @output_dir
 @overwrite
 @click.option("--title", default="地表水监测断面分布图", show_default=True, help="Title on the map.")
@@ -623,9 +622,7 @@ def network_navigate(
 
 
 @main.command()
-@layer_options
-@network_options
-@radius_option
+@basin_options
 @output_file("OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …", required=True)
 @click.option(
     "--save-network",
@@ -687,9 +684,7 @@ def _emit(ctx: click.Context, table, output: Path | None, overwrite: bool, what:
 
 @main.command(name="trace")
 @click.argument("section")
-@layer_options
-@network_options
-@radius_option
+@basin_options
 @_period
 @click.option(
     "--mode",
@@ -766,9 +761,7 @@ def trace_(
 
 
 @main.command()
-@layer_options
-@network_options
-@radius_option
+@basin_options
 @click.option("--facility", help="The spill's source: a facility id or name (its outfall).")
 @click.option(
     "--at",
@@ -831,9 +824,7 @@ def impact(
 
 
 @main.command(name="crossings")
-@layer_options
-@network_options
-@radius_option
+@basin_options
 @click.option(
     "--level",
     type=click.Choice(["county", "city"]),
@@ -876,9 +867,7 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
 
 
 @main.command(name="report")
-@layer_options
-@network_options
-@radius_option
+@basin_options
 @_period
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Column headers.")
 @click.option(

@@ -132,3 +132,9 @@ def network_options(func):
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def basin_options(func):
+    """The layer options, the network options and ``--radius-m``: what a command working on
+    the registers placed on the river network takes."""
+    return layer_options(network_options(radius_option(func)))
