@@ -31,10 +31,6 @@ class Project:
     def __getitem__(self, kind: str) -> pd.DataFrame:
         return self.layers[kind].data
 
-    def get(self, kind: str) -> pd.DataFrame | None:
-        """The layer's data, or None when the project has no such layer."""
-        return self.layers[kind].data if kind in self.layers else None
-
     @property
     def errors(self) -> list[Problem]:
         """The problems that are errors."""

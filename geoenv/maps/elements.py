@@ -9,8 +9,6 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-SHAPES = ("circle", "square", "triangle", "triangle-down", "diamond", "hexagon", "star")
-
 # One Leaflet class for every shape: a CircleMarker (so canvas-rendered and clickable) whose
 # path is a square, triangle, diamond … of the same radius.
 _SHAPE_JS = """
