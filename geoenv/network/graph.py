@@ -97,7 +97,7 @@ class Network:
             while len(frontier):
                 levels.append(frontier)
                 done[frontier] = True
-                targets = self.down_index[_ranges(self.down_indptr[frontier], self.down_indptr[frontier + 1])]
+                targets = self.down_index[concat_ranges(self.down_indptr[frontier], self.down_indptr[frontier + 1])]
                 np.subtract.at(indegree, targets, 1)
                 frontier = np.unique(targets[(indegree[targets] == 0) & ~done[targets]])
             if done.all():
@@ -212,7 +212,7 @@ def link_table(net: Network) -> pd.DataFrame:
     return net.links().merge(attributes, on="id", how="left")
 
 
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def concat_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(s, e)`` for every pair, without a Python loop."""
     counts = ends - starts
     total = counts.sum()

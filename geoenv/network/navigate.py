@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geoenv.errors import NetworkError
-from geoenv.network.graph import Network, _ranges
+from geoenv.network.graph import Network, concat_ranges
 from geoenv.network.locate import locate
 
 MODES = ("UT", "UM", "DM", "DD")
@@ -65,7 +65,7 @@ def downstream(net: Network, start: int, *, weight: np.ndarray | None = None) ->
     frontier = np.array([start])
     while len(frontier):
         starts, ends = net.down_indptr[frontier], net.down_indptr[frontier + 1]
-        targets = net.down_index[_ranges(starts, ends)]
+        targets = net.down_index[concat_ranges(starts, ends)]
         via = np.repeat(dist[frontier] + length[frontier], ends - starts)
         better = via < dist[targets]
         if not better.any():

@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from geoenv.errors import NetworkError
+from geoenv.network.graph import concat_ranges
 
 GRID_M = 0.001
 """Vertices closer than this (1 mm) are the same point."""
@@ -394,17 +395,27 @@ def choose_outlets(
 
 
 def _in_cycles(from_node, to_node, n_nodes, n_comp, comp, used) -> np.ndarray:
-    """Reaches on a loop or braid (in the 2-core of the undirected graph)."""
+    """Reaches on a loop or braid: the 2-core of the undirected graph, found by peeling
+    dangling reaches off, frontier by frontier (only the nodes touched are looked at again)."""
     n_edges = len(from_node)
     if n_edges == used.sum() - len(np.unique(comp[used])):  # a forest: no cycles
         return np.zeros(n_edges, dtype=bool)
+    ends = np.r_[from_node, to_node]
+    edge_at = np.r_[np.arange(n_edges), np.arange(n_edges)][np.argsort(ends, kind="stable")]
+    indptr = np.r_[0, np.cumsum(np.bincount(ends, minlength=n_nodes))]
+    degree = np.bincount(ends, minlength=n_nodes)
     alive = np.ones(n_edges, dtype=bool)
-    while True:
-        degree = np.bincount(np.r_[from_node[alive], to_node[alive]], minlength=n_nodes)
-        leaf_edge = alive & ((degree[from_node] == 1) | (degree[to_node] == 1))
-        if not leaf_edge.any():
-            return alive
-        alive &= ~leaf_edge
+    leaves = np.flatnonzero(degree == 1)
+    while len(leaves):
+        edges = edge_at[concat_ranges(indptr[leaves], indptr[leaves + 1])]
+        edges = np.unique(edges[alive[edges]])
+        if not len(edges):
+            break
+        alive[edges] = False
+        touched = np.r_[from_node[edges], to_node[edges]]
+        np.subtract.at(degree, touched, 1)
+        leaves = np.unique(touched[degree[touched] == 1])
+    return alive
 
 
 def _braid_head(from_node, to_node, length, core, distance, sinks, n_nodes) -> np.ndarray:
