@@ -1,0 +1,153 @@
+"""The ``geoenv`` group, its error handling, and the helpers every command shares."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from geoenv import __version__
+from geoenv.basin import open_basin
+from geoenv.display import format_table
+from geoenv.errors import GeoenvError, InputError, Problem
+from geoenv.io import LayerSource, check_writable, write_csv
+from geoenv.network import is_network_file, open_network
+from geoenv.options import sources_from_options
+from geoenv.project import load_project, resolve_sources
+
+
+class _Group(click.Group):
+    """Turns GeoenvErrors into ``error: FILE:ROW: column C: message`` and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GeoenvError as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc} (run with -v for details)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _log(ctx: click.Context, message: str) -> None:
+    if not ctx.obj.get("quiet"):
+        click.echo(message, err=True)
+
+
+def _warn(ctx: click.Context, problems: list[Problem]) -> None:
+    for problem in problems:
+        if problem.severity == "warning":
+            _log(ctx, f"warning: {problem}")
+
+
+def _project(ctx: click.Context, kw: dict, *, lenient: bool = False):
+    overrides, config = sources_from_options(kw)
+    sources, embedded = resolve_sources(overrides, config)
+    near_m = config.settings.get("near_border_m", 100.0) if config else 100.0
+    if embedded:
+        _log(ctx, "using the embedded Shanxi data (illustrative sample registers)")
+    project = load_project(sources, near_m=near_m, embedded=embedded, lenient=lenient)
+    _warn(ctx, project.problems)
+    return project
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="geoenv")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
+    """Monitoring sections, facilities, rivers and counties for environmental bureaus.
+
+    Every command reads the layers from --config geoenv.toml or the per-layer options;
+    layers you leave out come from the embedded Shanxi data. Tables may be CSV (UTF-8 or GBK)
+    or XLSX with Chinese or English headers; vector files GeoPackage, Shapefile or GeoJSON.
+
+    \b
+    Start with:
+      geoenv demo                      # map of the embedded Shanxi data in maps/
+      geoenv validate --sections 断面.xlsx
+      geoenv info 河流.shp
+      geoenv classify 监测数据.csv --sections 断面.xlsx --by month
+      geoenv network build 河流.shp -o 河网.gpkg
+      geoenv relations --sections 断面.xlsx --rivers 河网.gpkg -o 断面关系.csv
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(verbose=verbose, quiet=quiet)
+
+
+def _lines_source(path: Path, layer: str | None, id_field: str | None, name_field: str | None, src_crs: str | None):
+    columns = {k: v for k, v in (("id", id_field), ("name", name_field)) if v}
+    return LayerSource(path, layer=layer, columns=columns, crs=src_crs)
+
+
+def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, tolerance_m: float):
+    started = time.perf_counter()
+    net = open_network(
+        source, flow=flow, outlets=outlets, tolerance_m=tolerance_m, progress=lambda note: _log(ctx, f"  … {note}")
+    )
+    report = net.report
+    _log(ctx, f"network: {net.n} reaches from {source.path} in {time.perf_counter() - started:.1f} s")
+    notes = {"duplicates_dropped": "repeated lines dropped", "gaps_bridged": "gaps bridged",
+             "t_junctions_split": "lines split at T-junctions", "networks": "separate networks (pieces)",
+             "ambiguous": "reaches in loops or braids "
+             "(direction inferred, marked ambiguous)", "loops": "loops cut"}  # fmt: skip
+    for key, text in notes.items():
+        if report.get(key):
+            _log(ctx, f"  {report[key]} {text}")
+    if "outlets" in report:
+        for row in report["outlets"].itertuples():
+            how = "given" if row.given else "chosen by the outlet rule; --outlet to override"
+            _log(ctx, f"  outlet {row.lon:.5f},{row.lat:.5f} ({how})")
+    return net
+
+
+def _project_network(ctx: click.Context, kw: dict, flow: str, outlets, tolerance_m: float):
+    """The project's layers and its river network (``--rivers`` may be a saved network)."""
+    saved = kw.get("rivers") if kw.get("rivers") and is_network_file(kw["rivers"]) else None
+    if saved:
+        kw["rivers"] = None
+    project = _project(ctx, kw)
+    if "sections" not in project.layers:
+        raise InputError("no sections given (--sections)")
+    source = LayerSource(saved) if saved else project.layers["rivers"].raw.source
+    return project, _open_network(ctx, source, flow, outlets, tolerance_m)
+
+
+def _basin(ctx: click.Context, kw: dict, flow: str, outlets, tolerance_m: float, radius_m: float):
+    project, net = _project_network(ctx, kw, flow, outlets, tolerance_m)
+    facilities = project["facilities"] if "facilities" in project.layers else None
+    return project, open_basin(net, project["sections"], facilities, radius_m=radius_m)
+
+
+_period = click.option(
+    "--period", help="Month, quarter or year judged: 2024-06, 2024Q2, 2024 [default: the latest year with data]."
+)
+_map_out = click.option(
+    "--map", "map_output", type=click.Path(dir_okay=False, path_type=Path), help="Also draw it on an offline HTML map."
+)
+
+
+def _outputs(overwrite: bool, *paths) -> None:
+    for path in filter(None, paths):
+        check_writable(path, overwrite=overwrite)
+
+
+def _emit(ctx: click.Context, table, output: Path | None, overwrite: bool, what: str) -> None:
+    if output:
+        write_csv(table, output, overwrite=overwrite)
+        _log(ctx, f"wrote {len(table)} {what} to {output}")
+    else:
+        click.echo(format_table(table))

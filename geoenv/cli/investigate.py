@@ -1,0 +1,257 @@
+"""``geoenv trace``, ``impact``, ``crossings`` and ``report``: the investigations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoenv.assessment import assess, latest_year, section_status
+from geoenv.cli.base import (
+    _basin,
+    _emit,
+    _log,
+    _map_out,
+    _outputs,
+    _period,
+    main,
+)
+from geoenv.crossings import crossings
+from geoenv.io import write_csv, write_text
+from geoenv.maps import MapStyle
+from geoenv.options import (
+    _lonlat,
+    basin_options,
+    output_file,
+    overwrite,
+    table_output,
+)
+from geoenv.overview import (
+    build_overview,
+    impact_highlight,
+    trace_highlight,
+)
+from geoenv.quality import parse_period
+from geoenv.report import SHEETS, bureau_tables, write_report
+from geoenv.schema import FACILITY_LABELS_ZH
+from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS, trace
+from geoenv.trace import impact as impact_
+
+
+@main.command(name="trace")
+@click.argument("section")
+@basin_options
+@_period
+@click.option(
+    "--mode",
+    type=click.Choice(["UT", "UM"]),
+    default="UT",
+    show_default=True,
+    help="UT: the whole upstream network; UM: the main stem only.",
+)
+@click.option("--distance-km", type=click.FloatRange(min=0), help="Search this far up the network.")
+@click.option(
+    "--kinds", default=",".join(SOURCE_KINDS), show_default=True, help="Facility kinds to list, comma-separated."
+)
+@click.option(
+    "--stop-at-compliant",
+    is_flag=True,
+    help="Stop at upstream sections that meet their target in the period: the source lies below them.",
+)
+@table_output
+@_map_out
+@overwrite
+@click.pass_context
+def trace_(
+    ctx: click.Context,
+    section: str,
+    flow,
+    outlets,
+    tolerance_m,
+    radius_m,
+    period,
+    mode,
+    distance_km,
+    kinds,
+    stop_at_compliant,
+    output,
+    map_output,
+    overwrite,
+    **kw,
+) -> None:
+    """Trace an exceeding section upstream (超标断面溯源): candidate sources, ranked.
+
+    Lists every facility upstream of SECTION (code or name) within the limits, with its
+    network distance and a score (fit of its kind to the exceeding items × proximity × size;
+    see the README), and the monitoring sections on the way with their class and compliance.
+
+    \b
+    Examples:
+      geoenv trace SX014 --period 2024 --stop-at-compliant
+      geoenv trace 汾河孝义断面 --distance-km 50 --kinds sewage_plant,outfall -o 溯源.csv --map 溯源.html
+    """
+    _outputs(overwrite, output, map_output)
+    wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    unknown = sorted(set(wanted) - set(FACILITY_LABELS_ZH))
+    if unknown:
+        raise click.BadParameter(f"unknown kinds {', '.join(unknown)}; use {', '.join(FACILITY_LABELS_ZH)}",
+                                 param_hint="--kinds")  # fmt: skip
+    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    chosen = parse_period(period) if period else latest_year(project)
+    status = section_status(assess(project, period=chosen))
+    result = trace(basin, section, status=status, mode=mode, distance_km=distance_km, kinds=wanted,
+                   stop_at_compliant=stop_at_compliant)  # fmt: skip
+    row = basin.section(section)
+    if str(row["code"]) in status.index:
+        s = status.loc[str(row["code"])]
+        _log(ctx, f"{row['code']} {row['name']} in {chosen.label}: class {s['class']}, target {s['target']}, "
+                  f"exceeding: {'、'.join(s['exceeding']) or 'none'}")  # fmt: skip
+    if result.stops:
+        _log(ctx, f"stopped at compliant sections: {', '.join(result.stops)}")
+    if map_output:
+        title = f"溯源：{row['code']} {row['name']}（{chosen.label}）"
+        style = MapStyle(title)
+        html = build_overview(project, style=style, basin=basin, highlights=(trace_highlight(basin, result),)).html
+        write_text(html, map_output, overwrite=overwrite)
+    _emit(ctx, result.table, output, overwrite, "rows")
+
+
+@main.command()
+@basin_options
+@click.option("--facility", help="The spill's source: a facility id or name (its outfall).")
+@click.option(
+    "--at",
+    "at",
+    metavar="LON,LAT",
+    callback=lambda c, p, v: _lonlat(c, p, (v,))[0] if v else None,
+    help="The spill's source: a point on a river.",
+)
+@click.option(
+    "--velocity-ms",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_VELOCITY_MS,
+    show_default=True,
+    help="Mean flow velocity; a velocity column (流速) in the rivers layer wins.",
+)
+@click.option("--distance-km", type=click.FloatRange(min=0), help="Follow the spill this far.")
+@table_output
+@_map_out
+@overwrite
+@click.pass_context
+def impact(
+    ctx: click.Context,
+    flow,
+    outlets,
+    tolerance_m,
+    radius_m,
+    facility,
+    at,
+    velocity_ms,
+    distance_km,
+    output,
+    map_output,
+    overwrite,
+    **kw,
+) -> None:
+    """Rehearse a spill (突发水污染事件推演): what lies downstream, how far, and when it arrives.
+
+    Lists every section, drinking-water source and county border below the spill, nearest
+    first, with the network distance and the arrival time at the flow velocity.
+
+    \b
+    Examples:
+      geoenv impact --facility F042 --velocity-ms 0.8
+      geoenv impact --at 112.05,37.95 --distance-km 100 -o 推演.csv --map 推演.html
+    """
+    if bool(facility) == bool(at):
+        raise click.UsageError("give one of --facility ID and --at LON,LAT")
+    _outputs(overwrite, output, map_output)
+    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    borders = crossings(basin, project["counties"]).crossings
+    borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
+                             county=borders["downstream_unit"])  # fmt: skip
+    result = impact_(basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km, borders=borders)
+    if map_output:
+        title = f"突发水污染事件推演：{facility or f'{at[0]},{at[1]}'}"
+        style = MapStyle(title)
+        html = build_overview(project, style=style, basin=basin, highlights=(impact_highlight(basin, result),)).html
+        write_text(html, map_output, overwrite=overwrite)
+    _emit(ctx, result.table, output, overwrite, "rows")
+
+
+@main.command(name="crossings")
+@basin_options
+@click.option(
+    "--level",
+    type=click.Choice(["county", "city"]),
+    default="county",
+    show_default=True,
+    help="Borders of counties or of cities.",
+)
+@click.option(
+    "--near-km",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="How far from a crossing a section may be to watch it.",
+)
+@output_file("OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
+@overwrite
+@click.pass_context
+def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, near_km, output, overwrite, **kw):
+    """Where rivers cross borders, and which sections watch each crossing (跨界断面).
+
+    For each crossing: river, upstream unit → downstream unit, location, and the nearest
+    section on each side within --near-km ('missing' says which side has none). Per unit
+    (OUT.units.csv): inflow (入境) and outflow (出境) sections, and the sections whose
+    upstream water comes partly from other units, with those units.
+
+    \b
+    Examples:
+      geoenv crossings -o 跨界.csv
+      geoenv crossings --level city --near-km 10 -o 跨市.csv
+    """
+    units_output = output.with_suffix(".units.csv")
+    _outputs(overwrite, output, units_output)
+    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    result = crossings(basin, project["counties"], level=level, near_km=near_km)
+    write_csv(result.crossings.drop(columns=["reach", "measure_m"]), output, overwrite=overwrite)
+    write_csv(result.units, units_output, overwrite=overwrite)
+    unwatched = (result.crossings["missing"] != "").sum()
+    _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} without a section on some side within "
+              f"{near_km:g} km) to {output}, and {len(result.units)} units to {units_output}")  # fmt: skip
+
+
+@main.command(name="report")
+@basin_options
+@_period
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Column headers.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the CSVs and report.xlsx.",
+)
+@overwrite
+@click.pass_context
+def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, lang, output, overwrite, **kw) -> None:
+    """The bureau's tables for a period, as CSVs and one XLSX workbook.
+
+    Sheets: section register (class, compliance, main pollutants, CWQI, upstream and
+    downstream sections), facility register by kind (downstream section, distance), county
+    and river summaries (优良比例, 劣V share, rating, CWQI), and the exceedances with the top
+    three traced candidates of each.
+
+    \b
+    Examples:
+      geoenv report -o 报表
+      geoenv report --sections 断面.xlsx --measurements 监测数据.csv --period 2024Q3 -o 三季度报表
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    _outputs(overwrite, *(output / f"{k}.csv" for k in SHEETS), output / "report.xlsx")
+    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    chosen = parse_period(period) if period else latest_year(project)
+    for path in write_report(bureau_tables(project, basin, chosen), output, lang=lang, overwrite=overwrite):
+        _log(ctx, f"wrote {path}")
+    click.echo(str((output / "report.xlsx").resolve()))

@@ -1,0 +1,174 @@
+"""``geoenv demo`` and ``geoenv map``: the published maps and their tables."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from geoenv.basin import open_basin
+from geoenv.cli.base import (
+    _basin,
+    _log,
+    _project,
+    main,
+)
+from geoenv.data import EMBEDDED_ATTRIBUTION, SAMPLE_NOTE_ZH
+from geoenv.io import check_writable, write_csv, write_text
+from geoenv.maps import MapStyle, screenshot
+from geoenv.maps.publish import basemap_tiles
+from geoenv.network import open_network
+from geoenv.options import (
+    basin_options,
+    output_dir,
+    overwrite,
+)
+from geoenv.overview import (
+    build_overview,
+    demo_highlights,
+)
+from geoenv.quality import parse_period
+
+
+@main.command()
+@output_dir
+@overwrite
+@click.pass_context
+def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
+    """Run the whole job on the embedded Shanxi data and write the maps.
+
+    Writes OUTPUT/index.html (opens with no network): the section distribution map with a
+    trace of an exceeding section and a spill drill from a tailings pond, linking one map per
+    named river (OUTPUT/汾河.html …) and the trace (OUTPUT/trace.html); and the tables
+    sections.csv, facilities.csv, river_lengths.csv. The sample registers are illustrative,
+    not official monitoring data.
+
+    \b
+    Example:
+      geoenv demo -o maps --overwrite
+    """
+    started = time.perf_counter()
+    project = _project(ctx, {})
+    net = open_network(project.layers["rivers"].raw.source)
+    basin = open_basin(net, project["sections"], project["facilities"])
+    highlights, notes = demo_highlights(project, basin)
+    for note in notes:
+        _log(ctx, note)
+    rivers = sorted(set(net.reaches["name"]) - {""})
+    links = {name: f"{name}.html" for name in rivers} | {"溯源示例 trace": "trace.html"}
+    pages = {}
+    for name in rivers:
+        style = MapStyle(
+            f"{name}（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION, links={"总图": "index.html"}
+        )
+        pages[f"{name}.html"] = build_overview(project, style=style, basin=basin, river=name).html
+    style = MapStyle(
+        "溯源示例（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION, links={"总图": "index.html"}
+    )
+    pages["trace.html"] = build_overview(project, style=style, basin=basin, highlights=highlights[:1]).html
+    style = MapStyle("山西省地表水监测断面分布图（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION,
+                     links=links, timeline=True)  # fmt: skip
+    result = build_overview(project, style=style, basin=basin, highlights=highlights, timeline=True)
+    _write_maps(ctx, output, overwrite, result, pages, started)
+
+
+@main.command(name="map")
+@basin_options
+@output_dir
+@overwrite
+@click.option("--title", default="地表水监测断面分布图", show_default=True, help="Title on the map.")
+@click.option("--period", help="Show the classes of one month, quarter or year: 2024-06, 2024Q2, 2024.")
+@click.option(
+    "--timeline", is_flag=True, help="Add a slider stepping through the periods (years, or the kind of --period)."
+)
+@click.option("--river", help="Draw only this river and its tributaries, e.g. --river 汾河.")
+@click.option(
+    "--county", help="Draw only this county, the rivers crossing it and the sections just across its borders."
+)
+@click.option(
+    "--basemap",
+    default="none",
+    show_default=True,
+    help="none, osm, gaode (drawn in GCJ-02), tianditu, "
+    "or a tile URL with {z}/{x}/{y}. Tiles need the network; 'none' keeps the map offline.",
+)
+@click.option("--tianditu-key", help="Key for --basemap tianditu.")
+@click.option(
+    "--choropleth",
+    metavar="COLUMN",
+    help="Shade counties by a column of the counties layer or by "
+    "good_ratio, worse_than_v_ratio or cwqi of their sections.",
+)
+@click.option(
+    "--cdn", is_flag=True, help="Link Leaflet from a CDN instead of inlining it (smaller, needs the internet)."
+)
+@click.option(
+    "--png", "png", type=click.Path(dir_okay=False, path_type=Path), help="Also save a screenshot (needs Chromium)."
+)
+@click.pass_context
+def map_(
+    ctx: click.Context,
+    flow,
+    outlets,
+    tolerance_m,
+    radius_m,
+    output: Path,
+    overwrite: bool,
+    title: str,
+    period,
+    timeline,
+    river,
+    county,
+    basemap,
+    tianditu_key,
+    choropleth,
+    cdn,
+    png,
+    **kw,
+) -> None:
+    """Draw the section distribution map of your layers (and write the joined tables).
+
+    Rivers are coloured by the class of the section that controls them and widen downstream;
+    sections are filled by class and outlined by level; facilities have a symbol per kind.
+    Search by code or name; popups list upstream and downstream sections.
+
+    \b
+    Examples:
+      geoenv map --sections 断面.xlsx --measurements 监测数据.csv -o 地图 --title 太原市断面分布图
+      geoenv map --river 汾河 --period 2024 --timeline -o 汾河
+      geoenv map --county 清徐县 --basemap gaode --png 清徐县.png -o 清徐县
+    """
+    started = time.perf_counter()
+    if png:
+        check_writable(png, overwrite=overwrite)
+    style = MapStyle(title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth, timeline=timeline)
+    basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
+    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    if project.embedded:
+        style.note, style.attribution = SAMPLE_NOTE_ZH, EMBEDDED_ATTRIBUTION
+    chosen = parse_period(period) if period else None
+    result = build_overview(project, style=style, basin=basin, period=chosen, timeline=timeline, river=river,
+                            county=county, offline=not cdn)  # fmt: skip
+    _write_maps(ctx, output, overwrite, result, {}, started)
+    if png:
+        screenshot(result.html, png)
+        _log(ctx, f"wrote {png}")
+
+
+def _write_maps(ctx: click.Context, output: Path, overwrite: bool, result, pages: dict[str, str], started: float):
+    output.mkdir(parents=True, exist_ok=True)
+    files = {
+        "index.html": lambda p: write_text(result.html, p, overwrite=overwrite),
+        "sections.csv": lambda p: write_csv(result.sections, p, overwrite=overwrite),
+        "facilities.csv": lambda p: write_csv(result.facilities, p, overwrite=overwrite),
+        "river_lengths.csv": lambda p: write_csv(result.river_lengths, p, overwrite=overwrite),
+    }
+    files.update({name: (lambda p, h=html: write_text(h, p, overwrite=overwrite)) for name, html in pages.items()})
+    for name in files:  # refuse before writing anything
+        check_writable(output / name, overwrite=overwrite)
+    for name, write in files.items():
+        write(output / name)
+    _log(ctx, f"{len(result.sections)} sections, {len(result.facilities)} facilities, {len(files) - 3} maps "
+              f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    click.echo(str((output / "index.html").resolve()))

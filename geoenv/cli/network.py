@@ -1,0 +1,203 @@
+"""``geoenv network build | navigate`` and ``geoenv relations``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoenv.cli.base import (
+    _basin,
+    _lines_source,
+    _log,
+    _open_network,
+    main,
+)
+from geoenv.display import format_table
+from geoenv.io import check_writable, write_csv
+from geoenv.network import MODES, save_network
+from geoenv.network.graph import link_table
+from geoenv.network.navigate import navigate_from
+from geoenv.options import (
+    _lonlat,
+    basin_options,
+    network_options,
+    output_file,
+    overwrite,
+    radius_option,
+    table_output,
+)
+from geoenv.relations import relation_layers, section_relations
+
+_lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+def _lines_options(func):
+    for option in reversed(
+        [
+            click.option("--layer", help="Layer of LINES (GeoPackage)."),
+            click.option("--id-field", help="Column holding each line's id (default: its feature number)."),
+            click.option("--name-field", help="Column holding the river name (default: 河流名称/name …)."),
+            click.option("--src-crs", help="CRS of LINES when the file declares none (EPSG code, WKT, gcj02)."),
+            *[network_options],
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@main.group()
+def network() -> None:
+    """Build a river network from lines, save it, and navigate it (UT, UM, DM, DD).
+
+    LINES is a line layer (GeoPackage, Shapefile, GeoJSON) in any digitizing direction, or a
+    network GeoPackage written by 'network build', which is used as it is.
+    """
+
+
+@network.command(name="build")
+@_lines_argument
+@_lines_options
+@output_file("OUT.csv (id,toid,length_m,name … one row per link) or OUT.gpkg (layers reaches, links).", required=True)
+@overwrite
+@click.pass_context
+def network_build(
+    ctx: click.Context,
+    lines: Path,
+    layer,
+    id_field,
+    name_field,
+    src_crs,
+    flow,
+    outlets,
+    tolerance_m: float,
+    output: Path,
+    overwrite: bool,
+) -> None:
+    """Topology from line geometry: reaches, links, order, path length, level paths.
+
+    Lines may run either way, be cut anywhere, end near (not on) the river they join, or on
+    its interior; lines that cross without sharing a vertex stay apart. An outlet has an
+    empty toid; a split has one row per branch (divergence 1 main, 2 minor). Ids are the
+    input's (--id-field); a line cut at a junction becomes ID.1, ID.2 … upstream to downstream.
+
+    \b
+    Examples:
+      geoenv network build 河流.shp --id-field 编码 --name-field 河名 -o 河网.gpkg
+      geoenv network build rivers.gpkg --flow digitized --tolerance-m 5 -o links.csv
+      geoenv network build 河流.geojson --outlet 114.6,34.9 -o 河网.gpkg
+    """
+    if output.suffix.lower() not in (".csv", ".gpkg"):
+        raise click.BadParameter("write OUT.csv or OUT.gpkg", param_hint="-o")
+    check_writable(output, overwrite=overwrite)
+    net = _open_network(ctx, _lines_source(lines, layer, id_field, name_field, src_crs), flow, outlets, tolerance_m)
+    if output.suffix.lower() == ".gpkg":
+        save_network(net, output, overwrite=overwrite)
+    else:
+        write_csv(link_table(net), output, overwrite=overwrite)
+    _log(ctx, f"wrote {output}")
+
+
+@network.command(name="navigate")
+@_lines_argument
+@click.option("--start", help="Reach id to start from.")
+@click.option(
+    "--start-at",
+    "start_at",
+    metavar="LON,LAT",
+    callback=lambda c, p, v: _lonlat(c, p, (v,)) if v else [],
+    help="Start at the reach nearest this point (within --radius-m).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    required=True,
+    help="UT upstream with tributaries, UM upstream main stem, DM downstream main stem, DD downstream with diversions.",
+)
+@click.option("--distance-km", type=click.FloatRange(min=0), help="Stop this far along the network.")
+@radius_option
+@_lines_options
+@table_output
+@overwrite
+@click.pass_context
+def network_navigate(
+    ctx: click.Context,
+    lines: Path,
+    start,
+    start_at,
+    mode,
+    distance_km,
+    radius_m,
+    layer,
+    id_field,
+    name_field,
+    src_crs,
+    flow,
+    outlets,
+    tolerance_m,
+    output,
+    overwrite,
+) -> None:
+    """Reaches up- or downstream of a reach or a point, nearest first: id, distance_km, length_km.
+
+    From a point, the first row is the part of its reach above (UT, UM) or below (DM, DD) it.
+    Distances run from the start's downstream end (UT, UM) or upstream end (DM, DD).
+
+    \b
+    Examples:
+      geoenv network navigate 河网.gpkg --start R013.1 --mode UT --distance-km 50
+      geoenv network navigate data/rivers/shanxi_rivers.geojson --start-at 112.35,37.53 --mode DM -o 下游.csv
+    """
+    if bool(start) == bool(start_at):
+        raise click.UsageError("give one of --start ID and --start-at LON,LAT")
+    if output:
+        check_writable(output, overwrite=overwrite)
+    net = _open_network(ctx, _lines_source(lines, layer, id_field, name_field, src_crs), flow, outlets, tolerance_m)
+    table = navigate_from(net, start=start, start_at=start_at[0] if start_at else None, mode=mode,
+                          distance_km=distance_km, radius_m=radius_m)  # fmt: skip
+    table = table.drop(columns="reach")
+    if output:
+        write_csv(table, output, overwrite=overwrite)
+        _log(ctx, f"wrote {len(table)} reaches to {output}")
+    else:
+        click.echo(format_table(table))
+
+
+@main.command()
+@basin_options
+@output_file("OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …", required=True)
+@click.option(
+    "--save-network",
+    "save_network_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the network with the located sections, facilities and relations (GeoPackage).",
+)
+@overwrite
+@click.pass_context
+def relations(
+    ctx: click.Context, flow, outlets, tolerance_m, radius_m, output: Path, save_network_to, overwrite, **kw
+) -> None:
+    """Which section is downstream of which, how far, and what lies on each control segment.
+
+    Sections and facilities are placed on the nearest reach (a section on the river its
+    register names, when one is within --radius-m; a facility by its outfall). --rivers may
+    be a network GeoPackage from 'network build'.
+
+    \b
+    Examples:
+      geoenv relations -o 断面关系.csv
+      geoenv relations --sections 断面.xlsx --rivers 河网.gpkg -o 断面关系.csv --save-network 河网_断面.gpkg
+    """
+    for path in filter(None, (output, save_network_to)):
+        check_writable(path, overwrite=overwrite)
+    _, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    result = section_relations(basin)
+    for what in result.unlocated:
+        _log(ctx, f"warning: {what} is more than {radius_m:g} m from every river: not placed")
+    if result.disconnected:
+        _log(ctx, f"warning: {len(result.disconnected)} sections lie on pieces not connected to any given outlet "
+                  f"(their outlet was chosen by rule): {', '.join(result.disconnected)}")  # fmt: skip
+    write_csv(result.sections, output, overwrite=overwrite)
+    if save_network_to:
+        save_network(basin.net, save_network_to, overwrite=overwrite, extra=relation_layers(basin, result))
+    _log(ctx, f"wrote {len(result.sections)} sections to {output}")

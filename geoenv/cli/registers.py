@@ -1,0 +1,226 @@
+"""``geoenv validate``, ``join``, ``classify`` and ``info``: the registers and their water quality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoenv.assessment import assess, group_table
+from geoenv.cli.base import (
+    _log,
+    _project,
+    main,
+)
+from geoenv.display import format_table
+from geoenv.errors import InputError, problems_table
+from geoenv.info import describe
+from geoenv.io import check_writable, write_csv
+from geoenv.jurisdiction import river_lengths
+from geoenv.options import (
+    layer_options,
+    output_file,
+    overwrite,
+    sources_from_options,
+    table_output,
+)
+from geoenv.overview import (
+    FACILITY_COLUMNS,
+    SECTION_COLUMNS,
+)
+from geoenv.project import inspect_project, resolve_sources
+from geoenv.quality import BY, GROUPS, parse_period
+
+
+@main.command()
+@layer_options
+@click.pass_context
+def validate(ctx: click.Context, **kw) -> None:
+    """Check every layer and list every problem (not just the first).
+
+    Exits 1 when any problem is an error; warnings (a repaired polygon, a point just
+    outside a county) are listed but pass.
+
+    \b
+    Example:
+      geoenv validate --sections 断面.csv --facilities 设施.xlsx --src-crs facilities=gcj02
+    """
+    overrides, config = sources_from_options(kw)
+    sources, embedded = resolve_sources(overrides, config)
+    project = inspect_project(sources, embedded=embedded)
+    for problem in project.problems:
+        click.echo(f"{problem.severity}: {problem}", err=True)
+    for kind, layer in project.layers.items():
+        _log(ctx, f"{kind}: {layer.file}: {len(layer.data)} rows")
+    errors = project.errors
+    if errors:
+        click.echo(f"{len(errors)} errors, {len(project.problems) - len(errors)} warnings", err=True)
+        ctx.exit(1)
+    click.echo(f"ok: {len(project.problems)} warnings")
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["sections", "facilities", "rivers"]))
+@layer_options
+@output_file("CSV file to write.", required=True)
+@overwrite
+@click.pass_context
+def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> None:
+    """Join sections or facilities to counties, or measure rivers per county.
+
+    sections / facilities: each point gets county, city and adcode (a point within 100 m
+    outside every county goes to the nearest and is flagged 'near'). rivers: the length
+    in km of each river in each county.
+
+    \b
+    Example:
+      geoenv join sections --sections 断面.xlsx -o 断面_区县.csv
+      geoenv join rivers -o 河流长度.csv
+    """
+    check_writable(output, overwrite=overwrite)
+    project = _project(ctx, kw)
+    if what == "rivers":
+        table = river_lengths(project["rivers"], project["counties"])
+    else:
+        if what not in project.layers:
+            raise InputError(f"no {what} layer given")
+        columns = SECTION_COLUMNS if what == "sections" else FACILITY_COLUMNS
+        data = project[what]
+        table = data.reindex(columns=[c for c in columns if c in data])
+    write_csv(table, output, overwrite=overwrite)
+    _log(ctx, f"wrote {len(table)} rows to {output}")
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"])
+SHOWN = {
+    "section": "断面编码", "name": "断面名称", "period": "时段", "class": "水质类别", "target": "目标",
+    "meets_target": "达标", "main_pollutants": "主要污染指标", "cwqi": "CWQI", "n_samples": "样次",
+    "class_change": "同比", "group": "分组", "n_sections": "断面数", "good_ratio": "优良比例",
+    "worse_than_v_ratio": "劣V比例", "rating": "水质状况", "cwqi_rank": "排名",
+}  # fmt: skip
+
+
+@main.command()
+@click.argument(
+    "measurements_file",
+    metavar="[MEASUREMENTS]",
+    required=False,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@layer_options
+@click.option(
+    "--by",
+    type=click.Choice(BY),
+    help="Evaluate each month, quarter or year [default: year, or the one range --from … --to].",
+)
+@click.option("--from", "start", type=_DATE, help="First day (YYYY-MM-DD) of the data evaluated.")
+@click.option("--to", "end", type=_DATE, help="Last day (YYYY-MM-DD) of the data evaluated.")
+@click.option("--period", help="One month, quarter or year: 2024-06, 2024Q2, 2024.")
+@click.option(
+    "--water",
+    type=click.Choice(["river", "lake"]),
+    default="river",
+    show_default=True,
+    help="Water body of sections whose register has no 水体类型 column (lake: lake TP limits).",
+)
+@click.option("--lake-tn", is_flag=True, help="Also class lakes and reservoirs by total nitrogen.")
+@click.option(
+    "--group", type=click.Choice(GROUPS), help="Write the aggregate per river, county, city or all sections instead."
+)
+@table_output
+@click.option(
+    "--items",
+    "items_output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write each item's mean, class and exceedance per section and period.",
+)
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Skip measurement rows with errors and list them in OUTPUT.skipped.csv (on the terminal without -o).",
+)
+@overwrite
+@click.pass_context
+def classify(
+    ctx: click.Context,
+    measurements_file: Path | None,
+    by: str | None,
+    start,
+    end,
+    period: str | None,
+    water: str,
+    lake_tn: bool,
+    group: str | None,
+    output: Path | None,
+    items_output: Path | None,
+    lenient: bool,
+    overwrite: bool,
+    **kw,
+) -> None:
+    """Class each section by GB 3838-2002 per month, quarter or year.
+
+    The class of a period is that of the mean of each of the 21 evaluation items (a value
+    below detection, 0.02L, counts as half the limit); the section takes its worst item's
+    class (single-factor method). Also: main pollutants with their multiple over class III,
+    compliance with the target (水质目标), exceedance frequency, CWQI, and the year-on-year
+    (同比) change. With no MEASUREMENTS, the embedded sample is used. Columns of OUT:
+    section, name, river, county, city, level, period, class, description, main_pollutants,
+    cwqi, cwqi_items, missing_items, target, meets_target, exceeding_items, n_samples,
+    exceed_freq, class_prev, class_change, cwqi_prev, cwqi_change, worst_items, water.
+    With --group: group, period, n_sections, good_ratio, worse_than_v_ratio (fractions),
+    rating (优 … 重度污染), rated_by, class_of_means, main_pollutants, cwqi, cwqi_rank.
+
+    \b
+    Examples:
+      geoenv classify 监测数据.csv --sections 断面.xlsx --by month -o 月度评价.csv
+      geoenv classify --period 2024Q2 --group city
+      geoenv classify 监测数据.xlsx --from 2024-03-01 --to 2024-08-31 --lenient -o 评价.csv
+    """
+    if measurements_file and kw.get("measurements"):
+        raise click.UsageError("give the measurements once: as MEASUREMENTS or with --measurements")
+    kw["measurements"] = measurements_file or kw.get("measurements")
+    if period and (by or start or end):
+        raise click.UsageError("--period stands alone: drop --by, --from and --to")
+    if start and end and start > end:
+        raise click.UsageError(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}")
+    outputs = [p for p in (output, items_output) if p]
+    skipped_output = output.with_suffix(".skipped.csv") if lenient and output else None
+    for path in [*outputs, *([skipped_output] if skipped_output else [])]:
+        check_writable(path, overwrite=overwrite)
+    chosen = parse_period(period) if period else None
+    project = _project(ctx, kw, lenient=lenient)
+    if by is None and not (start or end):
+        by = "year"
+    evaluation = assess(project, by=by, start=start, end=end, period=chosen, water=water, lake_tn=lake_tn)
+    table = group_table(project, evaluation, group) if group else evaluation.sections
+    for problem in project.skipped:
+        _log(ctx, f"skipped: {problem}")
+    if skipped_output:
+        write_csv(problems_table(project.skipped), skipped_output, overwrite=overwrite)
+    if items_output:
+        write_csv(evaluation.items, items_output, overwrite=overwrite)
+    if output:
+        write_csv(table, output, overwrite=overwrite)
+        _log(ctx, f"wrote {len(table)} rows to {output}")
+    else:
+        shown = table[[c for c in table.columns if c in SHOWN]].copy()
+        for ratio in ("good_ratio", "worse_than_v_ratio"):
+            if ratio in shown:
+                shown[ratio] = shown[ratio].map("{:.1%}".format)
+        click.echo(format_table(shown, SHOWN))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layer", help="Layer or sheet to describe (default: all).")
+@click.pass_context
+def info(ctx: click.Context, path: Path, layer: str | None) -> None:
+    """Describe a file: layers, CRS, feature count, bounds, encoding, recognised columns.
+
+    \b
+    Example:
+      geoenv info data/rivers/shanxi_rivers.geojson
+      geoenv info 断面.xlsx --layer 国考断面
+    """
+    for line in describe(path, layer=layer):
+        click.echo(line)
