@@ -88,7 +88,10 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     ctx.obj.update(verbose=verbose, quiet=quiet)
 
 
-def _lines_source(path: Path, layer: str | None, id_field: str | None, name_field: str | None, src_crs: str | None):
+def _lines_source(
+    path: Path, *, layer: str | None, id_field: str | None, name_field: str | None, src_crs: str | None
+) -> LayerSource:
+    """Where LINES and its id and name columns are (from ``--layer --id-field --name-field --src-crs``)."""
     columns = {k: v for k, v in (("id", id_field), ("name", name_field)) if v}
     return LayerSource(path, layer=layer, columns=columns, crs=src_crs)
 

@@ -64,15 +64,12 @@ def network() -> None:
 def network_build(
     ctx: click.Context,
     lines: Path,
-    layer,
-    id_field,
-    name_field,
-    src_crs,
     flow,
     outlets,
     tolerance_m: float,
     output: Path,
     overwrite: bool,
+    **source,
 ) -> None:
     """Topology from line geometry: reaches, links, order, path length, level paths.
 
@@ -90,7 +87,7 @@ def network_build(
     if output.suffix.lower() not in (".csv", ".gpkg"):
         raise click.BadParameter("write OUT.csv or OUT.gpkg", param_hint="-o")
     check_writable(output, overwrite=overwrite)
-    net = _open_network(ctx, _lines_source(lines, layer, id_field, name_field, src_crs), flow, outlets, tolerance_m)
+    net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
     if output.suffix.lower() == ".gpkg":
         save_network(net, output, overwrite=overwrite)
     else:
@@ -128,15 +125,12 @@ def network_navigate(
     mode,
     distance_km,
     radius_m,
-    layer,
-    id_field,
-    name_field,
-    src_crs,
     flow,
     outlets,
     tolerance_m,
     output,
     overwrite,
+    **source,
 ) -> None:
     """Reaches up- or downstream of a reach or a point, nearest first: id, distance_km, length_km.
 
@@ -152,7 +146,7 @@ def network_navigate(
         raise click.UsageError("give one of --start ID and --start-at LON,LAT")
     if output:
         check_writable(output, overwrite=overwrite)
-    net = _open_network(ctx, _lines_source(lines, layer, id_field, name_field, src_crs), flow, outlets, tolerance_m)
+    net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
     table = navigate_from(net, start=start, start_at=start_at[0] if start_at else None, mode=mode,
                           distance_km=distance_km, radius_m=radius_m)  # fmt: skip
     table = table.drop(columns="reach")
