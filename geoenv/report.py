@@ -10,7 +10,7 @@ import pandas as pd
 
 from geoenv.assessment import assess, group_table, section_status
 from geoenv.basin import Basin
-from geoenv.io import write_atomic, write_csv
+from geoenv.io.write import csv_writer, write_files, xlsx_writer
 from geoenv.project import Project
 from geoenv.quality import Period
 from geoenv.relations import relate
@@ -102,14 +102,9 @@ def _top(basin: Basin, code: str, status: pd.DataFrame) -> str:
 
 
 def write_report(tables: dict[str, pd.DataFrame], folder: Path, *, lang: str = "zh", overwrite: bool) -> list[Path]:
-    """One CSV per table and ``report.xlsx`` with a sheet each; Chinese headers with ``zh``."""
+    """One CSV per table and ``report.xlsx`` with a sheet each, written as one set into
+    ``folder`` (created when missing); Chinese headers with ``zh``."""
     shown = {k: t.rename(columns=HEADERS_ZH) if lang == "zh" else t for k, t in tables.items()}
-    written = [write_csv(table, folder / f"{key}.csv", overwrite=overwrite) for key, table in shown.items()]
-
-    def workbook(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for key, table in shown.items():
-                table.to_excel(writer, sheet_name=SHEETS[key] if lang == "zh" else key, index=False)
-
-    written.append(write_atomic(folder / "report.xlsx", workbook, overwrite=overwrite))
-    return written
+    files = {folder / f"{key}.csv": csv_writer(table) for key, table in shown.items()}
+    files[folder / "report.xlsx"] = xlsx_writer({SHEETS[k] if lang == "zh" else k: t for k, t in shown.items()})
+    return write_files(files, overwrite=overwrite, create_folders=True)

@@ -2,54 +2,87 @@
 
 from __future__ import annotations
 
+import signal
 import time
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from geoenv import __version__
 from geoenv.basin import open_basin
-from geoenv.display import format_table
+from geoenv.display import format_table, printable
 from geoenv.errors import GeoenvError, InputError, Problem
-from geoenv.io import LayerSource, check_writable, write_csv
+from geoenv.io import LayerSource
+from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
 from geoenv.network import is_network_file, open_network
 from geoenv.options import sources_from_options
 from geoenv.project import load_project, resolve_sources
+
+SHOWN_PER_MESSAGE = 20
+
+
+def echo(text: str, *, err: bool = False, lines: bool = False) -> None:
+    """The one way the CLI prints: user text inside is shown with control characters escaped.
+
+    With ``lines`` the text's own line breaks are kept (a table whose cells are escaped).
+    """
+    shown = "\n".join(printable(line) for line in text.split("\n")) if lines else printable(text)
+    click.echo(shown, err=err)
+
+
+def _summary(problems: list[Problem], label: str) -> list[str]:
+    """Lines for ``problems``: all of them when few, else the first :data:`SHOWN_PER_MESSAGE`
+    and a count per message (175,000 identical errors are one line and a number)."""
+    lines = [f"{label}: {p}" for p in problems[:SHOWN_PER_MESSAGE]]
+    if len(problems) > SHOWN_PER_MESSAGE:
+        rest = Counter(p.message for p in problems[SHOWN_PER_MESSAGE:])
+        lines.append(f"{label}: … and {len(problems) - SHOWN_PER_MESSAGE} more:")
+        lines += [f"{label}:   {n} × {message}" for message, n in rest.most_common()]
+    return lines
+
+
+def _terminate(signum: int, frame) -> None:
+    """SIGTERM/SIGHUP end the command as Ctrl-C does: outputs half-written are removed."""
+    raise SystemExit(128 + signum)
 
 
 class _Group(click.Group):
     """Turns GeoenvErrors into ``error: FILE:ROW: column C: message`` and exit status 1."""
 
     def invoke(self, ctx: click.Context):
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _terminate)
         try:
             return super().invoke(ctx)
         except GeoenvError as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
-            for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
+            for line in _summary(exc.problems, "error"):
+                echo(line, err=True)
             ctx.exit(1)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:  # usage errors may quote user text
+            exc.message = printable(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
-            click.echo(
-                f"error: unexpected {type(exc).__name__}: {exc} (run with -v for details)",
-                err=True,
-            )
+            echo(f"error: unexpected {type(exc).__name__}: {exc} (run with -v for details)", err=True)
             ctx.exit(1)
 
 
 def _log(ctx: click.Context, message: str) -> None:
     if not ctx.obj.get("quiet"):
-        click.echo(message, err=True)
+        echo(message, err=True)
 
 
 def _warn(ctx: click.Context, problems: list[Problem]) -> None:
-    for problem in problems:
-        if problem.severity == "warning":
-            _log(ctx, f"warning: {problem}")
+    for line in _summary([p for p in problems if p.severity == "warning"], "warning"):
+        _log(ctx, line)
 
 
 def _project(ctx: click.Context, kw: dict, *, lenient: bool = False):
@@ -143,14 +176,30 @@ _map_out = click.option(
 )
 
 
-def _outputs(overwrite: bool, *paths) -> None:
-    for path in filter(None, paths):
-        check_writable(path, overwrite=overwrite)
+def _outputs(overwrite: bool, labelled: Mapping[str, Path | None]) -> None:
+    """Refuse before any work: outputs that may not be written, or two on one path.
+    ``labelled`` maps each option (``-o``, ``--map``) to its path (None when not given)."""
+    check_outputs({path: label for label, path in labelled.items() if path}, overwrite=overwrite)
 
 
-def _emit(ctx: click.Context, table, output: Path | None, overwrite: bool, what: str) -> None:
+def _emit(
+    ctx: click.Context,
+    table,
+    output: Path | None,
+    overwrite: bool,
+    what: str,
+    also: Mapping[Path, Writer] | None = None,
+) -> None:
+    """Write ``table`` to ``output`` (with the files of ``also``, as one set), or show it."""
+    files = dict(also or {})
     if output:
-        write_csv(table, output, overwrite=overwrite)
+        files[output] = csv_writer(table)
+    if files:
+        write_files(files, overwrite=overwrite)
+    for path in files:
+        if path != output:
+            _log(ctx, f"wrote {path}")
+    if output:
         _log(ctx, f"wrote {len(table)} {what} to {output}")
     else:
-        click.echo(format_table(table))
+        echo(format_table(table), lines=True)

@@ -14,10 +14,11 @@ from geoenv.cli.base import (
     _map_out,
     _outputs,
     _period,
+    echo,
     main,
 )
 from geoenv.crossings import crossings
-from geoenv.io import write_csv, write_text
+from geoenv.io.write import check_outputs, csv_writer, text_writer, write_files
 from geoenv.maps import MapStyle
 from geoenv.options import (
     _lonlat,
@@ -90,7 +91,7 @@ def trace_(
       geoenv trace SX014 --period 2024 --stop-at-compliant
       geoenv trace 汾河孝义断面 --distance-km 50 --kinds sewage_plant,outfall -o 溯源.csv --map 溯源.html
     """
-    _outputs(overwrite, output, map_output)
+    _outputs(overwrite, {"-o": output, "--map": map_output})
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
     unknown = sorted(set(wanted) - set(FACILITY_LABELS_ZH))
     if unknown:
@@ -108,12 +109,13 @@ def trace_(
                   f"exceeding: {'、'.join(s['exceeding']) or 'none'}")  # fmt: skip
     if result.stops:
         _log(ctx, f"stopped at compliant sections: {', '.join(result.stops)}")
+    also = {}
     if map_output:
         title = f"溯源：{row['code']} {row['name']}（{chosen.label}）"
         style = MapStyle(title)
         html = build_overview(project, style=style, basin=basin, highlights=(trace_highlight(basin, result),)).html
-        write_text(html, map_output, overwrite=overwrite)
-    _emit(ctx, result.table, output, overwrite, "rows")
+        also[map_output] = text_writer(html)
+    _emit(ctx, result.table, output, overwrite, "rows", also=also)
 
 
 @main.command()
@@ -165,18 +167,19 @@ def impact(
     """
     if bool(facility) == bool(at):
         raise click.UsageError("give one of --facility ID and --at LON,LAT")
-    _outputs(overwrite, output, map_output)
+    _outputs(overwrite, {"-o": output, "--map": map_output})
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     borders = crossings(basin, project["counties"]).crossings
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
     result = impact_(basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km, borders=borders)
+    also = {}
     if map_output:
         title = f"突发水污染事件推演：{facility or f'{at[0]},{at[1]}'}"
         style = MapStyle(title)
         html = build_overview(project, style=style, basin=basin, highlights=(impact_highlight(basin, result),)).html
-        write_text(html, map_output, overwrite=overwrite)
-    _emit(ctx, result.table, output, overwrite, "rows")
+        also[map_output] = text_writer(html)
+    _emit(ctx, result.table, output, overwrite, "rows", also=also)
 
 
 @main.command(name="crossings")
@@ -212,11 +215,14 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
       geoenv crossings --level city --near-km 10 -o 跨市.csv
     """
     units_output = output.with_suffix(".units.csv")
-    _outputs(overwrite, output, units_output)
+    _outputs(overwrite, {"-o": output, "the units table": units_output})
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = crossings(basin, project["counties"], level=level, near_km=near_km)
-    write_csv(result.crossings.drop(columns=["reach", "measure_m"]), output, overwrite=overwrite)
-    write_csv(result.units, units_output, overwrite=overwrite)
+    files = {
+        output: csv_writer(result.crossings.drop(columns=["reach", "measure_m"])),
+        units_output: csv_writer(result.units),
+    }
+    write_files(files, overwrite=overwrite)
     unwatched = (result.crossings["missing"] != "").sum()
     _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} without a section on some side within "
               f"{near_km:g} km) to {output}, and {len(result.units)} units to {units_output}")  # fmt: skip
@@ -248,10 +254,10 @@ def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, la
       geoenv report -o 报表
       geoenv report --sections 断面.xlsx --measurements 监测数据.csv --period 2024Q3 -o 三季度报表
     """
-    output.mkdir(parents=True, exist_ok=True)
-    _outputs(overwrite, *(output / f"{k}.csv" for k in SHEETS), output / "report.xlsx")
+    check_outputs([*(output / f"{k}.csv" for k in SHEETS), output / "report.xlsx"], overwrite=overwrite,
+                  create_folders=True)  # fmt: skip
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     chosen = parse_period(period) if period else latest_year(project)
     for path in write_report(bureau_tables(project, basin, chosen), output, lang=lang, overwrite=overwrite):
         _log(ctx, f"wrote {path}")
-    click.echo(str((output / "report.xlsx").resolve()))
+    echo(str((output / "report.xlsx").resolve()))

@@ -8,14 +8,9 @@ from pathlib import Path
 import click
 
 from geoenv.basin import open_basin
-from geoenv.cli.base import (
-    _basin,
-    _log,
-    _project,
-    main,
-)
+from geoenv.cli.base import _basin, _log, _project, echo, main
 from geoenv.data import EMBEDDED_ATTRIBUTION, SAMPLE_NOTE_ZH
-from geoenv.io import check_writable, write_csv, write_text
+from geoenv.io.write import Writer, check_outputs, csv_writer, safe_filename, text_writer, write_files
 from geoenv.maps import MapStyle, screenshot
 from geoenv.maps.publish import basemap_tiles
 from geoenv.network import open_network
@@ -56,13 +51,14 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
     for note in notes:
         _log(ctx, note)
     rivers = sorted(set(net.reaches["name"]) - {""})
-    links = {name: f"{name}.html" for name in rivers} | {"溯源示例 trace": "trace.html"}
+    files = _page_names(rivers)
+    links = {name: files[name] for name in rivers} | {"溯源示例 trace": "trace.html"}
     pages = {}
     for name in rivers:
         style = MapStyle(
             f"{name}（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION, links={"总图": "index.html"}
         )
-        pages[f"{name}.html"] = build_overview(project, style=style, basin=basin, river=name).html
+        pages[files[name]] = build_overview(project, style=style, basin=basin, river=name).html
     style = MapStyle(
         "溯源示例（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION, links={"总图": "index.html"}
     )
@@ -140,8 +136,14 @@ def map_(
       geoenv map --county 清徐县 --basemap gaode --png 清徐县.png -o 清徐县
     """
     started = time.perf_counter()
-    if png:
-        check_writable(png, overwrite=overwrite)
+    if river is not None and not river.strip():
+        raise click.BadParameter("name a river, e.g. --river 汾河 (an empty name would draw every river)",
+                                 param_hint="--river")  # fmt: skip
+    if county is not None and not county.strip():
+        raise click.BadParameter("name a county, e.g. --county 清徐县 (an empty name would draw every county)",
+                                 param_hint="--county")  # fmt: skip
+    check_outputs({**{output / name: "" for name in TABLES}, **({png: "--png"} if png else {})},
+                  overwrite=overwrite, create_folders=True)  # fmt: skip
     style = MapStyle(title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth, timeline=timeline)
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
@@ -150,25 +152,53 @@ def map_(
     chosen = parse_period(period) if period else None
     result = build_overview(project, style=style, basin=basin, period=chosen, timeline=timeline, river=river,
                             county=county, offline=not cdn)  # fmt: skip
-    _write_maps(ctx, output, overwrite, result, {}, started)
+    also: dict[Path, Writer] = {}
     if png:
-        screenshot(result.html, png)
-        _log(ctx, f"wrote {png}")
+        shot = screenshot(result.html)
+        also[png] = lambda tmp: tmp.write_bytes(shot)
+    _write_maps(ctx, output, overwrite, result, {}, started, also=also)
 
 
-def _write_maps(ctx: click.Context, output: Path, overwrite: bool, result, pages: dict[str, str], started: float):
-    output.mkdir(parents=True, exist_ok=True)
-    files = {
-        "index.html": lambda p: write_text(result.html, p, overwrite=overwrite),
-        "sections.csv": lambda p: write_csv(result.sections, p, overwrite=overwrite),
-        "facilities.csv": lambda p: write_csv(result.facilities, p, overwrite=overwrite),
-        "river_lengths.csv": lambda p: write_csv(result.river_lengths, p, overwrite=overwrite),
+TABLES = ("index.html", "sections.csv", "facilities.csv", "river_lengths.csv")
+
+
+def _page_names(rivers: list[str]) -> dict[str, str]:
+    """A file name per river map, safe whatever the river is called and distinct from the
+    tables' and from one another (``A/B`` and ``A_B`` → ``A_B.html``, ``A_B-2.html``)."""
+    taken = {name.lower() for name in (*TABLES, "trace.html")}
+    names = {}
+    for river in rivers:
+        name = safe_filename(river, suffix=".html")
+        stem, n = name[: -len(".html")], 2
+        while name.lower() in taken:
+            name = safe_filename(f"{stem}-{n}", suffix=".html")
+            n += 1
+        taken.add(name.lower())
+        names[river] = name
+    return names
+
+
+def _write_maps(
+    ctx: click.Context,
+    output: Path,
+    overwrite: bool,
+    result,
+    pages: dict[str, str],
+    started: float,
+    also: dict[Path, Writer] | None = None,
+):
+    """The map folder (index.html, the tables, the pages) and ``also`` as one set."""
+    files: dict[Path, Writer] = {
+        output / "index.html": text_writer(result.html),
+        output / "sections.csv": csv_writer(result.sections),
+        output / "facilities.csv": csv_writer(result.facilities),
+        output / "river_lengths.csv": csv_writer(result.river_lengths),
     }
-    files.update({name: (lambda p, h=html: write_text(h, p, overwrite=overwrite)) for name, html in pages.items()})
-    for name in files:  # refuse before writing anything
-        check_writable(output / name, overwrite=overwrite)
-    for name, write in files.items():
-        write(output / name)
-    _log(ctx, f"{len(result.sections)} sections, {len(result.facilities)} facilities, {len(files) - 3} maps "
+    files.update({output / name: text_writer(html) for name, html in pages.items()})
+    files.update(also or {})
+    write_files(files, overwrite=overwrite, create_folders=True)
+    _log(ctx, f"{len(result.sections)} sections, {len(result.facilities)} facilities, {len(pages) + 1} maps "
               f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
-    click.echo(str((output / "index.html").resolve()))
+    for path in also or {}:
+        _log(ctx, f"wrote {path}")
+    echo(str((output / "index.html").resolve()))

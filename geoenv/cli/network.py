@@ -6,18 +6,12 @@ from pathlib import Path
 
 import click
 
-from geoenv.cli.base import (
-    _basin,
-    _lines_source,
-    _log,
-    _open_network,
-    main,
-)
-from geoenv.display import format_table
-from geoenv.io import check_writable, write_csv
-from geoenv.network import MODES, save_network
+from geoenv.cli.base import _basin, _emit, _lines_source, _log, _open_network, _outputs, main
+from geoenv.io.write import csv_writer, write_files
+from geoenv.network import MODES
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
+from geoenv.network.store import network_writer
 from geoenv.options import (
     _lonlat,
     basin_options,
@@ -86,12 +80,10 @@ def network_build(
     """
     if output.suffix.lower() not in (".csv", ".gpkg"):
         raise click.BadParameter("write OUT.csv or OUT.gpkg", param_hint="-o")
-    check_writable(output, overwrite=overwrite)
+    _outputs(overwrite, {"-o": output})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
-    if output.suffix.lower() == ".gpkg":
-        save_network(net, output, overwrite=overwrite)
-    else:
-        write_csv(link_table(net), output, overwrite=overwrite)
+    writer = network_writer(net) if output.suffix.lower() == ".gpkg" else csv_writer(link_table(net))
+    write_files({output: writer}, overwrite=overwrite)
     _log(ctx, f"wrote {output}")
 
 
@@ -144,17 +136,11 @@ def network_navigate(
     """
     if bool(start) == bool(start_at):
         raise click.UsageError("give one of --start ID and --start-at LON,LAT")
-    if output:
-        check_writable(output, overwrite=overwrite)
+    _outputs(overwrite, {"-o": output})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
     table = navigate_from(net, start=start, start_at=start_at[0] if start_at else None, mode=mode,
                           distance_km=distance_km, radius_m=radius_m)  # fmt: skip
-    table = table.drop(columns="reach")
-    if output:
-        write_csv(table, output, overwrite=overwrite)
-        _log(ctx, f"wrote {len(table)} reaches to {output}")
-    else:
-        click.echo(format_table(table))
+    _emit(ctx, table.drop(columns="reach"), output, overwrite, "reaches")
 
 
 @main.command()
@@ -182,8 +168,7 @@ def relations(
       geoenv relations -o 断面关系.csv
       geoenv relations --sections 断面.xlsx --rivers 河网.gpkg -o 断面关系.csv --save-network 河网_断面.gpkg
     """
-    for path in filter(None, (output, save_network_to)):
-        check_writable(path, overwrite=overwrite)
+    _outputs(overwrite, {"-o": output, "--save-network": save_network_to})
     _, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = section_relations(basin)
     for what in result.unlocated:
@@ -191,7 +176,7 @@ def relations(
     if result.disconnected:
         _log(ctx, f"warning: {len(result.disconnected)} sections lie on pieces not connected to any given outlet "
                   f"(their outlet was chosen by rule): {', '.join(result.disconnected)}")  # fmt: skip
-    write_csv(result.sections, output, overwrite=overwrite)
+    also = {}
     if save_network_to:
-        save_network(basin.net, save_network_to, overwrite=overwrite, extra=relation_layers(basin, result))
-    _log(ctx, f"wrote {len(result.sections)} sections to {output}")
+        also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))
+    _emit(ctx, result.sections, output, overwrite, "sections", also=also)

@@ -7,15 +7,11 @@ from pathlib import Path
 import click
 
 from geoenv.assessment import assess, group_table
-from geoenv.cli.base import (
-    _log,
-    _project,
-    main,
-)
+from geoenv.cli.base import _emit, _log, _outputs, _project, _summary, echo, main
 from geoenv.display import format_table
 from geoenv.errors import InputError, problems_table
 from geoenv.info import describe
-from geoenv.io import check_writable, write_csv
+from geoenv.io.write import csv_writer, write_files
 from geoenv.jurisdiction import river_lengths
 from geoenv.options import (
     layer_options,
@@ -48,15 +44,16 @@ def validate(ctx: click.Context, **kw) -> None:
     overrides, config = sources_from_options(kw)
     sources, embedded = resolve_sources(overrides, config)
     project = inspect_project(sources, embedded=embedded)
-    for problem in project.problems:
-        click.echo(f"{problem.severity}: {problem}", err=True)
+    for severity in ("error", "warning"):
+        for line in _summary([p for p in project.problems if p.severity == severity], severity):
+            echo(line, err=True)
     for kind, layer in project.layers.items():
         _log(ctx, f"{kind}: {layer.file}: {len(layer.data)} rows")
     errors = project.errors
     if errors:
-        click.echo(f"{len(errors)} errors, {len(project.problems) - len(errors)} warnings", err=True)
+        echo(f"{len(errors)} errors, {len(project.problems) - len(errors)} warnings", err=True)
         ctx.exit(1)
-    click.echo(f"ok: {len(project.problems)} warnings")
+    echo(f"ok: {len(project.problems)} warnings")
 
 
 @main.command()
@@ -77,7 +74,7 @@ def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> 
       geoenv join sections --sections 断面.xlsx -o 断面_区县.csv
       geoenv join rivers -o 河流长度.csv
     """
-    check_writable(output, overwrite=overwrite)
+    _outputs(overwrite, {"-o": output})
     project = _project(ctx, kw)
     if what == "rivers":
         table = river_lengths(project["rivers"], project["counties"])
@@ -87,8 +84,7 @@ def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> 
         columns = SECTION_COLUMNS if what == "sections" else FACILITY_COLUMNS
         data = project[what]
         table = data.reindex(columns=[c for c in columns if c in data])
-    write_csv(table, output, overwrite=overwrite)
-    _log(ctx, f"wrote {len(table)} rows to {output}")
+    _emit(ctx, table, output, overwrite, "rows")
 
 
 _DATE = click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"])
@@ -183,10 +179,8 @@ def classify(
         raise click.UsageError("--period stands alone: drop --by, --from and --to")
     if start and end and start > end:
         raise click.UsageError(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}")
-    outputs = [p for p in (output, items_output) if p]
     skipped_output = output.with_suffix(".skipped.csv") if lenient and output else None
-    for path in [*outputs, *([skipped_output] if skipped_output else [])]:
-        check_writable(path, overwrite=overwrite)
+    _outputs(overwrite, {"-o": output, "--items": items_output, "the skipped rows": skipped_output})
     chosen = parse_period(period) if period else None
     project = _project(ctx, kw, lenient=lenient)
     if by is None and not (start or end):
@@ -195,19 +189,20 @@ def classify(
     table = group_table(project, evaluation, group) if group else evaluation.sections
     for problem in project.skipped:
         _log(ctx, f"skipped: {problem}")
+    also = {}
     if skipped_output:
-        write_csv(problems_table(project.skipped), skipped_output, overwrite=overwrite)
+        also[skipped_output] = csv_writer(problems_table(project.skipped))
     if items_output:
-        write_csv(evaluation.items, items_output, overwrite=overwrite)
+        also[items_output] = csv_writer(evaluation.items)
     if output:
-        write_csv(table, output, overwrite=overwrite)
-        _log(ctx, f"wrote {len(table)} rows to {output}")
-    else:
-        shown = table[[c for c in table.columns if c in SHOWN]].copy()
-        for ratio in ("good_ratio", "worse_than_v_ratio"):
-            if ratio in shown:
-                shown[ratio] = shown[ratio].map("{:.1%}".format)
-        click.echo(format_table(shown, SHOWN))
+        _emit(ctx, table, output, overwrite, "rows", also=also)
+        return
+    write_files(also, overwrite=overwrite)
+    shown = table[[c for c in table.columns if c in SHOWN]].copy()
+    for ratio in ("good_ratio", "worse_than_v_ratio"):
+        if ratio in shown:
+            shown[ratio] = shown[ratio].map("{:.1%}".format)
+    echo(format_table(shown, SHOWN), lines=True)
 
 
 @main.command()
@@ -223,4 +218,4 @@ def info(ctx: click.Context, path: Path, layer: str | None) -> None:
       geoenv info 断面.xlsx --layer 国考断面
     """
     for line in describe(path, layer=layer):
-        click.echo(line)
+        echo(line)

@@ -1,53 +1,377 @@
-"""Writing outputs."""
+"""The one writer of every file geoenv produces: whole or not at all, formula-safe, never
+replacing what is not ours.
+
+A command's outputs are written as one set (:func:`write_files`): each file is first written
+into a staging folder beside its target (``.geoenv-XXXXXX``, in the same file system), and only
+when every file of the set is complete are they moved into place. On any error (a full disk,
+a read-only file system, a signal turned into ``SystemExit`` by the CLI) the staging folder
+is removed and nothing new is left. A target is replaced only with ``overwrite`` and only when
+it is a regular file; devices, FIFOs, sockets, symlinks and folders are refused. Without
+``overwrite`` a target is created exclusively (a hard link, or ``O_EXCL``), so two runs racing
+for one new path cannot both succeed. Two outputs of one set on one path are refused.
+
+Tables are written so that a spreadsheet shows register text as text: in CSV a text field that
+would start a formula (``= + - @``, tab, carriage return) is prefixed with ``'`` (numbers such
+as ``-0.3`` stay numbers); in XLSX every text value is a text cell, never a formula, and
+characters XML cannot hold are shown escaped (``\\x1b``).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import shutil
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geoenv.errors import OutputError, Problem
 
+Writer = Callable[[Path], None]
+"""Writes one output to the (temporary) path it is given."""
 
-def check_writable(path: Path, *, overwrite: bool) -> None:
-    """Raise :class:`OutputError` unless ``path`` may be written."""
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FILENAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+STAGING_PREFIX = ".geoenv-"
+MAX_NAME_BYTES = 255
+
+
+# --- what a cell holds -------------------------------------------------------------------
+
+
+NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text field (and header) that would start a formula prefixed by ``'``.
+
+    Numbers, and text that reads as a number (``-0.3``), are left as they are.
+    """
+    out = frame.copy()
+    out.columns = [_safe_text(str(c)) if isinstance(c, str) else c for c in frame.columns]
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+            continue
+        text = column.map(lambda v: v if isinstance(v, str) else None).astype(object)
+        starts = text.str.match(FORMULA_START.pattern).fillna(False).astype(bool)
+        number = text.str.fullmatch(NUMBER_TEXT).fillna(False).astype(bool)
+        risky = starts & ~number
+        if risky.any():
+            out.iloc[:, position] = column.where(~risky, "'" + text)
+    return out
+
+
+def _safe_text(text: str) -> str:
+    return "'" + text if FORMULA_START.match(text) and not re.fullmatch(NUMBER_TEXT, text) else text
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters an XLSX cell cannot hold written as ``\\xNN``."""
+    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def safe_filename(name: str, *, suffix: str = "") -> str:
+    """A file name made from user text (a river's name): no folder separators, control or
+    reserved characters, no leading dot, at most 255 bytes with ``suffix``."""
+    stem = _FILENAME_UNSAFE.sub("_", name).strip(" .") or "_"
+    if stem.upper().split(".")[0] in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    budget = MAX_NAME_BYTES - len(suffix.encode())
+    while len(stem.encode()) > budget:
+        stem = stem[:-1]
+    return stem + suffix
+
+
+# --- writers -----------------------------------------------------------------------------
+
+
+def csv_writer(frame: pd.DataFrame) -> Writer:
+    """UTF-8 CSV with a BOM (so Excel on Chinese Windows reads it right), formula-safe."""
+    safe = formula_safe(frame)
+    return lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def text_writer(text: str) -> Writer:
+    """UTF-8 text (HTML pages)."""
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
+
+
+def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
+    """A workbook with one sheet per table: bold frozen header, columns wide enough for their
+    (Chinese) text, numbers as numbers and all text as text cells."""
+
+    def write(tmp: Path) -> None:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        from geoenv.display import width
+
+        book = Workbook(write_only=True)
+        bold = Font(bold=True)
+        for name, table in sheets.items():
+            sheet = book.create_sheet(xml_text(name)[:31])
+            rows = [[_xlsx_value(v) for v in row] for row in table.itertuples(index=False)]
+            header = [xml_text(str(c)) for c in table.columns]
+            for i, title in enumerate(header):
+                widest = max([width(title), *(width(str(r[i])) for r in rows[:1000] if r[i] is not None)])
+                sheet.column_dimensions[_column_letter(i)].width = min(60, widest + 2)
+            sheet.freeze_panes = "A2"
+            sheet.append(_cells(sheet, header, bold))
+            for row in rows:
+                sheet.append(_cells(sheet, row))
+        book.save(tmp)
+
+    return write
+
+
+def _cells(sheet, values: list, font=None) -> list:
+    from openpyxl.cell import WriteOnlyCell
+
+    out = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # a text cell, even when it starts with '='
+        if font is not None:
+            cell.font = font
+        out.append(cell)
+    return out
+
+
+def _xlsx_value(value: object) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return xml_text(str(value))
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+# --- checking targets --------------------------------------------------------------------
+
+
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))  # fmt: skip
+
+
+def check_writable(path: Path, *, overwrite: bool, create_folders: bool = False) -> None:
+    """Raise :class:`OutputError` unless ``path`` may be written (created, or replaced with
+    ``overwrite`` when it is a regular file). ``create_folders`` allows missing folders."""
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputError(Problem("exists already; use --overwrite to replace it", file=str(path)))
-    if not path.parent.exists():
-        raise OutputError(Problem("folder does not exist", file=str(path.parent)))
-
-
-def write_atomic(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    check_writable(path, overwrite=overwrite)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        tmp.unlink()  # writers such as pyogrio want to create the file themselves
-        write(tmp)
-        os.replace(tmp, path)
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise _os_problem(exc, path) from exc
+    if info is not None:
+        for test, what in _KINDS:
+            if test(info.st_mode):
+                raise OutputError(Problem(f"is {what}; geoenv replaces only regular files", file=str(path)))
+        if not overwrite:
+            raise OutputError(Problem("exists already; use --overwrite to replace it", file=str(path)))
+    if len(path.name.encode()) > MAX_NAME_BYTES:
+        raise OutputError(Problem(f"the file name is longer than {MAX_NAME_BYTES} bytes", file=str(path)))
+    folder = path.parent
+    while not folder.exists():
+        if not create_folders:
+            raise OutputError(Problem("folder does not exist", file=str(folder)))
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(Problem("is a file, not a folder", file=str(folder)))
+
+
+def check_outputs(paths: Mapping[Path, str] | list[Path], *, overwrite: bool, create_folders: bool = False) -> None:
+    """Check a set of outputs before any work: each writable, no two on one path.
+
+    ``paths`` may map each path to what it is (``"--map"``) for the message.
+    """
+    labels = paths if isinstance(paths, Mapping) else {Path(p): "" for p in paths}
+    seen: dict[str, Path] = {}
+    for path, label in labels.items():
+        key = _identity(Path(path))
+        if key in seen:
+            first = labels[seen[key]]
+            both = f" ({first} and {label})" if first and label else ""
+            raise OutputError(Problem(f"named for two outputs{both}; give each its own file", file=str(path)))
+        seen[key] = Path(path)
+        check_writable(Path(path), overwrite=overwrite, create_folders=create_folders)
+
+
+def _identity(path: Path) -> str:
+    """One string per file, however it is written (``./a.csv``, ``a.csv``, ``d/../a.csv``)."""
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _os_problem(exc: OSError, path: Path) -> OutputError:
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.ENAMETOOLONG: "the name is too long",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    return OutputError(Problem(f"cannot write: {reason}; nothing was written", file=str(path)))
+
+
+# --- writing a set -----------------------------------------------------------------------
+
+
+@dataclass
+class _Staged:
+    target: Path
+    temp: Path
+
+
+def write_files(files: Mapping[Path, Writer], *, overwrite: bool, create_folders: bool = False) -> list[Path]:
+    """Write a set of outputs whole or not at all, and return their paths.
+
+    Parameters
+    ----------
+    files
+        Target path → writer called with a temporary path to write to.
+    overwrite
+        Replace targets that exist (regular files only).
+    create_folders
+        Create the folders the targets need (a command's output folder).
+
+    Raises
+    ------
+    OutputError
+        A target that may not be written (naming it), two outputs on one path, or a failure
+        while writing (full disk, read-only, permission), after which nothing new is left.
+    """
+    targets = [Path(p) for p in files]
+    check_outputs(targets, overwrite=overwrite, create_folders=create_folders)
+    with _staging(targets) as staged:
+        for item, write in zip(staged, files.values(), strict=True):
+            item.temp.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                write(item.temp)
+            except OSError as exc:
+                raise _os_problem(exc, item.target) from exc
+        _commit(staged, overwrite=overwrite)
+    return targets
+
+
+@contextlib.contextmanager
+def _staging(targets: list[Path]) -> Iterator[list[_Staged]]:
+    """Temporary paths for ``targets``, in staging folders beside them; removed at the end."""
+    folders: dict[str, Path] = {}
+    staged = []
+    try:
+        for target in targets:
+            base = target.parent
+            while not base.exists():
+                base = base.parent
+            key = _identity(base)
+            if key not in folders:
+                try:
+                    folders[key] = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=base))
+                except OSError as exc:
+                    raise _os_problem(exc, target) from exc
+            relative = Path(os.path.relpath(target, base))
+            staged.append(_Staged(target, folders[key] / relative))
+        yield staged
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return path
+        for staging in folders.values():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _commit(staged: list[_Staged], *, overwrite: bool) -> None:
+    """Move every staged file into place; on failure take back what this commit created."""
+    created: list[Path] = []
+    made_folders: list[Path] = []
+    try:
+        for item in staged:
+            missing = []
+            folder = item.target.parent
+            while not folder.exists():
+                missing.append(folder)
+                folder = folder.parent
+            for new in reversed(missing):
+                new.mkdir()
+                made_folders.append(new)
+            if overwrite and item.target.exists():
+                check_writable(item.target, overwrite=True)  # still a regular file
+                os.replace(item.temp, item.target)
+            else:
+                _place_new(item.temp, item.target)
+                created.append(item.target)
+    except OSError as exc:
+        _take_back(created, made_folders)
+        raise _os_problem(exc, item.target) from exc
+    except OutputError:
+        _take_back(created, made_folders)
+        raise
+
+
+def _place_new(temp: Path, target: Path) -> None:
+    """Create ``target`` from ``temp`` exclusively: fail if anything appeared there meanwhile."""
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise OutputError(
+            Problem("was created by another program while geoenv was writing; nothing was replaced", file=str(target))
+        ) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
+            raise
+        try:  # file systems without hard links: reserve the name, then move the file onto it
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            raise OutputError(
+                Problem("was created by another program while geoenv was writing", file=str(target))
+            ) from None
+        os.replace(temp, target)
+    else:
+        os.unlink(temp)
+
+
+def _take_back(created: list[Path], folders: list[Path]) -> None:
+    for path in created:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def write_atomic(path: Path, write: Writer, *, overwrite: bool) -> Path:
+    """Write one output whole or not at all (see :func:`write_files`)."""
+    return write_files({Path(path): write}, overwrite=overwrite)[0]
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, overwrite: bool) -> Path:
-    """Write a table as UTF-8 CSV with a BOM (so Excel on Chinese Windows reads it right)."""
-    return write_atomic(
-        path,
-        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"),
-        overwrite=overwrite,
-    )
+    """Write one table as a formula-safe UTF-8 CSV (see :func:`csv_writer`)."""
+    return write_atomic(path, csv_writer(frame), overwrite=overwrite)
 
 
 def write_text(text: str, path: Path, *, overwrite: bool) -> Path:
-    """Write UTF-8 text atomically."""
-    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
+    """Write one UTF-8 text file whole or not at all."""
+    return write_atomic(path, text_writer(text), overwrite=overwrite)

@@ -117,11 +117,13 @@ class Search(_Element):
             """
 {% macro script(this, kwargs) %}
 (function () {
-  var map = {{ this._parent.get_name() }}, index = {}, names = [];
+  var map = {{ this._parent.get_name() }}, index = {}, names = [], decoder = document.createElement('textarea');
+  // values are escaped HTML (for popups); the search lists and matches them as plain text
+  function text(html) { decoder.innerHTML = html; return decoder.value; }
   [{% for layer in this.layers %}{{ layer.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}]
     .forEach(function (group) {
       group.eachLayer(function (l) {
-        var v = l.feature.properties.v, key = v[0] + ' ' + v[1];
+        var v = l.feature.properties.v, key = text(v[0]) + ' ' + text(v[1]);
         index[key] = {marker: l, group: group}; names.push(key);
       });
     });

@@ -306,8 +306,15 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
         colours = ramp[np.clip(step.fillna(0).astype(int), 0, 4)]
         fill = pd.Series(np.where(values.notna(), colours, "#f4f1ea"), index=counties.index)
         columns.append(choropleth)
-    shown = gpd.GeoDataFrame({c: counties[c].map(escape) for c in columns}, geometry=counties.geometry, crs=4326)
+    # Properties get our own keys: a column's name is user text, shown only as an (escaped) alias.
+    keys = [f"p{i}" for i in range(len(columns))]
+    shown = gpd.GeoDataFrame(
+        {k: counties[c].map(escape) for k, c in zip(keys, columns, strict=True)}, geometry=counties.geometry, crs=4326
+    )
     shown["fill"] = fill
+    aliases = ["区县", "地市"][: len([c for c in columns if c in ("name", "city")])]
+    if choropleth:
+        aliases.append(escape(choropleth))
     folium.GeoJson(
         shown,
         name="区县 counties",
@@ -317,7 +324,7 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
             "fillColor": f["properties"]["fill"],
             "fillOpacity": 0.6,
         },
-        tooltip=folium.GeoJsonTooltip(columns, aliases=["区县", "地市", choropleth or ""][: len(columns)]),
+        tooltip=folium.GeoJsonTooltip(keys, aliases=aliases),
     ).add_to(fmap)
 
 

@@ -5,11 +5,18 @@ package (Leaflet 1.9.4, BSD-2-Clause), which ships them as plain files. folium's
 default assets (jQuery, Bootstrap, Font Awesome, awesome-markers) serve features these maps
 do not use and are left out; any other asset an element asks for is an error rather than a
 silent CDN link. Every data-derived string is HTML-escaped before it reaches the page.
+
+branca renders each element's output a second time, as a Jinja2 template of its own, so text
+in an element's data that looks like template syntax (``{{``, ``{%``, ``{#``) would run or
+break the page. :func:`render_html` is the one place every element goes through: before
+rendering, every string an element carries has such a ``{`` written as ``&#123;`` (which the
+page shows as ``{``), so user text stays data.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import subprocess
@@ -39,6 +46,32 @@ NOT_NEEDED = {
 
 class MapError(GeoenvError):
     """A map cannot be made as asked."""
+
+
+TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
+_OWN = {"_parent", "_children", "_template", "_template_str", "_template_name"}
+
+
+def neutralise(value):
+    """``value`` (a string, or dicts and lists of them) with every ``{`` that opens Jinja
+    syntax written as the HTML entity ``&#123;``."""
+    if isinstance(value, str):
+        return TEMPLATE_OPENER.sub("&#123;", value)
+    if isinstance(value, dict):
+        return {neutralise(k): neutralise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(neutralise(v) for v in value)
+    return value
+
+
+def _neutralise_element(element: Element) -> None:
+    """Neutralise template syntax in the data ``element`` carries (its attributes)."""
+    for key, value in list(vars(element).items()):
+        if key in _OWN or not isinstance(value, str | dict | list | tuple):
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, default=repr, ensure_ascii=False)
+        if TEMPLATE_OPENER.search(text):
+            setattr(element, key, neutralise(value))
 
 
 def _asset(name: str) -> str:
@@ -79,6 +112,7 @@ def render_html(fmap: folium.Map, *, offline: bool = True) -> str:
     needed: list[str] = []
     for count, element in enumerate(_walk(figure)):
         element._id = f"{count:06d}"  # stable ids instead of random ones
+        _neutralise_element(element)
         if offline and isinstance(element, JSCSSMixin):
             for name, url in [*element.default_js, *element.default_css]:
                 if name in INLINED:
@@ -102,8 +136,8 @@ def browser() -> str | None:
     return None
 
 
-def screenshot(html: str, path: Path, *, size: tuple[int, int] = (1600, 1200)) -> Path:
-    """Save a PNG of the page as a browser draws it (headless Chromium, no network)."""
+def screenshot(html: str, *, size: tuple[int, int] = (1600, 1200)) -> bytes:
+    """A PNG of the page as a browser draws it (headless Chromium, no network)."""
     executable = browser()
     if executable is None:
         raise MapError("--png needs Chromium: install it (apt install chromium) or leave --png out")
@@ -114,10 +148,9 @@ def screenshot(html: str, path: Path, *, size: tuple[int, int] = (1600, 1200)) -
         command = [
             executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--no-first-run", "--hide-scrollbars", f"--window-size={size[0]},{size[1]}",
-            "--virtual-time-budget=5000", f"--screenshot={shot}", page.as_uri(),
+            f"--user-data-dir={folder}/profile", "--virtual-time-budget=5000", f"--screenshot={shot}", page.as_uri(),
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, timeout=120, check=False)
         if not shot.exists():
             raise MapError(f"Chromium made no screenshot: {done.stderr.decode(errors='replace')[-300:]}")
-        path.write_bytes(shot.read_bytes())
-    return path
+        return shot.read_bytes()

@@ -13,7 +13,7 @@ import pyogrio
 
 from geoenv.crs import working_crs
 from geoenv.errors import InputError
-from geoenv.io import write_atomic
+from geoenv.io.write import Writer, write_atomic
 from geoenv.network.graph import Network
 
 REACH_COLUMNS = [
@@ -32,7 +32,12 @@ def is_network_file(path: Path) -> bool:
 
 
 def save_network(net: Network, path: Path, *, overwrite: bool, extra: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write the network (and ``extra`` layers: GeoDataFrames or tables) atomically."""
+    """Write the network (and ``extra`` layers: GeoDataFrames or tables) whole or not at all."""
+    return write_atomic(path, network_writer(net, extra=extra), overwrite=overwrite)
+
+
+def network_writer(net: Network, *, extra: dict[str, pd.DataFrame] | None = None) -> Writer:
+    """A writer of the network GeoPackage, for :func:`geoenv.io.write.write_files` sets."""
     optional = [c for c in OPTIONAL_COLUMNS if c in net.reaches]
     reaches = net.reaches[[*REACH_COLUMNS, *optional, "geometry"]].to_crs(4326)
     links = net.links()
@@ -43,7 +48,7 @@ def save_network(net: Network, path: Path, *, overwrite: bool, extra: dict[str, 
         for name, frame in (extra or {}).items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", append=True)
 
-    return write_atomic(path, write, overwrite=overwrite)
+    return write
 
 
 def load_network(path: Path) -> Network:
