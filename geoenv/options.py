@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -11,6 +12,39 @@ from geoenv.io import LayerSource
 from geoenv.network.locate import DEFAULT_RADIUS_M
 from geoenv.network.topology import DEFAULT_TOLERANCE_M
 from geoenv.schema import LAYER_KINDS, SCHEMAS
+
+
+class FiniteFloat(click.FloatRange):
+    """A float option that must be a finite number within its range (nan and inf refused).
+
+    ``click.FloatRange(min=0)`` lets ``nan`` (every comparison with it is false) and ``inf``
+    through; this type fails them as a usage error (exit 2). Every float option of the CLI
+    uses it.
+
+    Examples
+    --------
+    >>> NON_NEGATIVE.convert("2.5", None, None)
+    2.5
+    """
+
+    name = "number"
+
+    def convert(self, value, param, ctx) -> float:
+        """Parse ``value``; fail on text that is not a number, nan, ±inf or out of range."""
+        text = value.strip() if isinstance(value, str) else value
+        try:
+            number = float(text)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+NON_NEGATIVE = FiniteFloat(min=0)
+"""A finite number ≥ 0 (distances, radii, tolerances)."""
+POSITIVE = FiniteFloat(min=0, min_open=True)
+"""A finite number > 0 (velocities)."""
 
 
 def _kind_value(text: str) -> tuple[str | None, str]:
@@ -86,7 +120,7 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
 
 
 radius_option = click.option(
-    "--radius-m", type=click.FloatRange(min=0), default=DEFAULT_RADIUS_M, show_default=True,
+    "--radius-m", type=NON_NEGATIVE, default=DEFAULT_RADIUS_M, show_default=True,
     help="How far a section, a facility (its outfall) or a starting point may lie from a river to be placed on it.",
 )  # fmt: skip
 
@@ -105,15 +139,31 @@ output_dir = click.option(
 overwrite = click.option("--overwrite", is_flag=True, help="Replace output files that exist.")
 
 
-def _lonlat(ctx, param, values):
-    points = []
-    for text in values:
-        try:
-            lon, lat = (float(v) for v in text.replace("，", ",").split(","))
-        except ValueError:
-            raise click.BadParameter(f"{text!r}: write LON,LAT in degrees, e.g. 114.6,34.9") from None
-        points.append((lon, lat))
-    return points
+def parse_lonlat(text: str) -> tuple[float, float]:
+    """Read ``LON,LAT`` in decimal degrees (a full-width comma too).
+
+    Raises
+    ------
+    click.BadParameter
+        When it is not two finite numbers, or the longitude is outside ±180 or the latitude
+        outside ±90.
+    """
+    try:
+        lon, lat = (float(v) for v in str(text).replace("，", ",").split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: write LON,LAT in degrees, e.g. 114.6,34.9") from None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise click.BadParameter(f"{text!r}: longitude and latitude must be finite numbers, e.g. 114.6,34.9")
+    if abs(lon) > 180 or abs(lat) > 90:
+        raise click.BadParameter(
+            f"{text!r}: out of range for degrees (longitude −180…180, latitude −90…90); write LON,LAT, e.g. 114.6,34.9"
+        )
+    return lon, lat
+
+
+def _lonlat(ctx: click.Context, param: click.Parameter, values) -> list[tuple[float, float]]:
+    """Click callback: every ``LON,LAT`` of a (repeatable) option, checked."""
+    return [parse_lonlat(text) for text in values]
 
 
 def network_options(func):
@@ -125,7 +175,7 @@ def network_options(func):
         click.option("--outlet", "outlets", multiple=True, metavar="LON,LAT", callback=_lonlat,
                      help="Where a network drains (repeatable). Without one, the rule in the README picks "
                           "it and the choice is reported."),
-        click.option("--tolerance-m", type=click.FloatRange(min=0), default=DEFAULT_TOLERANCE_M, show_default=True,
+        click.option("--tolerance-m", type=NON_NEGATIVE, default=DEFAULT_TOLERANCE_M, show_default=True,
                      help="Largest gap bridged from a dangling line end to another line. The default suits "
                           "coarse data such as the embedded GSHHG rivers; dense or surveyed data wants a few metres."),
     ]  # fmt: skip

@@ -21,6 +21,8 @@ from geoenv.crossings import crossings
 from geoenv.io.write import check_outputs, csv_writer, text_writer, write_files
 from geoenv.maps import MapStyle
 from geoenv.options import (
+    NON_NEGATIVE,
+    POSITIVE,
     _lonlat,
     basin_options,
     output_file,
@@ -50,7 +52,7 @@ from geoenv.trace import impact as impact_
     show_default=True,
     help="UT: the whole upstream network; UM: the main stem only.",
 )
-@click.option("--distance-km", type=click.FloatRange(min=0), help="Search this far up the network.")
+@click.option("--distance-km", type=NON_NEGATIVE, help="Search this far up the network.")
 @click.option(
     "--kinds", default=",".join(SOURCE_KINDS), show_default=True, help="Facility kinds to list, comma-separated."
 )
@@ -130,12 +132,12 @@ def trace_(
 )
 @click.option(
     "--velocity-ms",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE,
     default=DEFAULT_VELOCITY_MS,
     show_default=True,
     help="Mean flow velocity; a velocity column (流速) in the rivers layer wins.",
 )
-@click.option("--distance-km", type=click.FloatRange(min=0), help="Follow the spill this far.")
+@click.option("--distance-km", type=NON_NEGATIVE, help="Follow the spill this far.")
 @table_output
 @_map_out
 @overwrite
@@ -193,7 +195,7 @@ def impact(
 )
 @click.option(
     "--near-km",
-    type=click.FloatRange(min=0),
+    type=NON_NEGATIVE,
     default=5.0,
     show_default=True,
     help="How far from a crossing a section may be to watch it.",

@@ -13,6 +13,7 @@ from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.network.store import network_writer
 from geoenv.options import (
+    NON_NEGATIVE,
     _lonlat,
     basin_options,
     network_options,
@@ -103,7 +104,7 @@ def network_build(
     required=True,
     help="UT upstream with tributaries, UM upstream main stem, DM downstream main stem, DD downstream with diversions.",
 )
-@click.option("--distance-km", type=click.FloatRange(min=0), help="Stop this far along the network.")
+@click.option("--distance-km", type=NON_NEGATIVE, help="Stop this far along the network.")
 @radius_option
 @_lines_options
 @table_output
