@@ -79,3 +79,42 @@ def test_png_screenshot(tmp_path):
     assert result.exit_code == 0, result.output
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_hostile_names_draw_literally_and_run_nothing(chromium, hostile, tmp_path):
+    title = "{{7*7}}标题<b>x</b>"
+    column = "<img src=x onerror=alert(9)>"
+    result = run("-q", "map", *hostile["layers"], "--title", title, "--choropleth", column, "-o", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    page, problems, dialogs = open_page(chromium, tmp_path / "m" / "index.html")
+    assert page.evaluate(SECTIONS_DRAWN) == 40
+    assert page.inner_text(".geoenv-title") == title
+    options = page.evaluate("() => Array.from(document.querySelectorAll('#geoenv-search-list option'), o => o.value)")
+    sections = {f"S{i:02d} {name}".strip() for i, name in enumerate(hostile["names"])}
+    assert sections <= {o.strip() for o in options} and "S06 丹河A&B桥断面" in options  # plain text, as written
+    page.fill(".geoenv-search input", "丹河A&B桥断面")  # typed as it is
+    page.dispatch_event(".geoenv-search input", "change")
+    page.wait_for_selector(".leaflet-popup-content")
+    assert "丹河A&B桥断面" in page.inner_text(".leaflet-popup-content")
+    page.mouse.move(*_screen_point(page, 112.05, 37.02))  # hover a county: its tooltip
+    page.wait_for_selector(".leaflet-tooltip")
+    assert column in page.inner_text(".leaflet-tooltip")  # the column's name, shown as text
+    page.wait_for_timeout(300)
+    assert dialogs == [] and problems == [] and not hostile["marker"].exists()
+
+
+def _screen_point(page, lon: float, lat: float) -> tuple[float, float]:
+    """Where a longitude and latitude are drawn on the page."""
+    return tuple(
+        page.evaluate(
+            """([lon, lat]) => {
+              for (const k in window) {
+                if (window[k] instanceof L.Map) {
+                  const p = window[k].latLngToContainerPoint([lat, lon]);
+                  return [p.x, p.y];
+                }
+              }
+            }""",
+            [lon, lat],
+        )
+    )

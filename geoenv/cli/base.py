@@ -19,6 +19,7 @@ from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
 from geoenv.network import is_network_file, open_network
 from geoenv.options import sources_from_options
 from geoenv.project import load_project, resolve_sources
+from geoenv.schema import LAYER_KINDS
 
 SHOWN_PER_MESSAGE = 20
 
@@ -176,10 +177,18 @@ _map_out = click.option(
 )
 
 
-def _outputs(overwrite: bool, labelled: Mapping[str, Path | None]) -> None:
-    """Refuse before any work: outputs that may not be written, or two on one path.
-    ``labelled`` maps each option (``-o``, ``--map``) to its path (None when not given)."""
-    check_outputs({path: label for label, path in labelled.items() if path}, overwrite=overwrite)
+INPUT_OPTIONS = ("config", "lines", *LAYER_KINDS)
+
+
+def _outputs(
+    overwrite: bool, labelled: Mapping[str, Path | None], kw: Mapping | None = None, *, create_folders: bool = False
+) -> None:
+    """Refuse before any work: outputs that may not be written, two on one path, or one that
+    is an input (the layer options in ``kw``). ``labelled`` maps each option (``-o``,
+    ``--map``) to its path (None when not given)."""
+    inputs = [Path(kw[k]) for k in INPUT_OPTIONS if kw and kw.get(k)]
+    check_outputs([(path, label) for label, path in labelled.items() if path], overwrite=overwrite,
+                  create_folders=create_folders, inputs=inputs)  # fmt: skip
 
 
 def _emit(

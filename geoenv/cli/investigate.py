@@ -18,7 +18,7 @@ from geoenv.cli.base import (
     main,
 )
 from geoenv.crossings import crossings
-from geoenv.io.write import check_outputs, csv_writer, text_writer, write_files
+from geoenv.io.write import csv_writer, text_writer, write_files
 from geoenv.maps import MapStyle
 from geoenv.options import (
     NON_NEGATIVE,
@@ -93,7 +93,7 @@ def trace_(
       geoenv trace SX014 --period 2024 --stop-at-compliant
       geoenv trace 汾河孝义断面 --distance-km 50 --kinds sewage_plant,outfall -o 溯源.csv --map 溯源.html
     """
-    _outputs(overwrite, {"-o": output, "--map": map_output})
+    _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
     unknown = sorted(set(wanted) - set(FACILITY_LABELS_ZH))
     if unknown:
@@ -169,7 +169,7 @@ def impact(
     """
     if bool(facility) == bool(at):
         raise click.UsageError("give one of --facility ID and --at LON,LAT")
-    _outputs(overwrite, {"-o": output, "--map": map_output})
+    _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     borders = crossings(basin, project["counties"]).crossings
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
@@ -217,7 +217,7 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
       geoenv crossings --level city --near-km 10 -o 跨市.csv
     """
     units_output = output.with_suffix(".units.csv")
-    _outputs(overwrite, {"-o": output, "the units table": units_output})
+    _outputs(overwrite, {"-o": output, "the units table": units_output}, kw)
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = crossings(basin, project["counties"], level=level, near_km=near_km)
     files = {
@@ -256,8 +256,8 @@ def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, la
       geoenv report -o 报表
       geoenv report --sections 断面.xlsx --measurements 监测数据.csv --period 2024Q3 -o 三季度报表
     """
-    check_outputs([*(output / f"{k}.csv" for k in SHEETS), output / "report.xlsx"], overwrite=overwrite,
-                  create_folders=True)  # fmt: skip
+    files = [f"{k}.csv" for k in SHEETS] + ["report.xlsx"]
+    _outputs(overwrite, {f"-o {name}": output / name for name in files}, kw, create_folders=True)
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     chosen = parse_period(period) if period else latest_year(project)
     for path in write_report(bureau_tables(project, basin, chosen), output, lang=lang, overwrite=overwrite):

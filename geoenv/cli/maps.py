@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from geoenv.basin import open_basin
-from geoenv.cli.base import _basin, _log, _project, echo, main
+from geoenv.cli.base import _basin, _log, _outputs, _project, echo, main
 from geoenv.data import EMBEDDED_ATTRIBUTION, SAMPLE_NOTE_ZH
-from geoenv.io.write import Writer, check_outputs, csv_writer, safe_filename, text_writer, write_files
+from geoenv.io.write import Writer, csv_writer, safe_filename, text_writer, write_files
 from geoenv.maps import MapStyle, screenshot
 from geoenv.maps.publish import basemap_tiles
 from geoenv.network import open_network
@@ -142,8 +142,7 @@ def map_(
     if county is not None and not county.strip():
         raise click.BadParameter("name a county, e.g. --county 清徐县 (an empty name would draw every county)",
                                  param_hint="--county")  # fmt: skip
-    check_outputs({**{output / name: "" for name in TABLES}, **({png: "--png"} if png else {})},
-                  overwrite=overwrite, create_folders=True)  # fmt: skip
+    _outputs(overwrite, {f"-o {name}": output / name for name in TABLES} | {"--png": png}, kw, create_folders=True)
     style = MapStyle(title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth, timeline=timeline)
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)

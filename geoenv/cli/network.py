@@ -81,7 +81,7 @@ def network_build(
     """
     if output.suffix.lower() not in (".csv", ".gpkg"):
         raise click.BadParameter("write OUT.csv or OUT.gpkg", param_hint="-o")
-    _outputs(overwrite, {"-o": output})
+    _outputs(overwrite, {"-o": output}, {"lines": lines})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
     writer = network_writer(net) if output.suffix.lower() == ".gpkg" else csv_writer(link_table(net))
     write_files({output: writer}, overwrite=overwrite)
@@ -137,7 +137,7 @@ def network_navigate(
     """
     if bool(start) == bool(start_at):
         raise click.UsageError("give one of --start ID and --start-at LON,LAT")
-    _outputs(overwrite, {"-o": output})
+    _outputs(overwrite, {"-o": output}, {"lines": lines})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
     table = navigate_from(net, start=start, start_at=start_at[0] if start_at else None, mode=mode,
                           distance_km=distance_km, radius_m=radius_m)  # fmt: skip
@@ -169,7 +169,7 @@ def relations(
       geoenv relations -o 断面关系.csv
       geoenv relations --sections 断面.xlsx --rivers 河网.gpkg -o 断面关系.csv --save-network 河网_断面.gpkg
     """
-    _outputs(overwrite, {"-o": output, "--save-network": save_network_to})
+    _outputs(overwrite, {"-o": output, "--save-network": save_network_to}, kw)
     _, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = section_relations(basin)
     for what in result.unlocated:

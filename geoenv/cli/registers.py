@@ -74,7 +74,7 @@ def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> 
       geoenv join sections --sections 断面.xlsx -o 断面_区县.csv
       geoenv join rivers -o 河流长度.csv
     """
-    _outputs(overwrite, {"-o": output})
+    _outputs(overwrite, {"-o": output}, kw)
     project = _project(ctx, kw)
     if what == "rivers":
         table = river_lengths(project["rivers"], project["counties"])
@@ -180,7 +180,7 @@ def classify(
     if start and end and start > end:
         raise click.UsageError(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}")
     skipped_output = output.with_suffix(".skipped.csv") if lenient and output else None
-    _outputs(overwrite, {"-o": output, "--items": items_output, "the skipped rows": skipped_output})
+    _outputs(overwrite, {"-o": output, "--items": items_output, "the skipped rows": skipped_output}, kw)
     chosen = parse_period(period) if period else None
     project = _project(ctx, kw, lenient=lenient)
     if by is None and not (start or end):

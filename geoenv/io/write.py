@@ -25,7 +25,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +67,7 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
         number = text.str.fullmatch(NUMBER_TEXT).fillna(False).astype(bool)
         risky = starts & ~number
         if risky.any():
-            out.iloc[:, position] = column.where(~risky, "'" + text)
+            out.iloc[risky.to_numpy().nonzero()[0], position] = ("'" + text[risky]).to_numpy()
     return out
 
 
@@ -203,20 +203,32 @@ def check_writable(path: Path, *, overwrite: bool, create_folders: bool = False)
         raise OutputError(Problem("is a file, not a folder", file=str(folder)))
 
 
-def check_outputs(paths: Mapping[Path, str] | list[Path], *, overwrite: bool, create_folders: bool = False) -> None:
-    """Check a set of outputs before any work: each writable, no two on one path.
+def check_outputs(
+    paths: Sequence[Path] | Sequence[tuple[Path, str]],
+    *,
+    overwrite: bool,
+    create_folders: bool = False,
+    inputs: Sequence[Path] = (),
+) -> None:
+    """Check a set of outputs before any work: each writable, no two on one path, none of
+    them one of the command's ``inputs`` (a register is never replaced by a result).
 
-    ``paths`` may map each path to what it is (``"--map"``) for the message.
+    ``paths`` may pair each path with what it is (``"--map"``) for the message.
     """
-    labels = paths if isinstance(paths, Mapping) else {Path(p): "" for p in paths}
-    seen: dict[str, Path] = {}
-    for path, label in labels.items():
+    labelled = [p if isinstance(p, tuple) else (Path(p), "") for p in paths]
+    read = {_identity(Path(p)) for p in inputs}
+    for path, label in labelled:
+        if _identity(Path(path)) in read:
+            what = f" ({label})" if label else ""
+            raise OutputError(Problem(f"is an input of this command{what}; write the output elsewhere", file=str(path)))
+    seen: dict[str, str] = {}
+    for path, label in labelled:
         key = _identity(Path(path))
         if key in seen:
-            first = labels[seen[key]]
+            first = seen[key]
             both = f" ({first} and {label})" if first and label else ""
             raise OutputError(Problem(f"named for two outputs{both}; give each its own file", file=str(path)))
-        seen[key] = Path(path)
+        seen[key] = label
         check_writable(Path(path), overwrite=overwrite, create_folders=create_folders)
 
 
