@@ -295,3 +295,11 @@ def test_classify_writes_and_shows_hostile_names_literally(hostile, tmp_path):
     shown = run("-q", "classify", "--period", "2024", *layers, "--group", "river")
     assert shown.exit_code == 0 and "\x1b" not in shown.output and printable(hostile["river"]) in shown.output
     assert not hostile["marker"].exists()
+
+
+def test_the_workbook_is_the_same_bytes_every_run(hostile, tmp_path):
+    for name in ("a", "b"):
+        assert run("-q", "report", *hostile["layers"], "-o", tmp_path / name).exit_code == 0
+    assert (tmp_path / "a" / "report.xlsx").read_bytes() == (tmp_path / "b" / "report.xlsx").read_bytes()
+    sheet = openpyxl.load_workbook(tmp_path / "a" / "report.xlsx")["断面名录"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and sheet.column_dimensions["B"].width > 10

@@ -13,7 +13,8 @@ for one new path cannot both succeed. Two outputs of one set on one path are ref
 Tables are written so that a spreadsheet shows register text as text: in CSV a text field that
 would start a formula (``= + - @``, tab, carriage return) is prefixed with ``'`` (numbers such
 as ``-0.3`` stay numbers); in XLSX every text value is a text cell, never a formula, and
-characters XML cannot hold are shown escaped (``\\x1b``).
+characters XML cannot hold are shown escaped (``\\x1b``); a workbook carries no timestamps,
+so the same tables give the same bytes.
 """
 
 from __future__ import annotations
@@ -130,8 +131,26 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
             for row in rows:
                 sheet.append(_cells(sheet, row))
         book.save(tmp)
+        _without_timestamps(tmp)
 
     return write
+
+
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _without_timestamps(path: Path) -> None:
+    """Rewrite a workbook with fixed times (zip entries and document properties), so that the
+    same tables give the same bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = _CORE_TIMES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", data)
+            target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 def _cells(sheet, values: list, font=None) -> list:
