@@ -40,6 +40,13 @@ from geoenv.schema import (
 
 # Where a user's points may plausibly lie when no counties layer bounds them: China.
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+MAX_OUTFALL_KM = 30.0
+"""Farthest an outfall (排口) may lie from its facility, in km. Plants discharge through pipes
+of a few km to the nearest receiving water (under 2 km in the embedded Shanxi register; long
+trunk pipelines reach 10–20 km), while one mistyped degree moves a point 90–110 km: 30 km
+leaves room for the longest pipelines and still catches the typo of a degree."""
+MAX_VELOCITY_MS = 10.0
+"""Fastest plausible mean river velocity (m/s); above it the unit is probably km/h or m/min."""
 
 
 @dataclass
@@ -85,38 +92,113 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
     a mapping that names no column).
     """
     frame = raw.frame
+    file = str(raw.source.path)
     problems: list[Problem] = []
     found: dict[str, str] = {}
     for canonical, header in raw.source.columns.items():
-        if header in frame.columns:
-            found[canonical] = header
-        else:
+        if header not in frame.columns:
             problems.append(
                 Problem(
                     f"the mapping {canonical} = {header!r} names no column; the file has: "
                     + ", ".join(map(str, frame.columns)),
-                    file=str(raw.source.path),
+                    file=file,
                 )
             )
-    index = column_index(kind)
-    for header in frame.columns:
-        canonical = index.get(fold(header))
-        if canonical and canonical not in found and header not in found.values():
+        elif header in found.values():
+            other = next(c for c, h in found.items() if h == header)
+            problems.append(
+                Problem(
+                    f"--column maps {header!r} to both {other} and {canonical}: a column can be only one of them",
+                    file=file,
+                    column=str(header),
+                )
+            )
+        else:
             found[canonical] = header
+    index = column_index(kind)
+    position = {h: i for i, h in enumerate(frame.columns)}
+    for header in frame.columns:
+        shown, base = _shown_header(header, frame.columns)
+        canonical = index.get(fold(base))
+        if not canonical or header in found.values():
+            continue
+        if canonical not in found:
+            found[canonical] = header
+        elif canonical not in raw.source.columns:  # a column the user mapped wins without a word
+            used = found[canonical]
+            used_shown = _shown_header(used, frame.columns)[0]
+            problems.append(
+                Problem(
+                    f"two columns give {canonical}: {used_shown!r} (column {position[used] + 1}, used) and "
+                    f"{shown!r} (column {position[header] + 1}, ignored); rename or remove one, or choose with "
+                    f"--column {kind}.{canonical}=HEADER",
+                    file=file,
+                    column=shown,
+                    severity="warning",
+                )
+            )
     schema = SCHEMAS[kind]
     has_points = not raw.is_table and schema.points
     missing = [c for c in schema.required if c not in found and not (has_points and c in ("lon", "lat"))]
+    headers = [str(h) for h in frame.columns if str(h) != "geometry"]
     for column in missing:
         aliases = "、".join(_aliases(kind, column)[:4])
         problems.append(
             Problem(
                 f"missing required column {column!r} (headers such as {aliases}); "
-                f"map another column with --column {column}=HEADER",
-                file=str(raw.source.path),
+                f"map another column with --column {kind}.{column}=HEADER; the file's headers are: "
+                + ", ".join(headers[:30])
+                + (f" … ({len(headers)} in all)" if len(headers) > 30 else "")
+                + _encoding_hint(headers, raw.encoding),
+                file=file,
             )
         )
     renamed = frame.rename(columns={v: k for k, v in found.items()})
     return renamed, found, problems
+
+
+_MANGLED = re.compile(r"^(.*)\.(\d+)$")
+
+
+def _shown_header(header: object, columns: pd.Index) -> tuple[str, str]:
+    """The header as the user wrote it, and the one to match aliases on.
+
+    pandas renames a repeated header ``经度`` to ``经度.1``; both are shown as ``经度``."""
+    text = str(header)
+    match = _MANGLED.match(text)
+    if match and match.group(1) in columns:
+        return match.group(1), match.group(1)
+    return text, text
+
+
+# What a misread encoding leaves: the replacement character, the private use area (Big5 or
+# UTF-8 bytes read as GBK) and C1 controls; or Latin-1 letters and signs (GBK read as Latin-1),
+# of which one alone (°, µ) may be real.
+_GARBLED = re.compile("[\ufffd\ue000-\uf8ff\u0080-\u009f]")
+_LATIN1 = re.compile("[\u00a1-\u017f]")
+
+
+def _looks_garbled(header: str) -> bool:
+    return bool(_GARBLED.search(header)) or len(_LATIN1.findall(header.replace("°", "").replace("µ", ""))) >= 2
+
+
+def _encoding_hint(headers: list[str], encoding: str | None) -> str:
+    """A note when the headers look like text read in the wrong encoding (mojibake), else ''."""
+    garbled = [h for h in headers if _looks_garbled(h)]
+    if not garbled:
+        return ""
+    hint = (
+        f". The headers look garbled ({', '.join(garbled[:3])}), so the encoding is probably wrong: "
+        f"the file was read as {encoding or 'its declared encoding'}"
+    )
+    codec = {"GBK": "gb18030", "UTF-8": "utf-8"}.get(str(encoding), str(encoding))
+    try:
+        big5 = [h.encode(codec).decode("big5") for h in garbled[:3]]
+    except (LookupError, UnicodeError):
+        big5 = []
+    if big5 and not any(_looks_garbled(h) for h in big5):
+        hint += f"; read as Big5 (traditional Chinese) they would be {', '.join(big5)}"
+    return hint + ". Save the table as UTF-8 (CSV UTF-8 in Excel), or fix the shapefile's .cpg"
 
 
 def _aliases(kind: str, column: str) -> list[str]:
@@ -133,6 +215,9 @@ _DMS = re.compile(
 def parse_coordinates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Parse decimal degrees, or degrees-minutes-seconds (``112°30′15″``, ``112度30分15秒``).
 
+    Minutes and seconds run from 0 to below 60, and only the last part written may have a
+    fraction (``112°61′`` and ``112.5°30′`` are unparseable, not silently 113.02°).
+
     Returns the values (NaN where missing or unparseable) and a mask of unparseable entries.
     """
     text = text.fillna("").astype(str).str.strip()
@@ -141,12 +226,30 @@ def parse_coordinates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if todo.any():
         parts = text[todo].str.extract(_DMS)
         deg = pd.to_numeric(parts[0], errors="coerce")
-        minutes = pd.to_numeric(parts[1], errors="coerce").fillna(0.0)
-        seconds = pd.to_numeric(parts[2], errors="coerce").fillna(0.0)
+        minutes = pd.to_numeric(parts[1], errors="coerce")
+        seconds = pd.to_numeric(parts[2], errors="coerce")
         sign = np.where(parts[3].fillna("").str.upper().isin(["S", "W", "南", "西"]), -1.0, 1.0)
-        number[todo] = (sign * (deg.abs() + minutes / 60.0 + seconds / 3600.0)).to_numpy()
+        value = sign * (deg.abs() + minutes.fillna(0.0) / 60.0 + seconds.fillna(0.0) / 3600.0)
+        overflow = minutes.ge(60) | seconds.ge(60)
+        fraction = (deg.mod(1).ne(0) & (minutes.notna() | seconds.notna())) | (
+            minutes.mod(1).ne(0) & minutes.notna() & seconds.notna()
+        )
+        number[todo] = value.where(~(overflow | fraction)).to_numpy()
     bad = np.isnan(number) & (text != "").to_numpy()
     return number, bad
+
+
+def coordinate_problem(text: str) -> str:
+    """Why a coordinate written as ``text`` could not be read (for the message)."""
+    match = _DMS.match(text)
+    if match:
+        minutes, seconds = (float(g) if g else None for g in match.groups()[1:3])
+        if minutes is not None and minutes >= 60:
+            return f"{text!r} has {minutes:g} minutes: minutes run from 0 to 59"
+        if seconds is not None and seconds >= 60:
+            return f"{text!r} has {seconds:g} seconds: seconds run from 0 to 59"
+        return f"{text!r}: only the last of degrees, minutes and seconds may have decimals"
+    return f"{text!r} is not a number"
 
 
 def _declared_crs(raw: RawLayer) -> CRS | str | None:
@@ -164,7 +267,7 @@ def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.n
         (lat_col, frame[lat_col], bad_lat),
     ):
         for i in np.flatnonzero(bad):
-            layer.problems.append(layer.problem(i, f"{values.iloc[i]!r} is not a number", column))
+            layer.problems.append(layer.problem(i, coordinate_problem(str(values.iloc[i]).strip()), column))
     missing = (np.isnan(lon) & ~bad_lon) | (np.isnan(lat) & ~bad_lat)
     if lon_col == "lon":  # outfall coordinates are optional, the point itself is not
         for i in np.flatnonzero(missing):
@@ -178,11 +281,42 @@ def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.n
         lon, lat = Transformer.from_crs(declared, crs_.WGS84, always_xy=True).transform(lon, lat)
         return shapely.points(lon, lat)
     ok = ~(np.isnan(lon) | np.isnan(lat))
-    if lon_col == "lon":
-        ok &= _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col)
+    if _looks_projected(layer, lon, lat, lon_col, lat_col):
+        return shapely.points(np.full(len(frame), np.nan), np.full(len(frame), np.nan))
+    ok &= _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col)
     if declared in crs_.SHIFTED:
         lon, lat = crs_.to_wgs84(lon, lat, declared)
     return np.where(ok, shapely.points(lon, lat), shapely.points(np.nan, np.nan))
+
+
+def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: str, lat_col: str) -> bool:
+    """Say once (not on every row) that a table's coordinates are metres, not degrees.
+
+    Judged so when at least half the coordinates given are beyond ±180 / ±90 and beyond 1000
+    in size (no typo in degrees makes half a register that large). Suggests ``--src-crs``,
+    naming the CGCS2000 Gauss-Krüger zone when the eastings carry a zone number (38500000).
+    """
+    given = ~(np.isnan(lon) | np.isnan(lat))
+    large = given & ((np.abs(lon) > 1000) | (np.abs(lat) > 1000))
+    if not given.any() or 2 * large.sum() < given.sum():
+        return False
+    x, y = lon[large], lat[large]
+    zone = np.floor(x / 1e6)
+    if np.all((zone >= 25) & (zone <= 45)) and len(np.unique(zone)) == 1:
+        guess = f"EPSG:{4513 + int(zone[0]) - 25} (CGCS2000 3-degree Gauss-Kruger zone {int(zone[0])})"
+    else:
+        guess = "e.g. 32649 or 32650 (UTM zones 49N/50N), 4546 or 4547 (CGCS2000 3-degree Gauss-Kruger CM 111E/114E)"
+    kind = layer.kind if lon_col == "lon" else f"{layer.kind} outfall"
+    layer.problems.append(
+        Problem(
+            f"{large.sum()} of {given.sum()} {kind} coordinates are not degrees ({layer.columns.get(lon_col, lon_col)} "
+            f"{x.min():.0f}…{x.max():.0f}, {layer.columns.get(lat_col, lat_col)} {y.min():.0f}…{y.max():.0f}): "
+            f"they look like projected metres; declare the CRS with --src-crs {layer.kind}=CODE, {guess}",
+            file=layer.file,
+            column=layer.columns.get(lon_col, lon_col),
+        )
+    )
+    return True
 
 
 def _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col) -> np.ndarray:
@@ -329,7 +463,24 @@ def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
         outfalls = _points_from_table(layer, "outfall_lon", "outfall_lat", bounds)
         data["outfall_lon"] = shapely.get_x(outfalls).round(6)
         data["outfall_lat"] = shapely.get_y(outfalls).round(6)
+        km = great_circle_km(data["lon"], data["lat"], data["outfall_lon"], data["outfall_lat"])
+        for i in np.flatnonzero(km > MAX_OUTFALL_KM):
+            layer.problems.append(
+                layer.problem(
+                    i,
+                    f"the outfall lies {km[i]:.1f} km from its facility, more than {MAX_OUTFALL_KM:g} km: "
+                    "check the outfall coordinates (a mistyped degree moves a point about 90 km)",
+                    "outfall_lon",
+                )
+            )
     return layer
+
+
+def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Haversine distance in km between points given in degrees (arrays; NaN where any is)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _geometry_layer(raw: RawLayer, kind: str, type_ids: tuple[int, ...], noun: str) -> Layer:
@@ -367,7 +518,31 @@ def rivers_layer(raw: RawLayer) -> Layer:
         layer.problems.append(layer.problem(i, "line of zero length", "geometry"))
     if "name" in layer.data:
         layer.data["name"] = layer.data["name"].fillna("").astype(str)
+    if "velocity" in layer.data:
+        layer.data["velocity"] = _velocities(layer)
     return layer
+
+
+def _velocities(layer: Layer) -> pd.Series:
+    """Check the rivers' flow velocity column (m/s): blank is allowed (the default velocity
+    is used there); text, nan, inf, 0, negative or above :data:`MAX_VELOCITY_MS` are errors."""
+    raw = layer.data["velocity"]
+    text = raw.where(raw.notna(), "").astype(str).str.strip()
+    nan_text = text.str.lower().isin(["nan", "+nan", "-nan"])
+    number = pd.to_numeric(text.where(text.ne("")), errors="coerce")
+    value = number.to_numpy(dtype=float)
+    finite = np.isfinite(value)
+    checks = (
+        (text.ne("").to_numpy() & np.isnan(value) & ~nan_text.to_numpy(), "is not a number (m/s)"),
+        (nan_text.to_numpy() | np.isinf(value), "is not a finite velocity: give m/s, or leave it blank"),
+        (finite & (value <= 0), "is not a flow velocity: it must be above 0 m/s (blank for the default)"),
+        (finite & (value > MAX_VELOCITY_MS),
+         f"m/s is faster than any river ({MAX_VELOCITY_MS:g} m/s at most): is it in km/h or m/min?"),
+    )  # fmt: skip
+    for mask, message in checks:
+        for i in np.flatnonzero(mask):
+            layer.problems.append(layer.problem(i, f"{text.iloc[i]!r} {message}", "velocity"))
+    return pd.Series(np.where(finite & (value > 0), value, np.nan), index=raw.index, dtype=float)
 
 
 def counties_layer(raw: RawLayer) -> Layer:
@@ -398,16 +573,33 @@ def counties_layer(raw: RawLayer) -> Layer:
     return layer
 
 
-def measurements_layer(raw: RawLayer) -> Layer:
+MEASUREMENT_COLUMNS = (
+    "section", "date", "parameter", "text", "value", "below_dl", "detection_limit", "unit", "column", "row",
+)  # fmt: skip
+"""Columns of the canonical measurements table."""
+EARLY_GAP_YEARS = 10
+"""Dates this many years or more before every later date of the file (and fewer than half its
+rows) are taken for mistyped years: a monthly register has no ten-year hole."""
+
+
+def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> Layer:
     """Monthly (or any) measurements, long or wide, as a long table.
 
-    Output columns: ``section, date, parameter`` (canonical code), ``text`` (as written),
-    ``value`` (number for statistics in the standard's unit: half the detection limit when not
-    detected), ``below_dl``, ``detection_limit``, ``unit`` (the standard's), ``column`` (the
-    file's column, wide form) and ``row`` (position in the file, for locating problems).
+    Output columns (:data:`MEASUREMENT_COLUMNS`): ``section, date, parameter`` (canonical
+    code), ``text`` (as written), ``value`` (number for statistics in the standard's unit: half
+    the detection limit when not detected), ``below_dl``, ``detection_limit``, ``unit`` (the
+    standard's), ``column`` (the file's column, wide form) and ``row`` (position in the file,
+    for locating problems).
+
+    Besides values that are not numbers, the rows are checked for what would give a silently
+    wrong answer: a value that is not finite (``nan``, ``inf``, ``1e309``); a date after
+    ``today`` (default: the current date) or :data:`EARLY_GAP_YEARS` before the rest of the
+    file (see :func:`implausible_dates`); and repeated rows (same section, date and item):
+    with different values an error on each of them, with the same value a warning and the
+    value counted once. Item columns in a long-form file are reported as ignored.
     """
     frame, columns, problems = map_columns(raw, "measurements")
-    layer = Layer("measurements", frame, raw, columns, problems)
+    layer = Layer("measurements", _no_measurements(), raw, columns, problems)
     if any(p.severity == "error" for p in problems):
         return layer
     frame = frame.copy()
@@ -422,6 +614,17 @@ def measurements_layer(raw: RawLayer) -> Layer:
             hint = f"; closest known: {'、'.join(close)}" if close else ""
             layer.problems.append(layer.problem(i, f"unknown parameter {value!r}{hint}", "parameter"))
         long = long.assign(parameter=codes)
+        items = [c for c in frame.columns if c not in columns.values() and c != "_row" and parameter_code(c)]
+        if items:
+            layer.problems.append(
+                Problem(
+                    f"columns ignored: {'、'.join(map(str, items))} look like items, but this file is in long form "
+                    f"(one item per row, named in {columns['parameter']} with its value in {columns['value']}); "
+                    "put them in rows of their own, or give them in a separate wide-form file",
+                    file=layer.file,
+                    severity="warning",
+                )
+            )
     else:
         wide = {c: parameter_code(c) for c in frame.columns if c not in SCHEMAS["measurements"].required}
         params = {c: code for c, code in wide.items() if code}
@@ -430,7 +633,8 @@ def measurements_layer(raw: RawLayer) -> Layer:
             layer.problems.append(
                 Problem(
                     "no parameter columns found: give either parameter and value columns "
-                    "(监测项目, 监测值) or one column per parameter (氨氮, 总磷 …)",
+                    "(监测项目, 监测值) or one column per parameter (氨氮, 总磷 …); the file's headers are: "
+                    + ", ".join(str(columns.get(c, c)) for c in frame.columns if c != "_row"),
                     file=layer.file,
                 )
             )
@@ -468,8 +672,11 @@ def measurements_layer(raw: RawLayer) -> Layer:
             place = item["column"] if where else "value"
             layer.problems.append(layer.problem(int(item["_row"]), message(item), place))
 
-    report(parsed["bad"], lambda r: f"{r['value']!r} is neither a number nor detection-limit notation "
-                                    "(0.02L, or ND/未检出 with a 检出限 column)")  # fmt: skip
+    report(parsed["bad"] & ~parsed["not_finite"],
+           lambda r: f"{r['value']!r} is neither a number nor detection-limit notation "
+                     "(0.02L, or ND/未检出 with a 检出限 column)")  # fmt: skip
+    report(parsed["not_finite"], lambda r: f"{r['value']!r} is not a finite number: leave the cell blank "
+                                           "when nothing was measured")  # fmt: skip
     report(parsed["negative"], lambda r: f"{r['value']!r}: a concentration cannot be negative")
     ph = long["parameter"].eq("ph") & ~parsed["bad"] & ~parsed["missing"]
     report(ph & ~value.between(0, 14), lambda r: f"pH {r['value']!r} is outside 0–14")
@@ -481,9 +688,9 @@ def measurements_layer(raw: RawLayer) -> Layer:
         ),
     )
     keep = ~parsed["missing"]
-    layer.data = pd.DataFrame(
+    data = pd.DataFrame(
         {
-            "section": long["section"].astype(str).str.strip(),
+            "section": long["section"].fillna("").astype(str).str.strip(),
             "date": dates,
             "parameter": long["parameter"],
             "text": long["value"],
@@ -495,7 +702,134 @@ def measurements_layer(raw: RawLayer) -> Layer:
             "row": long["_row"],
         }
     )[keep.to_numpy()].reset_index(drop=True)
+    if data.empty:
+        layer.problems.append(
+            Problem(
+                f"no measured values: every value cell of the {len(frame)} rows is blank",
+                file=layer.file,
+                column=columns.get("value"),
+            )
+        )
+        return layer
+    _check_dates(layer, data, frame["date"], today)
+    layer.data = _check_repeats(layer, data, wide=where)
     return layer
+
+
+def _no_measurements() -> pd.DataFrame:
+    """An empty measurements table with the canonical columns (what a file too broken to read
+    gives, so that nothing downstream trips over missing columns)."""
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in MEASUREMENT_COLUMNS})
+    return frame.astype({"date": "datetime64[ns]", "value": float, "detection_limit": float, "row": np.int64})
+
+
+def implausible_dates(dates: pd.Series, *, today: pd.Timestamp | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Which dates are after ``today`` and which lie long before the rest of the file.
+
+    The rule for "long before": sort the distinct dates; where two neighbours lie
+    :data:`EARLY_GAP_YEARS` years or more apart and fewer than half the rows come before the
+    gap, everything before the (last such) gap is early. ``2004-03-01`` in a 2023–2024 file is
+    early; a register that really runs from 1990 with no gap of ten years is not.
+
+    Parameters
+    ----------
+    dates
+        Parsed dates (NaT ignored).
+    today
+        The current date by default. A day of grace allows for time zones.
+
+    Returns
+    -------
+    Two boolean arrays aligned with ``dates``: future, early.
+    """
+    today = (pd.Timestamp.today() if today is None else pd.Timestamp(today)).normalize()
+    values = dates.to_numpy(dtype="datetime64[ns]")
+    valid = ~np.isnat(values)
+    future = valid & (values > np.datetime64(today + pd.Timedelta(days=1)))
+    early = np.zeros(len(values), dtype=bool)
+    usable = values[valid & ~future]
+    distinct, counts = np.unique(usable, return_counts=True)
+    if len(distinct) > 1:
+        gaps = np.diff(distinct) >= np.timedelta64(int(EARLY_GAP_YEARS * 365.25), "D")
+        minority = 2 * np.cumsum(counts)[:-1] < len(usable)
+        cut = np.flatnonzero(gaps & minority)
+        if len(cut):
+            early = valid & ~future & (values <= distinct[cut[-1]])
+    return future, early
+
+
+def _check_dates(layer: Layer, data: pd.DataFrame, written: pd.Series, today: pd.Timestamp | None) -> None:
+    """Errors for dates after today or long before the rest of the file, one per row."""
+    future, early = implausible_dates(data["date"], today=today)
+    if not (future.any() or early.any()):
+        return
+    rest = data["date"][~future & ~early]
+    start = rest.min()
+    now = (pd.Timestamp.today() if today is None else pd.Timestamp(today)).normalize()
+    flagged = data[future | early].drop_duplicates("row")
+    for row, date in zip(flagged["row"], flagged["date"], strict=True):
+        text = written.iloc[row]
+        if date > now:
+            message = f"{text!r} is after today ({now:%Y-%m-%d}): is the year mistyped?"
+        else:
+            years = (start - date).days / 365.25
+            message = (
+                f"{text!r} lies {years:.0f} years before the rest of the file (which starts {start:%Y-%m-%d}): "
+                "is the year mistyped?"
+            )
+        layer.problems.append(layer.problem(int(row), message, "date"))
+
+
+def _check_repeats(layer: Layer, data: pd.DataFrame, *, wide: bool) -> pd.DataFrame:
+    """Rows giving the same section, date and item: an error on each when their values
+    differ (naming the others), else a warning and the value counted once.
+
+    Returns the table without the repeated identical values.
+    """
+    keys = ["section", "date", "parameter"]
+    usable = data["date"].notna() & data["parameter"].notna() & data["value"].notna()
+    repeated = usable & data.duplicated(keys, keep=False)
+    if not repeated.any():
+        return data
+    group = data[repeated].assign(_g=lambda d: d.groupby(keys, sort=False).ngroup())
+    by = group.groupby("_g")
+    spread = by["value"].transform("max") - by["value"].transform("min")
+    scale = by["value"].transform(lambda v: v.abs().max())
+    conflict = (spread > 1e-9 * scale) | (by["below_dl"].transform("nunique") > 1)
+    item = group["parameter"].map(lambda code: PARAMETERS[code][0])
+
+    def place(i: int) -> str:
+        where = layer.raw.where(int(group["row"].iloc[i]))
+        return f"{where} ({group['column'].iloc[i]})" if wide else where
+
+    positions = pd.Series(np.arange(len(group)), index=group.index)
+    for _, members in positions[conflict.to_numpy()].groupby(group.loc[conflict.to_numpy(), "_g"]):
+        for i in members:
+            others = ", ".join(f"{group['text'].iloc[j]!r} in {place(j)}" for j in members if j != i)
+            layer.problems.append(
+                layer.problem(
+                    int(group["row"].iloc[i]),
+                    f"{group['text'].iloc[i]!r} conflicts with {others}: the same section "
+                    f"{group['section'].iloc[i]!r}, date {group['date'].iloc[i]:%Y-%m-%d} and item "
+                    f"{item.iloc[i]}; keep the right value only",
+                    group["column"].iloc[i] if wide else "value",
+                )
+            )
+    same = group[~conflict.to_numpy()]
+    first = same.groupby("_g")["row"].transform("first")
+    later = same[same["row"].ne(first) | same.duplicated("_g")]
+    later = later.assign(first=first[later.index], item=item[later.index])
+    for (row, original), repeat in later.groupby(["row", "first"], sort=True):
+        items = "、".join(repeat["item"])
+        layer.problems.append(
+            layer.problem(
+                int(row),
+                f"repeats {layer.raw.where(int(original))} (same section, date and value of {items}): counted once",
+                None,
+                severity="warning",
+            )
+        )
+    return data.drop(index=later.index).reset_index(drop=True)
 
 
 def _parse_dates(text: pd.Series) -> pd.Series:

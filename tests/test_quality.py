@@ -57,7 +57,7 @@ def test_long_form_with_chinese_names_units_and_detection_limit_column(tmp_path)
         "断面编码,监测日期,监测项目,监测值,单位,检出限\n"
         "A,2024-01-05,氨氮(NH3-N),1.2,mg/L,\n"
         "A,2024-01-05,汞,0.05,µg/L,\n"
-        "A,2024-01-05,汞,0.2,ug/L,\n"
+        "A,2024-02-05,汞,0.2,ug/L,\n"  # another month: the same day would be a conflicting repeat
         "A,2024-01-05,砷,ND,μg/L,0.3\n"
         "A,2024-01-05,粪大肠菌群,2200,个/L,\n"
         "A,2024-01-05,pH,7.5,无量纲,\n"

@@ -18,7 +18,9 @@ import pandas as pd
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _VALUE = re.compile(rf"^([<＜]?)\s*({_NUMBER})\s*([lL]?)$")
 NOT_DETECTED = frozenset({"nd", "n.d.", "未检出", "低于检出限", "<dl", "bdl"})
-MISSING = frozenset({"", "-", "/", "—", "--", "nan", "未监测", "未测"})
+MISSING = frozenset({"", "-", "/", "—", "--", "未监测", "未测"})
+NOT_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
+"""Spellings of numbers no measurement has (``nan`` is an export's blank, not a value)."""
 
 # folded unit → (dimension, factor to the standard's unit)
 UNITS: dict[str, tuple[str, float]] = {
@@ -98,7 +100,9 @@ def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> p
     -------
     DataFrame with ``value`` (the number for statistics: half the detection limit when not
     detected), ``below_dl``, ``detection_limit``, ``missing`` (blank), ``bad`` (neither a
-    number nor detection-limit notation, or not detected with no limit) and ``negative``.
+    number nor detection-limit notation, or not detected with no limit, or not finite),
+    ``not_finite`` (``nan``, ``inf``, or a number too large for a float such as ``1e309``)
+    and ``negative``.
     """
     text = text.fillna("").astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
     parts = text.str.extract(_VALUE)
@@ -112,14 +116,17 @@ def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> p
     below = marked | not_detected
     missing = text.str.lower().isin(MISSING)
     value = number.where(~below, limit / 2.0)
+    not_finite = text.str.lower().isin(NOT_FINITE) | np.isinf(number) | np.isinf(value)
+    value = value.where(~not_finite)
     bad = value.isna() & ~missing
     return pd.DataFrame(
         {
             "value": value,
             "below_dl": below,
-            "detection_limit": limit.where(below),
+            "detection_limit": limit.where(below & ~not_finite),
             "missing": missing,
             "bad": bad,
+            "not_finite": not_finite,
             "negative": value.lt(0) & ~bad,
         },
         index=text.index,
