@@ -4,15 +4,17 @@ without rebuilding. Layers: ``reaches`` (lines, WGS84, one row per reach), ``lin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from geoenv.crs import working_crs
-from geoenv.errors import InputError
+from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io.write import Writer, write_atomic
 from geoenv.network.graph import Network
 
@@ -24,10 +26,21 @@ OPTIONAL_COLUMNS = ("velocity_ms",)
 
 
 def is_network_file(path: Path) -> bool:
-    """Whether ``path`` is a GeoPackage written by :func:`save_network`."""
-    if Path(path).suffix.lower() != ".gpkg" or not Path(path).exists():
+    """Whether ``path`` is a GeoPackage written by :func:`save_network`.
+
+    That is a GeoPackage with a ``reaches`` and a ``links`` layer, or with a ``reaches``
+    layer carrying the columns only a saved network has (its ``links`` were dropped: loading
+    it then says so, rather than rebuilding silently from the reaches).
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg" or not path.is_file():
         return False
-    names = {name for name, _ in pyogrio.list_layers(path)}
+    try:
+        names = {name for name, _ in pyogrio.list_layers(path)}
+        if "reaches" in names and "links" not in names:
+            return set(pyogrio.read_info(path, layer="reaches")["fields"]) >= NETWORK_MARKERS
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError):
+        return False  # not a readable GeoPackage: reading it as lines says what is wrong
     return {"reaches", "links"} <= names
 
 
@@ -52,19 +65,267 @@ def network_writer(net: Network, *, extra: dict[str, pd.DataFrame] | None = None
 
 
 def load_network(path: Path) -> Network:
-    """A network saved by :func:`save_network`, as it was built."""
-    try:
-        reaches = pyogrio.read_dataframe(path, layer="reaches")
-        links = pyogrio.read_dataframe(path, layer="links", read_geometry=False)
-    except Exception as exc:
-        raise InputError(f"{path}: not a network GeoPackage ({exc})") from exc
-    reaches["id"] = reaches["id"].astype(str)
+    """A network saved by :func:`save_network`, as it was built, once it has been checked.
+
+    Raises
+    ------
+    InputError
+        Naming every problem :func:`check_saved_network` finds (a layer or column missing, ids
+        missing or repeated, lengths that are not positive numbers, links to unknown reaches …),
+        located by layer, feature and column; or why the file cannot be read.
+    """
+    path = Path(path)
+    reaches, links = _read_saved(path)
+    problems, ids = _check(reaches, links, file=str(path))
+    raise_on_errors(problems)
+    reaches = reaches.reset_index(drop=True)
+    reaches["id"] = ids.reach_ids(len(reaches))
     reaches["name"] = reaches["name"].fillna("").astype(str)
     reaches = reaches.to_crs(working_crs(tuple(reaches.total_bounds)))
-    linked = links[links["toid"].fillna("").astype(str) != ""]
-    index = pd.Index(reaches["id"])
-    up, down = index.get_indexer(linked["id"].astype(str)), index.get_indexer(linked["toid"].astype(str))
-    keep = ["id", "name", "length_m", "divergence", "ambiguous", "to_given_outlet", "from_node", "to_node", "geometry"]
-    keep += [c for c in OPTIONAL_COLUMNS if c in reaches]
-    base = reaches[keep].astype({"divergence": np.int8, "ambiguous": bool, "to_given_outlet": bool})
-    return Network(gpd.GeoDataFrame(base, geometry="geometry"), up.astype(np.int64), down.astype(np.int64))
+    position = np.full(len(ids.uniques), -1, dtype=np.int64)
+    position[ids.reach] = np.arange(len(reaches))
+    linked = ids.toid >= 0
+    keep = ["id", "name", "geometry", *(c for c in OPTIONAL_COLUMNS if c in reaches)]
+    base = reaches[keep].assign(
+        length_m=_number(reaches["length_m"]),
+        divergence=_number(reaches["divergence"]).astype(np.int8),
+        ambiguous=_flags(reaches["ambiguous"]).to_numpy(dtype=bool),
+        to_given_outlet=_flags(reaches["to_given_outlet"]).to_numpy(dtype=bool),
+        from_node=_number(reaches["from_node"]).astype(np.int64),
+        to_node=_number(reaches["to_node"]).astype(np.int64),
+    )
+    if "velocity_ms" in base:
+        base["velocity_ms"] = _number(base["velocity_ms"])
+    return Network(gpd.GeoDataFrame(base, geometry="geometry"), position[ids.id[linked]], position[ids.toid[linked]])
+
+
+# --- checking a saved network ------------------------------------------------------------
+
+#: Columns :func:`load_network` needs, per layer.
+REQUIRED_COLUMNS = {
+    "reaches": ("id", "name", "length_m", "divergence", "ambiguous", "to_given_outlet", "from_node", "to_node"),
+    "links": ("id", "toid"),
+}
+#: Columns only a saved network's ``reaches`` has: a GeoPackage with them is a saved network.
+NETWORK_MARKERS = {"levelpath", "dn_main", "to_given_outlet"}
+#: Problems located one by one per check; the rest of a check is counted in one more problem.
+LOCATED_PER_CHECK = 20
+
+_TRUE = ("1", "true", "t", "yes")
+_FALSE = ("0", "false", "f", "no")
+_REBUILD = "rebuild it with geoenv network build"
+
+
+def _read_saved(path: Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Both layers of a saved network, indexed by GeoPackage feature id (fid)."""
+    frames = []
+    for layer, geometry in (("reaches", True), ("links", False)):
+        try:
+            fields = set(pyogrio.read_info(path, layer=layer)["fields"])
+            wanted = [c for c in (*REQUIRED_COLUMNS[layer], *OPTIONAL_COLUMNS) if c in fields]  # not derived ones
+            frame = pyogrio.read_dataframe(path, layer=layer, columns=wanted, read_geometry=geometry, fid_as_index=True)
+            frames.append(frame)
+        except pyogrio.errors.DataLayerError as exc:
+            message = f"layer {layer} is missing: not a whole saved network; {_REBUILD}"
+            raise InputError(Problem(message, file=str(path))) from exc
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, OSError) as exc:
+            raise InputError(Problem(f"not a readable network GeoPackage ({exc})", file=str(path))) from exc
+    return frames[0], frames[1]
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """The reach ids of both layers as codes into ``uniques`` (-1: missing or blank)."""
+
+    uniques: np.ndarray
+    reach: np.ndarray
+    id: np.ndarray
+    toid: np.ndarray
+
+    @classmethod
+    def of(cls, reaches: pd.DataFrame, links: pd.DataFrame) -> _Ids:
+        texts = [_id_text(frame[c]) for frame, c in ((reaches, "id"), (links, "id"), (links, "toid"))]
+        codes, uniques = pd.factorize(np.concatenate(texts))
+        ends = np.cumsum([len(t) for t in texts])
+        return cls(np.asarray(uniques, dtype=object), codes[: ends[0]], codes[ends[0] : ends[1]], codes[ends[1] :])
+
+    def reach_ids(self, n: int) -> np.ndarray:
+        """The reach ids as text, for reaches all of which have one."""
+        return self.uniques[self.reach[:n]].astype(str)
+
+
+def _id_text(values: pd.Series) -> np.ndarray:
+    """Ids as an object array of text, None where missing or blank; ``7.0`` (a float column) is ``"7"``."""
+    if pd.api.types.is_float_dtype(values):
+        number = values.to_numpy(dtype=float)
+        finite = number[np.isfinite(number)]
+        if np.array_equal(finite, np.round(finite)):
+            values = values.astype("Int64")
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        values = values.astype(str).where(values.notna(), None)
+    text = np.array(values.to_numpy(dtype=object, na_value=None), dtype=object)  # a writable copy
+    text[text == ""] = None
+    return text
+
+
+def _number(values: pd.Series) -> np.ndarray:
+    """Floats, NaN where a value is not a number."""
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+
+def _flags(values: pd.Series) -> pd.Series:
+    """Nullable booleans from booleans, 0/1 or their text; missing where a value is neither."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    text = pd.Series(_id_text(values), index=values.index, dtype=object).str.strip().str.lower()
+    flags = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    flags[text.isin(_TRUE).to_numpy()] = True
+    flags[text.isin(_FALSE).to_numpy()] = False
+    return flags
+
+
+def check_saved_network(reaches: pd.DataFrame, links: pd.DataFrame, *, file: str) -> list[Problem]:
+    """Every problem that makes a saved network unusable as it is.
+
+    Checks (vectorized: a million reaches take about a second): both layers have the columns
+    :func:`load_network` needs; the reaches are lines with a CRS, with ids present and unique,
+    lengths positive numbers, divergence 0/1/2, node numbers and flags as written; every link
+    leaves and enters a known reach, not itself and not twice; every reach has a row in
+    ``links`` (an outlet's has an empty ``toid``).
+
+    Parameters
+    ----------
+    reaches, links
+        The two layers as read, indexed by feature id (fid).
+    file
+        The GeoPackage, as the user named it.
+
+    Returns
+    -------
+    Errors located as ``layer reaches, feature 12`` and a column. Each check locates its first
+    :data:`LOCATED_PER_CHECK` features and counts the others in one more problem.
+    """
+    return _check(reaches, links, file=file)[0]
+
+
+def _check(reaches: pd.DataFrame, links: pd.DataFrame, *, file: str) -> tuple[list[Problem], _Ids | None]:
+    problems: list[Problem] = []
+
+    def report(layer: str, frame: pd.DataFrame, bad: np.ndarray, column: str | None, message) -> None:
+        """``bad``: a mask over ``frame``; ``message``: text, or a function of a position."""
+        positions = np.flatnonzero(bad)
+        for i in positions[:LOCATED_PER_CHECK]:
+            text = message(i) if callable(message) else message
+            where = f"layer {layer}, feature {frame.index[i]}"
+            problems.append(Problem(text, file=file, where=where, column=column, row=int(i)))
+        if len(positions) > LOCATED_PER_CHECK:
+            text = message(positions[-1]) if callable(message) else message
+            more = f"and {len(positions) - LOCATED_PER_CHECK:,} more features like the last: {text}"
+            problems.append(Problem(more, file=file, where=f"layer {layer}", column=column))
+
+    for layer, frame in (("reaches", reaches), ("links", links)):
+        for column in REQUIRED_COLUMNS[layer]:
+            if column not in frame:
+                message = f"column missing: a saved network needs it; {_REBUILD}"
+                problems.append(Problem(message, file=file, where=f"layer {layer}", column=column))
+    if problems:
+        return problems, None
+    if len(reaches) == 0:
+        return [Problem(f"no reaches; {_REBUILD}", file=file, where="layer reaches")], None
+
+    ids = _Ids.of(reaches, links)
+    text = ids.uniques
+    reach, up, down = ids.reach, ids.id, ids.toid
+    no_id = reach < 0
+    report("reaches", reaches, no_id, "id", "no id: every reach needs one")
+    repeated = ~no_id & pd.Series(reach).duplicated().to_numpy()
+    if repeated.any():
+        first = np.full(len(text), -1, dtype=np.int64)
+        first[reach[::-1][~no_id[::-1]]] = np.flatnonzero(~no_id)[::-1]  # the last write is the first feature
+        report(
+            "reaches", reaches, repeated, "id",
+            lambda i: f"id {text[reach[i]]!r} is also feature {reaches.index[first[reach[i]]]}: ids must be unique",
+        )  # fmt: skip
+    _numbers(report, reaches, "length_m", "a length in metres", positive=True)
+    _numbers(report, reaches, "divergence", "0, 1 or 2", allowed=(0, 1, 2))
+    _numbers(report, reaches, "from_node", "a node number", integer=True)
+    _numbers(report, reaches, "to_node", "a node number", integer=True)
+    if "velocity_ms" in reaches:
+        _numbers(report, reaches, "velocity_ms", "a velocity in m/s, or empty", positive=True, optional=True)
+    for column in ("ambiguous", "to_given_outlet"):
+        values = reaches[column]
+        bad = _flags(values).isna().to_numpy()
+        report("reaches", reaches, bad, column, lambda i, v=values: f"{_shown(v.iat[i])} is not true or false")
+    problems += _check_lines(reaches, file, report)
+
+    no_up, has_down = up < 0, down >= 0
+    report("links", links, no_up, "id", "no id: every link names the reach it leaves")
+    if len(links) == 0:
+        message = "no links: every reach has at least one row (an outlet's has an empty toid)"
+        problems.append(Problem(message, file=file, where="layer links"))
+    elif no_id.any() or repeated.any():
+        return problems, ids  # links to reaches without a (unique) id cannot be judged: fix the ids first
+    known = np.zeros(len(text) + 1, dtype=bool)  # the last slot: code -1
+    known[reach] = True
+    report("links", links, ~no_up & ~known[up], "id", lambda i: f"{text[up[i]]!r} is not a reach")
+    report("links", links, has_down & ~known[down], "toid", lambda i: f"{text[down[i]]!r} is not a reach")
+    report("links", links, has_down & (up == down), "toid", lambda i: f"reach {text[up[i]]!r} flows into itself")
+    twice = ~no_up & pd.DataFrame({"id": up, "toid": down}).duplicated().to_numpy()
+    target = lambda i: repr(text[down[i]]) if down[i] >= 0 else "the outlet (empty toid)"  # noqa: E731
+    report("links", links, twice, "toid", lambda i: f"link {text[up[i]]!r} → {target(i)} repeated")
+    if len(links):
+        listed = np.zeros(len(text) + 1, dtype=bool)
+        listed[up] = True
+        report(
+            "reaches", reaches, ~listed[reach], "id", lambda i: f"reach {text[reach[i]]!r} has no row in layer links"
+        )
+    return problems, ids
+
+
+def _check_lines(reaches: pd.DataFrame, file: str, report) -> list[Problem]:
+    """Every reach a line; the layer with a CRS."""
+    if not isinstance(reaches, gpd.GeoDataFrame) or reaches.geometry.name not in reaches:
+        return [Problem("no geometry: the reaches must be lines", file=file, where="layer reaches")]
+    geometry = reaches.geometry.to_numpy()
+    missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+    report("reaches", reaches, missing, None, "no line: every reach needs its geometry")
+    not_line = ~missing & ~np.isin(shapely.get_type_id(geometry), (1, 5))
+    report("reaches", reaches, not_line, None, "not a line: a reach is a LineString")
+    if reaches.crs is None:
+        return [Problem(f"no CRS; {_REBUILD}", file=file, where="layer reaches")]
+    return []
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: ``'abc'``, ``-3.0``, ``empty``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return "empty" if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else repr(value)
+
+
+def _numbers(
+    report,
+    frame: pd.DataFrame,
+    column: str,
+    expected: str,
+    *,
+    positive: bool = False,
+    integer: bool = False,
+    optional: bool = False,
+    allowed: tuple[int, ...] | None = None,
+) -> None:
+    """Report each value of ``column`` that is not a finite number as asked (vectorized)."""
+    raw = frame[column]
+    values = _number(raw)
+    finite = np.isfinite(values)
+    bad = ~finite
+    if optional and bad.any():
+        bad[bad] = pd.notna(_id_text(raw[bad]))
+    if positive:
+        bad |= finite & (values <= 0)
+    if integer:
+        bad |= finite & ((values != np.round(values)) | (values < 0))
+    if allowed is not None:
+        bad |= finite & ~np.isin(values, allowed)
+    what = f"a positive number ({expected})" if positive else expected
+    report("reaches", frame, bad, column, lambda i: f"{_shown(raw.iat[i])} is not {what}")
