@@ -48,8 +48,9 @@ def build_network(
     given_ids = "id" in rivers and rivers["id"].notna().all()
     source_ids = rivers["id"].astype(str).to_numpy() if given_ids else np.arange(1, len(rivers) + 1).astype(str)
     keys = source_ids if given_ids else None
-    topo = build_topology(lines, tolerance_m=tolerance_m, flow=flow, outlets=points, keys=keys, progress=progress)
     names = rivers["name"].fillna("").astype(str).to_numpy() if "name" in rivers else np.full(len(rivers), "")
+    topo = build_topology(lines, tolerance_m=tolerance_m, flow=flow, outlets=points, keys=keys, names=names,
+                          progress=progress)  # fmt: skip
     reaches = _reaches(topo, source_ids, names, metric)
     if "velocity" in rivers:  # metres per second, per input line
         reaches["velocity_ms"] = pd.to_numeric(rivers["velocity"], errors="coerce").to_numpy()[topo.source]

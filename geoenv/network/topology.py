@@ -136,6 +136,7 @@ def build_topology(
     flow: str = "outlet",
     outlets: np.ndarray | None = None,
     keys: np.ndarray | None = None,
+    names: np.ndarray | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Topology:
     """Reaches, nodes and flow direction from plain line geometries.
@@ -154,6 +155,9 @@ def build_topology(
     keys
         Identifier of each line: a line repeating another with the same key (or, without keys,
         any repeated line) is dropped; repeated with another key it stays, as a parallel branch.
+    names
+        River name of each line ("" unknown): ends of one named river that nearly meet are its
+        continuation and do not also join a line of another name there (a canal crossing).
     progress
         Called with a short note as each stage starts (for a long build).
     """
@@ -170,37 +174,29 @@ def build_topology(
     lines_at = v.drop_duplicates(["point", "line"]).groupby("point")["line"].size()
     v["cut"] = v["point"].map(lines_at).to_numpy() > 1
 
-    say("bridging gaps and T-junctions")
-    # 2. Bridge dangling ends to the nearest other line within the tolerance.
-    ends = v[v["first"] | v["last"]]
-    dangling = ends[ends["point"].map(lines_at).to_numpy() == 1]
-    if flow == "digitized":  # a source near another stream is not a confluence
-        dangling = dangling[dangling["last"]]
-    bridges = _bridges(parts, dangling, tolerance_m)
-    report["gaps_bridged"] = int((bridges["gap"] > GRID_M).sum())
-    report["t_junctions_split"] = int((~bridges["at_end"]).sum())
+    say("joining line ends that nearly meet, and ends near other lines")
+    # 2. Join dangling ends: to each other and to junctions within the tolerance (clusters,
+    #    transitively), then what still dangles to the nearest other line (a T-junction).
+    part_names = np.full(len(parts), "", dtype=object) if names is None else np.asarray(names, dtype=object)[source]
+    joins = _join_ends(parts, part_names, v, lines_at, tolerance_m, digitized=flow == "digitized")
+    report["gaps_bridged"] = int((joins.moves["gap"] > GRID_M).sum())
+    report["t_junctions_split"] = len(joins.splits)
     inserted = pd.DataFrame(
-        {
-            "line": bridges["target"],
-            "m": bridges["target_m"],
-            "x": bridges["x"],
-            "y": bridges["y"],
-            "first": False,
-            "last": False,
-            "cut": ~bridges["at_end"],
-        }
-    )
+        {"line": joins.splits["line"], "m": joins.splits["m"], "x": joins.splits["x"], "y": joins.splits["y"],
+         "first": False, "last": False, "cut": True}
+    )  # fmt: skip
+    moves = joins.moves[joins.moves["gap"] > GRID_M]
     extended = pd.DataFrame(
         {
-            "line": bridges["line"],
-            "m": np.where(bridges["last"], bridges["m"] + bridges["gap"], -bridges["gap"]),
-            "x": bridges["x"],
-            "y": bridges["y"],
-            "first": ~bridges["last"],
-            "last": bridges["last"],
+            "line": moves["line"],
+            "m": np.where(moves["last"], moves["m"] + moves["gap"], -moves["gap"]),
+            "x": moves["x"],
+            "y": moves["y"],
+            "first": ~moves["last"],
+            "last": moves["last"],
             "cut": False,
         }
-    )[bridges["gap"] > GRID_M]
+    )
     # An extended end is no longer the line's end: the bridge's far point is.
     v = v.drop(columns="point")
     v.loc[v["last"] & v["line"].isin(extended.loc[extended["last"], "line"]), "last"] = False
@@ -263,52 +259,145 @@ def _count_networks(from_node: np.ndarray, to_node: np.ndarray, n_nodes: int) ->
     return len(np.unique(comp[np.r_[from_node, to_node]]))
 
 
-def _bridges(parts: np.ndarray, dangling: pd.DataFrame, tolerance_m: float) -> pd.DataFrame:
-    """For each dangling end, the nearest point on another line within the tolerance."""
-    columns = ["line", "m", "last", "target", "target_m", "x", "y", "gap", "at_end"]
-    if dangling.empty:
-        return pd.DataFrame({c: pd.Series(dtype=bool if c in ("last", "at_end") else float) for c in columns})
-    points = shapely.points(dangling[["x", "y"]].to_numpy())
-    tree = shapely.STRtree(parts)
-    end_idx, target = tree.query(points, predicate="dwithin", distance=tolerance_m)
-    own = dangling["line"].to_numpy()[end_idx] == target
-    end_idx, target = end_idx[~own], target[~own]
-    gap = shapely.distance(points[end_idx], parts[target])
-    best = pd.DataFrame({"end": end_idx, "target": target, "gap": gap}).sort_values(["end", "gap", "target"])
-    best = best.drop_duplicates("end")
-    end_idx, target = best["end"].to_numpy(), best["target"].to_numpy()
-    target_m = shapely.line_locate_point(parts[target], points[end_idx])
-    length = shapely.length(parts[target])
-    # Snap to the target's end when one is within the tolerance of the foot, else split there.
-    end_xy = np.where(
-        (target_m <= length / 2)[:, None],
-        shapely.get_coordinates(shapely.get_point(parts[target], 0)),
-        shapely.get_coordinates(shapely.get_point(parts[target], -1)),
+@dataclass
+class _Joins:
+    """Where dangling ends go (``moves``: line, m, last, x, y, gap) and where lines are split
+    for T-junctions (``splits``: line, m, x, y)."""
+
+    moves: pd.DataFrame
+    splits: pd.DataFrame
+
+
+def _join_ends(
+    parts: np.ndarray, names: np.ndarray, v: pd.DataFrame, lines_at: pd.Series, tolerance_m: float, *, digitized: bool
+) -> _Joins:
+    """Decide, all at once and so in no order, where every dangling line end joins.
+
+    1. Dangling ends (an end no other line touches) within the tolerance of one another, or of
+       a junction (a point several lines share), form clusters, transitively. A cluster with
+       one junction joins it; with none, its ends meet at their centroid; with several, each
+       end goes to the junction nearest it. Junctions never move and never merge.
+    2. A cluster without a junction that lies within the tolerance of another line (not one
+       of its own) joins the nearest such line: at a junction of that line within the
+       tolerance of the foot, else at the foot, where the line is split (a T-junction). Ends
+       of one named river only (its continuation) join no line of another name.
+
+    With ``digitized`` flow only downstream ends (``last``) reach out: a source near another
+    line is not a confluence, though a downstream end may join a line's start, and a start may
+    join a junction where every line ends (its continuation, pulled short).
+    """
+    empty_moves = _empty({"line": int, "m": float, "last": bool, "x": float, "y": float, "gap": float})
+    empty_splits = _empty({"line": int, "m": float, "x": float, "y": float})
+    shared = v["point"].map(lines_at).to_numpy() > 1
+    ends = v[(v["first"] | v["last"]).to_numpy() & ~shared]
+    if ends.empty:
+        return _Joins(empty_moves, empty_splits)
+    junctions = v[shared].drop_duplicates("point")
+    n_d, n_j = len(ends), len(junctions)
+    end_xy = ends[["x", "y"]].to_numpy()
+    node_xy = np.vstack([end_xy, junctions[["x", "y"]].to_numpy()])
+    end_line = ends["line"].to_numpy()
+    end_last = ends["last"].to_numpy(dtype=bool)
+
+    # 1. Clusters: ends linked to ends (of other lines) and to junctions within the tolerance.
+    i, j = shapely.STRtree(shapely.points(node_xy)).query(
+        shapely.points(end_xy), predicate="dwithin", distance=tolerance_m
     )
-    on_line = shapely.get_coordinates(shapely.line_interpolate_point(parts[target], target_m))
-    near_end = np.hypot(*(end_xy - on_line).T) <= tolerance_m
-    xy = np.where(near_end[:, None], end_xy, on_line)
-    table = pd.DataFrame(
+    to_end = j < n_d
+    jj = np.minimum(j, n_d - 1)
+    keep = np.where(to_end, (i != j) & (end_line[i] != end_line[jj]), True)
+    if digitized:  # a start may continue a junction where every line ends (nothing flows out)
+        sink = np.r_[v[shared].groupby("point")["last"].all().reindex(junctions["point"]).to_numpy(dtype=bool), False]
+        into_sink = ~to_end & sink[np.where(to_end, n_j, j - n_d)]
+        keep &= end_last[i] | (to_end & end_last[jj]) | into_sink
+    i, j = i[keep], j[keep]
+    graph = sparse.csr_matrix((np.ones(len(i)), (i, j)), shape=(n_d + n_j, n_d + n_j))
+    _, comp = csgraph.connected_components(graph, directed=False)
+    n_junctions = np.bincount(comp[n_d:], minlength=comp.max() + 1)
+    end_comp = comp[:n_d]
+    target = np.full((n_d, 2), np.nan)
+    # one junction in the cluster: every end goes there
+    one = n_junctions[end_comp] == 1
+    junction_of_comp = np.full(comp.max() + 1, -1)
+    junction_of_comp[comp[n_d:]] = np.arange(n_j)
+    target[one] = node_xy[n_d + junction_of_comp[end_comp[one]]]
+    # several: each end to the nearest junction
+    several = n_junctions[end_comp] > 1
+    if several.any():
+        nearest = shapely.STRtree(shapely.points(node_xy[n_d:])).query_nearest(
+            shapely.points(end_xy[several]), all_matches=False
+        )[1]
+        target[several] = node_xy[n_d + nearest]
+    # none: the ends meet at their centroid
+    none = n_junctions[end_comp] == 0
+    centroid = pd.DataFrame({"comp": end_comp[none], "x": end_xy[none, 0], "y": end_xy[none, 1]}).groupby("comp").mean()
+    target[none] = centroid.loc[end_comp[none]].to_numpy()
+
+    # 2. Clusters without a junction join the nearest other line within the tolerance.
+    free = pd.DataFrame({"comp": end_comp[none], "line": end_line[none], "last": end_last[none]})
+    reach_out = free.groupby("comp")["last"].any() if digitized else free.groupby("comp")["last"].size() > 0
+    comps = reach_out.index[reach_out.to_numpy()].to_numpy()
+    splits = empty_splits
+    if len(comps):
+        rep = shapely.points(centroid.loc[comps].to_numpy())
+        k, line = shapely.STRtree(parts).query(rep, predicate="dwithin", distance=tolerance_m)
+        own = pd.MultiIndex.from_frame(free[["comp", "line"]].drop_duplicates())
+        candidate = pd.DataFrame({"comp": comps[k], "line": line, "k": k})
+        candidate = candidate[~pd.MultiIndex.from_frame(candidate[["comp", "line"]]).isin(own)]
+        free_names = free.assign(name=names[free["line"]]).groupby("comp")["name"].agg(["nunique", "first", "size"])
+        river = free_names.loc[candidate["comp"]]
+        continuation = ((river["size"] > 1) & (river["nunique"] == 1) & (river["first"] != "")).to_numpy()
+        candidate = candidate[~continuation | (names[candidate["line"]] == river["first"].to_numpy())]
+        if len(candidate):
+            candidate["gap"] = shapely.distance(rep[candidate["k"]], parts[candidate["line"]])
+            best = candidate.sort_values(["comp", "gap", "line"]).drop_duplicates("comp")
+            foot_m = shapely.line_locate_point(parts[best["line"]], rep[best["k"]])
+            foot = shapely.get_coordinates(shapely.line_interpolate_point(parts[best["line"]], foot_m))
+            best = best.assign(m=foot_m, x=foot[:, 0], y=foot[:, 1])
+            snapped = _snap_to_junctions(best, v[shared], tolerance_m)
+            moved = snapped.set_index("comp")
+            members = none & np.isin(end_comp, moved.index.to_numpy())
+            target[members] = moved.loc[end_comp[members], ["x", "y"]].to_numpy()
+            splits = snapped.loc[~snapped["at_junction"], ["line", "m", "x", "y"]]
+            grid = np.round(splits[["x", "y"]].to_numpy() / GRID_M)
+            splits = splits[~pd.DataFrame({"line": splits["line"].to_numpy(), "gx": grid[:, 0], "gy": grid[:, 1]})
+                            .duplicated().to_numpy()].reset_index(drop=True)  # fmt: skip
+    moves = pd.DataFrame(
         {
-            "line": dangling["line"].to_numpy()[end_idx],
-            "m": dangling["m"].to_numpy()[end_idx],
-            "last": dangling["last"].to_numpy()[end_idx],
-            "target": target,
-            "target_m": target_m,
-            "x": xy[:, 0],
-            "y": xy[:, 1],
-            "at_end": near_end,
+            "line": end_line,
+            "m": ends["m"].to_numpy(),
+            "last": end_last,
+            "x": target[:, 0],
+            "y": target[:, 1],
+            "gap": np.hypot(*(target - end_xy).T),
         }
     )
-    table["gap"] = np.hypot(
-        table["x"] - dangling["x"].to_numpy()[end_idx], table["y"] - dangling["y"].to_numpy()[end_idx]
+    return _Joins(moves.reset_index(drop=True), splits)
+
+
+def _empty(columns: dict[str, type]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+def _snap_to_junctions(best: pd.DataFrame, shared: pd.DataFrame, tolerance_m: float) -> pd.DataFrame:
+    """Feet moved onto a junction of their line within the tolerance (``at_junction``)."""
+    on_lines = shared[["line", "m", "x", "y"]].rename(columns={"m": "jm", "x": "jx", "y": "jy"})
+    on_lines = on_lines.sort_values("jm")
+    merged = pd.merge_asof(
+        best.sort_values("m"),
+        on_lines,
+        left_on="m",
+        right_on="jm",
+        by="line",
+        direction="nearest",
+        tolerance=tolerance_m,
     )
-    # Two dangling ends that reach for each other: bridge once.
-    pair = pd.Series(
-        list(zip(np.minimum(table["line"], table["target"]), np.maximum(table["line"], table["target"]), strict=True))
-    )
-    mutual = table["at_end"].to_numpy() & pair.duplicated(keep="first").to_numpy()
-    return table[~mutual].reset_index(drop=True)
+    hit = merged["jm"].notna().to_numpy()
+    merged.loc[hit, "x"] = merged.loc[hit, "jx"]
+    merged.loc[hit, "y"] = merged.loc[hit, "jy"]
+    merged.loc[hit, "m"] = merged.loc[hit, "jm"]
+    merged["at_junction"] = hit
+    return merged[["comp", "line", "m", "x", "y", "at_junction"]]
 
 
 def _orient(from_node, to_node, node_xy, length, outlets, tolerance_m):
