@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geoenv.errors import InputError
+from geoenv.errors import InputError, Problem
 from geoenv.project import Project
 from geoenv.quality import Evaluation, Period, aggregate, evaluate, parse_period, requested_periods
 from geoenv.quality.evaluate import SECTION_COLUMNS
@@ -45,7 +45,7 @@ def assess(
     """
     if "measurements" not in project.layers:
         raise InputError("no measurements given: name a file (geoenv classify 监测数据.csv)")
-    measurements = project["measurements"]
+    measurements = _measured(project)
     sections = project["sections"] if "sections" in project.layers else None
     periods = [period] if period is not None else requested_periods(measurements["date"], by=by, start=start, end=end)
     result = evaluate(measurements, sections, periods=periods, water=water, lake_tn=lake_tn)
@@ -85,4 +85,17 @@ def latest_year(project: Project):
     """The most recent year with measurements, as a period (the default for tracing)."""
     if "measurements" not in project.layers:
         raise InputError("no measurements given: name a file with --measurements")
-    return parse_period(str(project["measurements"]["date"].max().year))
+    return parse_period(str(_measured(project)["date"].max().year))
+
+
+def _measured(project: Project) -> pd.DataFrame:
+    """The project's measurements that have a date and a value; an error naming the file when
+    there are none (every value blank, or every row skipped by ``--lenient``)."""
+    layer = project.layers["measurements"]
+    data = layer.data
+    usable = data[data["date"].notna() & data["value"].notna()] if len(data) else data
+    if usable.empty:
+        skipped = sum(1 for p in project.skipped if p.file == layer.file)
+        why = f" ({skipped} row{'s' * (skipped != 1)} with errors skipped)" if skipped else ""
+        raise InputError(Problem(f"no measured values with a date to evaluate{why}", file=layer.file))
+    return usable

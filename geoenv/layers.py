@@ -95,6 +95,7 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
     file = str(raw.source.path)
     problems: list[Problem] = []
     found: dict[str, str] = {}
+    doubled: set[str] = set()
     for canonical, header in raw.source.columns.items():
         if header not in frame.columns:
             problems.append(
@@ -113,6 +114,7 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
                     column=str(header),
                 )
             )
+            doubled.add(canonical)
         else:
             found[canonical] = header
     index = column_index(kind)
@@ -130,8 +132,8 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
             problems.append(
                 Problem(
                     f"two columns give {canonical}: {used_shown!r} (column {position[used] + 1}, used) and "
-                    f"{shown!r} (column {position[header] + 1}, ignored); rename or remove one, or choose with "
-                    f"--column {kind}.{canonical}=HEADER",
+                    f"{shown!r} (column {position[header] + 1}, ignored); rename or remove one"
+                    + ("" if shown == used_shown else f", or choose with --column {kind}.{canonical}=HEADER"),
                     file=file,
                     column=shown,
                     severity="warning",
@@ -139,17 +141,26 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
             )
     schema = SCHEMAS[kind]
     has_points = not raw.is_table and schema.points
-    missing = [c for c in schema.required if c not in found and not (has_points and c in ("lon", "lat"))]
-    headers = [str(h) for h in frame.columns if str(h) != "geometry"]
+    missing = [
+        c for c in schema.required if c not in found and c not in doubled and not (has_points and c in ("lon", "lat"))
+    ]
+    headers = [_shown_header(h, frame.columns)[0] for h in frame.columns if str(h) != "geometry"]
+    listed = ", ".join(headers[:30]) + (f" … ({len(headers)} in all)" if len(headers) > 30 else "")
+    hint = _encoding_hint(headers, raw.encoding, table=raw.is_table)
+    if missing and hint:  # one message: every column is missing for the same reason
+        problems.append(
+            Problem(
+                f"missing required columns {', '.join(missing)}; the file's headers are: {listed}{hint}",
+                file=file,
+            )
+        )
+        missing = []
     for column in missing:
         aliases = "、".join(_aliases(kind, column)[:4])
         problems.append(
             Problem(
                 f"missing required column {column!r} (headers such as {aliases}); "
-                f"map another column with --column {kind}.{column}=HEADER; the file's headers are: "
-                + ", ".join(headers[:30])
-                + (f" … ({len(headers)} in all)" if len(headers) > 30 else "")
-                + _encoding_hint(headers, raw.encoding),
+                f"map another column with --column {kind}.{column}=HEADER; the file's headers are: {listed}",
                 file=file,
             )
         )
@@ -182,22 +193,30 @@ def _looks_garbled(header: str) -> bool:
     return bool(_GARBLED.search(header)) or len(_LATIN1.findall(header.replace("°", "").replace("µ", ""))) >= 2
 
 
-def _encoding_hint(headers: list[str], encoding: str | None) -> str:
-    """A note when the headers look like text read in the wrong encoding (mojibake), else ''."""
+_RECODINGS = (("gb18030", "big5", "Big5 (traditional Chinese)"), ("latin1", "gb18030", "GBK"),
+              ("latin1", "utf-8", "UTF-8"), ("cp1252", "gb18030", "GBK"), ("cp1252", "utf-8", "UTF-8"),
+              ("gb18030", "utf-8", "UTF-8"), ("utf-8", "gb18030", "GBK"))  # fmt: skip
+"""(how the bytes were decoded, how they may have been meant, its name) to try on garbled headers."""
+
+
+def _encoding_hint(headers: list[str], encoding: str | None, *, table: bool) -> str:
+    """A note when the headers look like text read in the wrong encoding (mojibake), else ''.
+
+    Names the encoding under which the headers read cleanly when one of :data:`_RECODINGS`
+    does (Big5 read as GBK, GBK under a wrong ``.cpg`` …)."""
     garbled = [h for h in headers if _looks_garbled(h)]
     if not garbled:
         return ""
-    hint = (
-        f". The headers look garbled ({', '.join(garbled[:3])}), so the encoding is probably wrong: "
-        f"the file was read as {encoding or 'its declared encoding'}"
-    )
-    codec = {"GBK": "gb18030", "UTF-8": "utf-8"}.get(str(encoding), str(encoding))
-    try:
-        big5 = [h.encode(codec).decode("big5") for h in garbled[:3]]
-    except (LookupError, UnicodeError):
-        big5 = []
-    if big5 and not any(_looks_garbled(h) for h in big5):
-        hint += f"; read as Big5 (traditional Chinese) they would be {', '.join(big5)}"
+    read_as = f": the file was read as {encoding}" if table and encoding else ""
+    hint = f". The headers look garbled ({', '.join(garbled[:3])}), so the encoding is probably wrong{read_as}"
+    for wrong, right, name in _RECODINGS:
+        try:
+            fixed = [h.encode(wrong).decode(right) for h in headers[:6]]
+        except UnicodeError:
+            continue
+        if fixed != headers[:6] and not any(_looks_garbled(h) for h in fixed):
+            hint += f"; read as {name} they would be {', '.join(fixed)}"
+            break
     return hint + ". Save the table as UTF-8 (CSV UTF-8 in Excel), or fix the shapefile's .cpg"
 
 
@@ -306,10 +325,11 @@ def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: st
         guess = f"EPSG:{4513 + int(zone[0]) - 25} (CGCS2000 3-degree Gauss-Kruger zone {int(zone[0])})"
     else:
         guess = "e.g. 32649 or 32650 (UTM zones 49N/50N), 4546 or 4547 (CGCS2000 3-degree Gauss-Kruger CM 111E/114E)"
-    kind = layer.kind if lon_col == "lon" else f"{layer.kind} outfall"
+    kind = {"sections": "section", "facilities": "facility"}.get(layer.kind, layer.kind)
+    kind = kind if lon_col == "lon" else f"{kind} outfall"
     layer.problems.append(
         Problem(
-            f"{large.sum()} of {given.sum()} {kind} coordinates are not degrees ({layer.columns.get(lon_col, lon_col)} "
+            f"{large.sum()} of {given.sum()} {kind} points are not in degrees ({layer.columns.get(lon_col, lon_col)} "
             f"{x.min():.0f}…{x.max():.0f}, {layer.columns.get(lat_col, lat_col)} {y.min():.0f}…{y.max():.0f}): "
             f"they look like projected metres; declare the CRS with --src-crs {layer.kind}=CODE, {guess}",
             file=layer.file,
@@ -539,9 +559,8 @@ def _velocities(layer: Layer) -> pd.Series:
         (finite & (value > MAX_VELOCITY_MS),
          f"m/s is faster than any river ({MAX_VELOCITY_MS:g} m/s at most): is it in km/h or m/min?"),
     )  # fmt: skip
-    for mask, message in checks:
-        for i in np.flatnonzero(mask):
-            layer.problems.append(layer.problem(i, f"{text.iloc[i]!r} {message}", "velocity"))
+    found = sorted((i, message) for mask, message in checks for i in np.flatnonzero(mask))
+    layer.problems.extend(layer.problem(i, f"{text.iloc[i]!r} {message}", "velocity") for i, message in found)
     return pd.Series(np.where(finite & (value > 0), value, np.nan), index=raw.index, dtype=float)
 
 
