@@ -254,6 +254,7 @@ def parse_coordinates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             minutes.mod(1).ne(0) & minutes.notna() & seconds.notna()
         )
         number[todo] = value.where(~(overflow | fraction)).to_numpy()
+    number[np.isinf(number)] = np.nan  # inf, 1e309
     bad = np.isnan(number) & (text != "").to_numpy()
     return number, bad
 
@@ -268,6 +269,9 @@ def coordinate_problem(text: str) -> str:
         if seconds is not None and seconds >= 60:
             return f"{text!r} has {seconds:g} seconds: seconds run from 0 to 59"
         return f"{text!r}: only the last of degrees, minutes and seconds may have decimals"
+    number = pd.to_numeric(text, errors="coerce")
+    if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity") or np.isinf(number):
+        return f"{text!r} is not a finite number"
     return f"{text!r} is not a number"
 
 
