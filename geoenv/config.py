@@ -19,15 +19,19 @@ Relative paths are read from the folder holding the config file.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource
+from geoenv.io.read import FOLDER_SUFFIXES
 from geoenv.schema import LAYER_KINDS, SCHEMAS
 
-SETTINGS = {"near_border_m": float}
+#: Settings and the range each must lie in: (name → (lowest, highest, what it is)).
+SETTINGS = {"near_border_m": (0.0, 100_000.0, "a distance in metres")}
+LAYER_KEYS = ("path", "layer", "crs", "columns")
 
 
 @dataclass
@@ -39,45 +43,111 @@ class Config:
 
 
 def read_config(path: Path) -> Config:
-    """Read ``geoenv.toml``; unknown sections or keys are errors, so typos do not pass silently."""
+    """Read ``geoenv.toml``; unknown sections or keys are errors, so typos do not pass silently.
+
+    Raises
+    ------
+    InputError
+        Every problem found, each naming the file and the ``[section]`` (and key): a value of
+        the wrong type (a number as a path, ``settings = 5``), a setting that is not a finite
+        number in range, a layer path that is missing or a folder.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(Problem("is a folder, not a config file", file=str(path)))
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputError(Problem("no such config file", file=str(path))) from exc
+    except PermissionError as exc:
+        raise InputError(Problem("cannot be read: permission denied", file=str(path))) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(Problem(f"not valid TOML: {exc}", file=str(path))) from exc
     config = Config()
-    problems = []
+    problems: list[Problem] = []
     for key, value in table.items():
         if key == "settings":
-            for name, setting in value.items():
-                if name not in SETTINGS:
-                    problems.append(Problem(f"unknown setting {name!r}", file=str(path), where="[settings]"))
-                else:
-                    config.settings[name] = SETTINGS[name](setting)
-        elif key in LAYER_KINDS:
-            unknown = set(value) - {"path", "layer", "crs", "columns"}
-            known = set(SCHEMAS[key].required + SCHEMAS[key].optional)
-            unknown |= {f"columns.{c}" for c in value.get("columns", {}) if c not in known}
-            if unknown or "path" not in value:
-                problems.append(
-                    Problem(
-                        f"unknown keys {sorted(unknown)}" if unknown else "needs a path",
-                        file=str(path),
-                        where=f"[{key}]",
-                    )
-                )
+            if not isinstance(value, dict):
+                problems.append(_wrong(path, key, None, value, "a table of settings ([settings] near_border_m = 100)"))
                 continue
-            config.sources[key] = LayerSource(
-                path=(path.parent / value["path"]),
-                layer=value.get("layer"),
-                columns=dict(value.get("columns", {})),
-                crs=value.get("crs"),
-            )
+            for name, setting in value.items():
+                problem, number = _setting(path, name, setting)
+                if problem:
+                    problems.append(problem)
+                else:
+                    config.settings[name] = number
+        elif key in LAYER_KINDS:
+            source, found = _layer(path, key, value)
+            problems += found
+            if source is not None:
+                config.sources[key] = source
         else:
             expected = ", ".join((*LAYER_KINDS, "settings"))
             problems.append(Problem(f"unknown section [{key}] (expected {expected})", file=str(path)))
     if problems:
         raise InputError(problems)
     return config
+
+
+def _wrong(path: Path, section: str, key: str | None, value: object, expected: str) -> Problem:
+    """A value of the wrong kind, quoted as TOML shows it."""
+    shown = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
+    name = f"{key} = " if key else f"{section} = "
+    where = f"[{section}]" if key else None
+    return Problem(f"{name}{shown} is not {expected}", file=str(path), where=where)
+
+
+def _setting(path: Path, name: str, value: object) -> tuple[Problem | None, float]:
+    if name not in SETTINGS:
+        known = ", ".join(SETTINGS)
+        return Problem(f"unknown setting {name!r} (known: {known})", file=str(path), where="[settings]"), 0.0
+    low, high, what = SETTINGS[name]
+    expected = f"{what} from {low:g} to {high:g}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _wrong(path, "settings", name, value, f"a number ({expected})"), 0.0
+    number = float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        return _wrong(path, "settings", name, value, expected), 0.0
+    return None, number
+
+
+def _layer(path: Path, kind: str, value: object) -> tuple[LayerSource | None, list[Problem]]:
+    """The source of one ``[kind]`` section, or the problems that keep it from being one."""
+    where = f"[{kind}]"
+    if not isinstance(value, dict):
+        return None, [_wrong(path, kind, None, value, f'a table ([{kind}] path = "…")')]
+    problems = []
+    unknown = set(value) - set(LAYER_KEYS)
+    columns = value.get("columns", {})
+    known = set(SCHEMAS[kind].required + SCHEMAS[kind].optional)
+    if isinstance(columns, dict):
+        unknown |= {f"columns.{c}" for c in columns if c not in known}
+        for column, header in columns.items():
+            if column in known and not isinstance(header, str):
+                problems.append(_wrong(path, kind, f"columns.{column}", header, "a header (text)"))
+    else:
+        problems.append(_wrong(path, kind, "columns", columns, 'a table ({ code = "站点编号" })'))
+    if unknown:
+        problems.append(Problem(f"unknown keys {sorted(unknown)}", file=str(path), where=where))
+    if "path" not in value:
+        problems.append(Problem("needs a path", file=str(path), where=where))
+    elif not isinstance(value["path"], str) or not value["path"].strip():
+        problems.append(_wrong(path, kind, "path", value["path"], "a file path (text)"))
+    else:
+        target = path.parent / value["path"]
+        if target.is_dir() and target.suffix.lower() not in FOLDER_SUFFIXES:
+            problems.append(Problem(f'path = "{value["path"]}" is a folder, not a file', file=str(path), where=where))
+    for key in ("layer", "crs"):
+        given = value.get(key)
+        if given is not None and not (isinstance(given, str) or (key == "crs" and isinstance(given, int))):
+            problems.append(_wrong(path, kind, key, given, "text" if key == "layer" else 'a CRS (4326, "gcj02", WKT)'))
+    if problems:
+        return None, problems
+    crs = value.get("crs")
+    source = LayerSource(
+        path=path.parent / value["path"],
+        layer=value.get("layer"),
+        columns=dict(columns),
+        crs=str(crs) if crs is not None else None,
+    )
+    return source, []

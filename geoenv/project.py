@@ -10,12 +10,14 @@ import pandas as pd
 from geoenv import data
 from geoenv.config import Config
 from geoenv.errors import InputError, Problem, raise_on_errors
-from geoenv.io import LayerSource
+from geoenv.io import LayerSource, is_table
 from geoenv.jurisdiction import NEAR_BORDER_M, assign_counties
 from geoenv.layers import CHINA_BOUNDS, Layer, inspect
 from geoenv.schema import LAYER_KINDS
 
 STUDY_MARGIN_DEG = 0.5
+#: Layers that must be vector files, and what their geometry is called in a message.
+GEOMETRY_NOUNS = {"rivers": "lines", "counties": "polygons"}
 
 
 @dataclass
@@ -69,6 +71,10 @@ def inspect_project(
     unreadable: list[Problem] = []
 
     def attempt(kind: str, **kw) -> None:
+        if kind in GEOMETRY_NOUNS and is_table(Path(sources[kind].path)):
+            message = f"a table holds no {GEOMETRY_NOUNS[kind]}: give a GeoPackage, Shapefile or GeoJSON"
+            unreadable.append(Problem(message, file=str(sources[kind].path)))
+            return
         try:
             layers[kind] = inspect(kind, sources[kind], **kw)
             problems.extend(layers[kind].problems)

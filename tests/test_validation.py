@@ -81,7 +81,7 @@ def test_empty_file_and_header_only(tmp_path):
 def test_undecodable_text(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(HEAD.encode() + b"S01,\xff\xfe\xfd\x80,112,37,II,\xff\n")
-    with pytest.raises(InputError, match=r"bad.csv: undecodable text at line 2"):
+    with pytest.raises(InputError, match=r"bad.csv:row 2: undecodable text: this row is neither UTF-8 nor GBK"):
         load("sections", LayerSource(path))
 
 

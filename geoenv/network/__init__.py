@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from geoenv import data
-from geoenv.io import LayerSource
+from geoenv.errors import InputError, Problem
+from geoenv.io import LayerSource, is_table
 from geoenv.layers import load
 from geoenv.network.build import FLOWS, build_network
 from geoenv.network.graph import Network
@@ -32,9 +33,18 @@ def open_network(
     """A saved network as it is, or one built from the lines in ``source``.
 
     The embedded Shanxi rivers drain by default to :data:`geoenv.data.RIVER_OUTLETS`.
+
+    Raises
+    ------
+    InputError
+        For a table (CSV, XLSX) given as lines, an unreadable file, or a saved network that
+        fails :func:`~geoenv.network.store.check_saved_network`.
     """
     if is_network_file(source.path):
         return load_network(source.path)
+    if is_table(Path(source.path)):
+        message = "a table holds no lines: give a line layer (GeoPackage, Shapefile, GeoJSON) or a saved network"
+        raise InputError(Problem(message, file=str(source.path)))
     rivers = load("rivers", source).data
     if not outlets and Path(source.path).resolve() == data.RIVERS.resolve():
         outlets = list(data.RIVER_OUTLETS)
