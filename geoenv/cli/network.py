@@ -6,9 +6,13 @@ from pathlib import Path
 
 import click
 
-from geoenv.cli.base import _basin, _emit, _lines_source, _log, _open_network, _outputs, main
-from geoenv.io.write import csv_writer, write_files
+from geoenv.cli.base import _basin, _emit, _lines_source, _log, _map_out, _open_network, _outputs, echo, main
+from geoenv.io import LayerSource
+from geoenv.io.write import csv_writer, text_writer, write_files
+from geoenv.layers import load
+from geoenv.maps.qa import check_map
 from geoenv.network import MODES
+from geoenv.network.check import check_network, check_writer, summary_rows
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.network.store import network_writer
@@ -86,6 +90,61 @@ def network_build(
     writer = network_writer(net) if output.suffix.lower() == ".gpkg" else csv_writer(link_table(net))
     write_files({output: writer}, overwrite=overwrite)
     _log(ctx, f"wrote {output}")
+    _log(ctx, _summary(check_network(net, tolerance_m=tolerance_m)) + "\n(details: geoenv network check)")
+
+
+def _summary(result) -> str:
+    """The check's counts, one line each, Chinese and English."""
+    rows = summary_rows(result)
+    head = f"network check (tolerance {result.tolerance_m:g} m; ends looked at within {result.factor:g}×):"
+    lines = [f"  {n:>7,}  {zh} {en}" for n, zh, en in rows.itertuples(index=False)]
+    return "\n".join([head, *lines])
+
+
+@network.command(name="check")
+@_lines_argument
+@_lines_options
+@click.option(
+    "--sections",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Monitoring sections (断面: CSV, XLSX or points), to name those on pieces without an outlet.",
+)
+@radius_option
+@output_file("QA.gpkg: one layer per kind of problem (WGS84), for QGIS.")
+@_map_out
+@overwrite
+@click.pass_context
+def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: float, sections, radius_m: float,
+                  output, map_output, overwrite: bool, **source) -> None:  # fmt: skip
+    """What to fix in a river layer before trusting the network built from it.
+
+    Dangling ends near a line they do not join (within 3 tolerances: the gap and the line),
+    pieces that reach no given outlet (length, sections on them), outlets chosen by the rule
+    (suspect when the network looks turned around or the outlet lies inside the data),
+    loops and braids, lines crossing without a junction, repeated lines, and reaches shorter
+    than the tolerance. The counts go to the terminal; -o writes a layer per kind, --map an
+    offline map of them. The README ("Preparing a river layer") says how to read them.
+
+    \b
+    Examples:
+      geoenv network check 河流.shp --name-field 河名 --tolerance-m 50 -o 河网检查.gpkg --map 河网检查.html
+      geoenv network check rivers.gpkg --outlet 114.6,34.9 --sections 断面.xlsx -o qa.gpkg
+    """
+    if output and output.suffix.lower() != ".gpkg":
+        raise click.BadParameter("write QA.gpkg", param_hint="-o")
+    _outputs(overwrite, {"-o": output, "--map": map_output}, {"lines": lines, "sections": sections})
+    net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
+    points = load("sections", LayerSource(sections)).data if sections else None
+    result = check_network(net, tolerance_m=tolerance_m, sections=points, radius_m=radius_m)
+    files = {}
+    if output:
+        files[output] = check_writer(result)
+    if map_output:
+        files[map_output] = text_writer(check_map(net, result, sections=points))
+    write_files(files, overwrite=overwrite)
+    echo(_summary(result), lines=True)
+    for path in files:
+        _log(ctx, f"wrote {path}")
 
 
 @network.command(name="navigate")

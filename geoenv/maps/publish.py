@@ -137,8 +137,13 @@ def basemap_tiles(spec: str, key: str | None) -> tuple[str, str, str | None] | N
 
 def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
     """Assemble the map (nothing written; see :func:`geoenv.maps.render.render_html`)."""
-    if content.sections.empty and (content.facilities is None or content.facilities.empty):
-        raise MapError("nothing to draw: no sections and no facilities")
+    if (
+        content.sections.empty
+        and (content.facilities is None or content.facilities.empty)
+        and content.rivers.empty
+        and not content.highlights
+    ):
+        raise MapError("nothing to draw: no sections, facilities, rivers or highlights")
     tiles = basemap_tiles(style.basemap, style.tianditu_key)
     shift = style.basemap == "gaode"  # Gaode tiles are in GCJ-02: draw there, show true coordinates
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
@@ -294,6 +299,8 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
 
 
 def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str | None) -> None:
+    if counties.empty:
+        return
     columns = [c for c in ("name", "city") if c in counties]
     fill = pd.Series("#f4f1ea", index=counties.index)
     if choropleth:

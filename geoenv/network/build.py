@@ -52,6 +52,7 @@ def build_network(
     topo = build_topology(lines, tolerance_m=tolerance_m, flow=flow, outlets=points, keys=keys, names=names,
                           progress=progress)  # fmt: skip
     reaches = _reaches(topo, source_ids, names, metric)
+    reaches["line_id"] = source_ids[topo.source].astype(object)
     if "velocity" in rivers:  # metres per second, per input line
         reaches["velocity_ms"] = pd.to_numeric(rivers["velocity"], errors="coerce").to_numpy()[topo.source]
     up, down = _links(topo)
@@ -61,9 +62,36 @@ def build_network(
     network = Network(reaches, up, down, report=dict(topo.report))
     outlet_xy = gpd.GeoSeries(shapely.points(topo.node_xy[topo.outlets["node"]]), crs=metric).to_crs(4326)
     network.report["outlets"] = pd.DataFrame(
-        {"lon": outlet_xy.x.round(6), "lat": outlet_xy.y.round(6), "given": topo.outlets["given"].to_numpy()}
-    )
+        {"lon": outlet_xy.x.round(6), "lat": outlet_xy.y.round(6), "given": topo.outlets["given"].to_numpy(),
+         "node": topo.outlets["node"].to_numpy(dtype=np.int64)}
+    )  # fmt: skip
+    network.report["flow"] = flow
+    network.report["tolerance_m"] = float(tolerance_m)
+    if network.report.get("duplicates_dropped"):
+        network.report["duplicates"] = _dropped_duplicates(lines, keys, source_ids, names, metric)
     return network
+
+
+def _dropped_duplicates(lines, keys, source_ids, names, crs) -> gpd.GeoDataFrame:
+    """The line parts :func:`~geoenv.network.topology.build_topology` drops as repeats (same
+    vertices either way, same key), with the id of the line each repeats (for the check)."""
+    parts, line = shapely.get_parts(lines, return_index=True)
+    frame = pd.DataFrame(
+        {"wkb": shapely.to_wkb(shapely.normalize(parts)), "key": np.zeros(len(parts)) if keys is None else keys[line]}
+    )
+    first = frame.groupby(["wkb", "key"], sort=False).ngroup()
+    first_line = line[pd.Series(np.arange(len(parts))).groupby(first.to_numpy()).transform("min").to_numpy()]
+    dropped = frame.duplicated().to_numpy()
+    return gpd.GeoDataFrame(
+        {
+            "line": line[dropped],
+            "line_id": source_ids[line[dropped]].astype(object),
+            "repeats_id": source_ids[first_line[dropped]].astype(object),
+            "name": names[line[dropped]],
+        },
+        geometry=parts[dropped],
+        crs=crs,
+    )
 
 
 def _reaches(topo: Topology, source_ids: np.ndarray, names: np.ndarray, crs) -> gpd.GeoDataFrame:
