@@ -9,7 +9,8 @@ per kind of problem (WGS84, ready for a GeoPackage layer or a map), and their co
     to: on another piece, or reached along the network only by a detour longer than the gap
     plus ``factor`` × the tolerance. The gap (metres) and the line it is near are given.
 ``pieces``
-    Connected networks that drain to no outlet the user gave, with their length, rivers and
+    Connected networks that drain to no outlet the user gave (with no outlet given: every piece
+    but the longest), with their length, rivers and
     (when sections are given) the sections on them.
 ``outlets``
     Every outlet; one chosen by the rule is *suspect* when a named river flows into one
@@ -138,14 +139,15 @@ def check_network(
     info = _Reaches(
         ids=reaches["id"].astype(str).to_numpy(),
         line_ids=(reaches["line_id"] if "line_id" in reaches else reaches["id"]).astype(str).to_numpy(),
-        names=reaches["name"].fillna("").astype(str).to_numpy(),
+        names=reaches["name"].fillna("").astype(str).str.strip().to_numpy(),
         frm=frm,
         to=to,
         comp=comp[frm],
     )
-    near = _near_misses(net, info, graph, comp, node_xy, tolerance_m, factor, report.get("flow") == "digitized")
+    near, near_end = _near_misses(net, info, graph, comp, node_xy, tolerance_m, factor,
+                                  report.get("flow") == "digitized")  # fmt: skip
     pieces = _pieces(net, info, node_xy, sections, radius_m, report)
-    outlets = _outlets(net, info, node_xy, report)
+    outlets = _outlets(net, info, node_xy, report, near.assign(node=near_end))
     loops = _reach_rows(net, info, net.reaches["ambiguous"].to_numpy(dtype=bool), "loops",
                         "in a loop or braid: direction inferred, marked ambiguous")  # fmt: skip
     short = _reach_rows(net, info, net.length < tolerance_m, "short",
@@ -248,7 +250,10 @@ def _frame(kind: str, columns: dict, geometry, crs) -> gpd.GeoDataFrame:
     return frame.to_crs(4326) if crs is not None else frame
 
 
-def _near_misses(net, info, graph, comp, node_xy, tolerance_m, factor, digitized) -> gpd.GeoDataFrame:
+def _near_misses(
+    net, info, graph, comp, node_xy, tolerance_m, factor, digitized
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The near misses, and the node of each (aligned)."""
     degree = np.bincount(np.r_[info.frm, info.to], minlength=len(node_xy))
     node = np.flatnonzero(degree == 1)
     own = np.full(len(node_xy), -1, dtype=np.int64)
@@ -298,7 +303,8 @@ def _near_misses(net, info, graph, comp, node_xy, tolerance_m, factor, digitized
         "note": note.astype(object),
     }
     frame = _frame("near_misses", columns, shapely.points(node_xy[end]), net.reaches.crs)
-    return frame.sort_values(["gap_m", "line_id"], kind="stable").reset_index(drop=True)
+    order = np.lexsort((frame["line_id"].to_numpy(dtype=str), frame["gap_m"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True), end[order]
 
 
 def _network_distance(graph, start, a, b, *, limit: float) -> np.ndarray:
@@ -321,6 +327,9 @@ def _pieces(net, info, node_xy, sections, radius_m, report) -> gpd.GeoDataFrame:
     pieces = pd.DataFrame({"comp": info.comp, "given": given, "length": net.length, "name": info.names,
                            "line_id": info.line_ids, "row": np.arange(net.n)})  # fmt: skip
     reached = pieces.groupby("comp")["given"].any()
+    if not given.any() and len(reached):  # no outlet given: the longest piece is the network
+        longest = pieces.groupby("comp").agg(length=("length", "sum"), first=("row", "min"))
+        reached[longest.sort_values(["length", "first"], ascending=[False, True]).index[0]] = True
     without = pieces[~pieces["comp"].map(reached).to_numpy()]
     if without.empty:
         return _frame("pieces", {}, np.empty(0, dtype=object), net.reaches.crs)
@@ -346,6 +355,8 @@ def _pieces(net, info, node_xy, sections, radius_m, report) -> gpd.GeoDataFrame:
         on = codes.reindex(table.index).fillna("")
         n_on = placed.groupby("comp").size().reindex(table.index).fillna(0).astype(int)
     outlet_note = _outlet_of_piece(report, info, node_xy, table.index, net.reaches.crs)
+    if not given.any():
+        outlet_note = np.array([f"not connected to the longest piece; {t}" for t in outlet_note], dtype=object)
     columns = {
         "line_id": lines.to_numpy(),
         "river": rivers.to_numpy(),
@@ -371,12 +382,12 @@ def _outlet_of_piece(report, info, node_xy, comps, crs) -> np.ndarray:
     by_comp = pd.DataFrame({"comp": node_comp[node], "lon": outlets["lon"], "lat": outlets["lat"]}).groupby("comp")
     where = by_comp.apply(lambda g: "; ".join(f"{x:.5f},{y:.5f}" for x, y in zip(g["lon"], g["lat"], strict=True)),
                           include_groups=False)  # fmt: skip
-    text = "its lines end at " if digitized else "reaches no given outlet; the rule chose the outlet "
+    text = "its lines end at " if digitized else "reaches no given outlet; the rule chose its outlet at "
     tail = "" if digitized else " (join it to the network, or give --outlet)"
     return np.array([f"{text}{where.get(c, '?')}{tail}" for c in comps], dtype=object)
 
 
-def _outlets(net, info, node_xy, report) -> gpd.GeoDataFrame:
+def _outlets(net, info, node_xy, report, near: pd.DataFrame) -> gpd.GeoDataFrame:
     outlets = report.get("outlets")
     crs = net.reaches.crs
     if outlets is None or "node" not in outlets or not len(outlets):
@@ -405,6 +416,16 @@ def _outlets(net, info, node_xy, report) -> gpd.GeoDataFrame:
         for c, name, n in zip(twice.index, twice["name"], twice["node"], strict=True)
         if c in set(comp)
     }
+    # Another end of the piece nearly meets a line: the piece probably drains there.
+    near = near.assign(comp=node_comp[near["node"].to_numpy(dtype=np.int64)])
+    near = near[~near["node"].isin(node)].drop_duplicates("comp").set_index("comp")
+    drains = {
+        c: f"its end at {_lonlat(node_xy[n], crs)} is {g:.0f} m from line {line} ({river or 'unnamed'}): "
+        "the piece probably drains there"
+        for c, n, g, line, river in zip(near.index, near["node"], near["gap_m"], near["other_line_id"],
+                                        near["other_river"], strict=True)
+        if c in set(comp)
+    }  # fmt: skip
     # Away from the data's edge (the rule prefers ends where a clipped layer was cut).
     used = np.zeros(len(node_xy), dtype=bool)
     used[info.frm], used[info.to] = True, True
@@ -424,6 +445,8 @@ def _outlets(net, info, node_xy, report) -> gpd.GeoDataFrame:
         reasons = []
         if c in both_sides:
             reasons.append(f"{both_sides[c]}: the outlet is probably a river's source")
+        if c in drains:
+            reasons.append(drains[c])
         if d > margin:
             reasons.append(f"{d / 1000:.1f} km inside the data's extent, not where a layer was cut")
         notes.append("chosen by the rule" + ("; suspect: " + "; ".join(reasons) if reasons else "") +
