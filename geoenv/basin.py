@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoenv.errors import InputError
+from geoenv.errors import InputError, Problem
 from geoenv.network.graph import Network
 from geoenv.network.locate import DEFAULT_RADIUS_M, LOCATED_COLUMNS, locate_register
 
@@ -57,6 +57,37 @@ class Basin:
         if row["reach"] < 0:
             raise InputError(f"{noun} {key!r} lies more than {self.radius_m:g} m from every river; it cannot be placed")
         return row
+
+
+def placement_problems(basin: Basin) -> list[Problem]:
+    """Warnings naming every section and facility that could not be placed within the radius,
+    and every one placed on a piece of network that reaches no given outlet (its direction
+    comes from an outlet chosen by rule and may be wrong)."""
+    given = basin.net.reaches["to_given_outlet"].to_numpy(dtype=bool)
+    problems = []
+    for noun, nouns, frame, key in (("section", "sections", basin.sections, "code"),
+                                    ("facility", "facilities", basin.facilities, "id")):  # fmt: skip
+        if frame is None:
+            continue
+        reach = frame["reach"].to_numpy()
+        named = frame[key].astype(str) + " " + frame["name"].astype(str)
+        for what in named[reach < 0]:
+            problems.append(Problem(f"{noun} {what} lies more than {basin.radius_m:g} m from every river: not placed",
+                                    severity="warning"))  # fmt: skip
+        loose = (reach >= 0) & ~given[np.maximum(reach, 0)]
+        if loose.any() and given.any():
+            problems.append(Problem(
+                f"{loose.sum()} {nouns} lie on pieces of network that reach no given outlet (their direction "
+                f"comes from an outlet chosen by rule; see 'geoenv network check'): {', '.join(named[loose])}",
+                severity="warning"))  # fmt: skip
+    return problems
+
+
+def on_loose_piece(basin: Basin, reach: int) -> bool:
+    """Whether ``reach`` lies on a piece of network that reaches no outlet the user gave (while
+    some other piece does)."""
+    given = basin.net.reaches["to_given_outlet"].to_numpy(dtype=bool)
+    return bool(given.any() and not given[reach])
 
 
 def open_basin(

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geoenv.basin import Basin
+from geoenv.basin import Basin, placement_problems
+from geoenv.errors import Problem
 from geoenv.network.graph import Network
 
 RELATION_COLUMNS = [
@@ -32,32 +33,21 @@ class Relations:
         :data:`RELATION_COLUMNS` per section.
     facilities
         ``id, downstream_code, distance_km`` per facility.
-    unlocated
-        Sections and facilities farther than the search radius from every reach.
-    disconnected
-        Codes of sections on pieces not connected to any outlet the user gave (their network
-        drains to an outlet chosen by rule).
+    problems
+        Warnings naming the sections and facilities that could not be placed, and those on
+        pieces of network that reach no given outlet (:func:`geoenv.basin.placement_problems`).
     """
 
     sections: pd.DataFrame
     facilities: pd.DataFrame
-    unlocated: list[str] = field(default_factory=list)
-    disconnected: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def section_relations(basin: Basin) -> Relations:
     """Relations of the sections and facilities placed in ``basin``, with what could not be placed
-    and the sections on networks that reach no given outlet."""
-    net, sections, facilities = basin.net, basin.sections, basin.facilities
-    result = relate(net, sections, facilities)
-    result.unlocated = [f"section {c}" for c in sections.loc[sections["reach"] < 0, "code"]]
-    if facilities is not None:
-        result.unlocated += [f"facility {i}" for i in facilities.loc[facilities["reach"] < 0, "id"]]
-    given = net.reaches["to_given_outlet"].to_numpy() if "to_given_outlet" in net.reaches else None
-    if given is not None and given.any():
-        placed_on = sections["reach"].to_numpy()
-        loose = (placed_on >= 0) & ~given[np.maximum(placed_on, 0)]
-        result.disconnected = sections.loc[loose, "code"].astype(str).tolist()
+    and what lies on networks that reach no given outlet."""
+    result = relate(basin.net, basin.sections, basin.facilities)
+    result.problems = placement_problems(basin)
     return result
 
 

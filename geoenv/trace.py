@@ -14,12 +14,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from geoenv.basin import Basin, distances_down, distances_up
+from geoenv.basin import Basin, distances_down, distances_up, on_loose_piece
 from geoenv.network.navigate import downstream, locate_start, upstream, upstream_main
 
 ORGANIC = ("nh3n", "tp", "tn", "cod", "bod5", "codmn", "do", "fecal_coliform")
@@ -59,12 +59,16 @@ class Trace:
         Codes of compliant upstream sections where the search stopped.
     section
         The traced section's code.
+    notes
+        What the user should know to read the answer: facilities not searched (not placed), a
+        start on a piece of network reaching no given outlet, and why no candidate was found.
     """
 
     table: pd.DataFrame
     reaches: np.ndarray
     stops: list[str]
     section: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 def fit(kinds: pd.Series, exceeding: list[str]) -> np.ndarray:
@@ -160,7 +164,37 @@ def trace(
     table["distance_km"] = (table["d"] / 1000).round(3)
     for column in ("score", "fit", "proximity", "size"):
         table[column] = pd.to_numeric(table.get(column), errors="coerce").round(4)
-    return Trace(table.reindex(columns=TRACE_COLUMNS).reset_index(drop=True), np.flatnonzero(searched), stops, code)
+    table = table.reindex(columns=TRACE_COLUMNS).reset_index(drop=True)
+    notes = _start_notes(basin, reach, f"{code} {start['name']}")
+    if facilities is not None and (facilities["reach"] < 0).any():
+        lost = facilities.loc[facilities["reach"] < 0, "id"].astype(str)
+        notes.append(f"{len(lost)} facilities could not be placed on the network and were not searched: "
+                     f"{', '.join(lost)}")  # fmt: skip
+    if not (table["kind"] != "section").any():
+        notes.append(_why_no_candidate(facilities, up_f if facilities is not None else None, kinds, limit, stops))
+    return Trace(table, np.flatnonzero(searched), stops, code, notes)
+
+
+def _start_notes(basin: Basin, reach: int, what: str) -> list[str]:
+    if on_loose_piece(basin, reach):
+        return [f"{what} lies on a piece of network that reaches no given outlet: up and down there follow an "
+                "outlet chosen by rule (see 'geoenv network check')"]  # fmt: skip
+    return []
+
+
+def _why_no_candidate(facilities, up_f, kinds, limit: float, stops: list[str]) -> str:
+    """Why a trace lists no facility."""
+    if facilities is None or facilities.empty:
+        return "no candidate: no facilities register was given (--facilities)"
+    upstream_any = np.isfinite(up_f) & facilities["kind"].isin(kinds).to_numpy()
+    if not upstream_any.any():
+        return f"no candidate: no facility of the kinds asked ({', '.join(kinds)}) lies upstream on the network"
+    if stops:
+        return (
+            f"no candidate between the section and the compliant sections where the search stopped ({', '.join(stops)})"
+        )
+    nearest = np.nanmin(np.where(upstream_any, up_f, np.nan))
+    return f"no candidate within {limit / 1000:g} km upstream; the nearest lies {nearest / 1000:.1f} km up"
 
 
 @dataclass
@@ -169,6 +203,7 @@ class Impact:
 
     table: pd.DataFrame
     reaches: np.ndarray
+    notes: list[str] = field(default_factory=list)
 
 
 def impact(
@@ -229,4 +264,13 @@ def impact(
     table["arrival_h"] = table["h"].round(2)
     top = net.length[reach] - measure  # the start reach's top lies this far above the spill
     reached = members[dist - top <= limit] if np.isfinite(limit) else members
-    return Impact(table.reindex(columns=IMPACT_COLUMNS).reset_index(drop=True), reached)
+    what = f"{start['id']} {start['name']}" if facility is not None else f"the spill at {at[0]:g},{at[1]:g}"
+    notes = _start_notes(basin, reach, what)
+    if table.empty:
+        run_km = (np.max(dist + net.length[members]) - top) / 1000
+        if np.isfinite(limit) and run_km > limit / 1000:
+            notes.append(f"nothing registered within {limit / 1000:g} km downstream")
+        else:
+            notes.append(f"nothing registered downstream: the spill leaves the network at its outlet after "
+                         f"{max(run_km, 0):.1f} km without passing a section, water source or border")  # fmt: skip
+    return Impact(table.reindex(columns=IMPACT_COLUMNS).reset_index(drop=True), reached, notes)

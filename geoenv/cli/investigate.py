@@ -111,6 +111,8 @@ def trace_(
                   f"exceeding: {'、'.join(s['exceeding']) or 'none'}")  # fmt: skip
     if result.stops:
         _log(ctx, f"stopped at compliant sections: {', '.join(result.stops)}")
+    for note in result.notes:
+        _log(ctx, f"note: {note}")
     also = {}
     if map_output:
         title = f"溯源：{row['code']} {row['name']}（{chosen.label}）"
@@ -175,6 +177,8 @@ def impact(
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
     result = impact_(basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km, borders=borders)
+    for note in result.notes:
+        _log(ctx, f"note: {note}")
     also = {}
     if map_output:
         title = f"突发水污染事件推演：{facility or f'{at[0]},{at[1]}'}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoenv.cli.base import _basin, _emit, _lines_source, _log, _map_out, _open_network, _outputs, echo, main
+from geoenv.cli.base import _basin, _emit, _lines_source, _log, _map_out, _open_network, _outputs, _warn, echo, main
 from geoenv.io import LayerSource
 from geoenv.io.write import csv_writer, text_writer, write_files
 from geoenv.layers import load
@@ -231,11 +231,7 @@ def relations(
     _outputs(overwrite, {"-o": output, "--save-network": save_network_to}, kw)
     _, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = section_relations(basin)
-    for what in result.unlocated:
-        _log(ctx, f"warning: {what} is more than {radius_m:g} m from every river: not placed")
-    if result.disconnected:
-        _log(ctx, f"warning: {len(result.disconnected)} sections lie on pieces not connected to any given outlet "
-                  f"(their outlet was chosen by rule): {', '.join(result.disconnected)}")  # fmt: skip
+    _warn(ctx, result.problems)
     also = {}
     if save_network_to:
         also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))

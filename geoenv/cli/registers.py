@@ -7,13 +7,15 @@ from pathlib import Path
 import click
 
 from geoenv.assessment import assess, group_table
-from geoenv.cli.base import _emit, _log, _outputs, _project, _summary, echo, main
+from geoenv.basin import open_basin, placement_problems
+from geoenv.cli.base import _emit, _log, _open_network, _outputs, _project, _summary, echo, main
 from geoenv.display import format_table
 from geoenv.errors import InputError, problems_table
 from geoenv.info import describe
 from geoenv.io.write import csv_writer, write_files
 from geoenv.jurisdiction import river_lengths
 from geoenv.options import (
+    basin_options,
     layer_options,
     output_file,
     overwrite,
@@ -29,13 +31,15 @@ from geoenv.quality import BY, GROUPS, parse_period
 
 
 @main.command()
-@layer_options
+@basin_options
 @click.pass_context
-def validate(ctx: click.Context, **kw) -> None:
+def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> None:
     """Check every layer and list every problem (not just the first).
 
     Exits 1 when any problem is an error; warnings (a repaired polygon, a point just
-    outside a county) are listed but pass.
+    outside a county) are listed but pass. With rivers, every section and facility that
+    cannot be placed within --radius-m, or lies on a piece of network that reaches no given
+    outlet, is named.
 
     \b
     Example:
@@ -44,6 +48,11 @@ def validate(ctx: click.Context, **kw) -> None:
     overrides, config = sources_from_options(kw)
     sources, embedded = resolve_sources(overrides, config)
     project = inspect_project(sources, embedded=embedded)
+    if not project.errors and {"rivers", "sections"} <= set(project.layers):
+        net = _open_network(ctx, project.layers["rivers"].raw.source, flow, outlets, tolerance_m)
+        facilities = project.layers["facilities"].data if "facilities" in project.layers else None
+        basin = open_basin(net, project.layers["sections"].data, facilities, radius_m=radius_m)
+        project.problems.extend(placement_problems(basin))
     for severity in ("error", "warning"):
         for line in _summary([p for p in project.problems if p.severity == severity], severity):
             echo(line, err=True)
