@@ -53,7 +53,7 @@ ON_NODE_M = 0.001
 KINDS: dict[str, tuple[str, str, str]] = {
     "near_misses": ("悬空端点（近而未接）", "dangling ends near a line they do not join", "Point"),
     "pieces": ("未通往给定出口的河网", "pieces that reach no given outlet", "MultiLineString"),
-    "outlets": ("规则选定的出口", "outlets chosen by the rule", "Point"),
+    "outlets": ("出口", "outlets (given, or chosen by the rule)", "Point"),
     "loops": ("环路与分汊河段", "reaches in loops and braids", "LineString"),
     "crossings": ("相交未连接", "lines crossing without a junction", "Point"),
     "duplicates": ("重复线（已删除）", "repeated lines dropped", "LineString"),
@@ -185,7 +185,7 @@ SUMMARY = [
     ("pieces", "连通河网", "pieces (connected networks)"),
     ("near_misses", *KINDS["near_misses"][:2]),
     ("pieces_without_outlet", *KINDS["pieces"][:2]),
-    ("outlets_chosen", *KINDS["outlets"][:2]),
+    ("outlets_chosen", "规则选定的出口", "outlets chosen by the rule"),
     ("outlets_suspect", "其中可疑", "of which suspect (a river's source, or inside the data)"),
     ("loop_reaches", *KINDS["loops"][:2]),
     ("crossings", *KINDS["crossings"][:2]),
