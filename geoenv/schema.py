@@ -87,8 +87,9 @@ COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "city": ("地市", "所在地市", "城市"),
     },
     "rivers": {
-        "id": ("编码", "河流编码", "fid_", "river_id"),
-        "name": ("河流名称", "名称", "河流", "河名", "river", "river_name"),
+        # HLBM/HLDM (河流编码/代码) and HLMC/HYMC (河流/河名 名称) as Chinese GIS layers name them
+        "id": ("编码", "河流编码", "河流代码", "hlbm", "hldm", "code", "fid_", "river_id"),
+        "name": ("河流名称", "名称", "河流", "河名", "hlmc", "hymc", "river", "river_name"),
         "level": ("级别", "河流级别"),
         "velocity": ("流速", "平均流速", "velocity_ms", "flow_velocity"),
     },

@@ -146,7 +146,12 @@ def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, t
             _log(ctx, f"  {report[key]} {text}")
     if "outlets" in report:
         for row in report["outlets"].itertuples():
-            how = "given" if row.given else "chosen by the outlet rule; --outlet to override"
+            if row.given:
+                how = "given"
+            elif report.get("flow") == "digitized":
+                how = "where the digitized lines end"
+            else:
+                how = "chosen by the outlet rule; --outlet to override"
             _log(ctx, f"  outlet {row.lon:.5f},{row.lat:.5f} ({how})")
     return net
 
