@@ -11,6 +11,9 @@ Example::
     [counties]
     path = "区县.shp"
 
+    [rivers]                    # the embedded rivers (or path = "…") with your own beside them
+    add = ["文峪河.shp", "磁窑河.gpkg"]
+
     [settings]
     near_border_m = 100
 
@@ -24,6 +27,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geoenv import data
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.io.read import FOLDER_SUFFIXES
@@ -32,6 +36,7 @@ from geoenv.schema import LAYER_KINDS, SCHEMAS
 #: Settings and the range each must lie in: (name → (lowest, highest, what it is)).
 SETTINGS = {"near_border_m": (0.0, 100_000.0, "a distance in metres")}
 LAYER_KEYS = ("path", "layer", "crs", "columns")
+RIVER_KEYS = (*LAYER_KEYS, "add")
 
 
 @dataclass
@@ -117,7 +122,14 @@ def _layer(path: Path, kind: str, value: object) -> tuple[LayerSource | None, li
     if not isinstance(value, dict):
         return None, [_wrong(path, kind, None, value, f'a table ([{kind}] path = "…")')]
     problems = []
-    unknown = set(value) - set(LAYER_KEYS)
+    unknown = set(value) - set(RIVER_KEYS if kind == "rivers" else LAYER_KEYS)
+    added = value.get("add", [])
+    if not (isinstance(added, list) and all(isinstance(a, str) and a.strip() for a in added)):
+        problems.append(_wrong(path, kind, "add", added, 'a list of file paths (add = ["文峪河.shp"])'))
+        added = []
+    for name in added:
+        if not (path.parent / name).is_file():
+            problems.append(Problem(f'add = "{name}": no such file', file=str(path), where=where))
     columns = value.get("columns", {})
     known = set(SCHEMAS[kind].required + SCHEMAS[kind].optional)
     if isinstance(columns, dict):
@@ -130,7 +142,8 @@ def _layer(path: Path, kind: str, value: object) -> tuple[LayerSource | None, li
     if unknown:
         problems.append(Problem(f"unknown keys {sorted(unknown)}", file=str(path), where=where))
     if "path" not in value:
-        problems.append(Problem("needs a path", file=str(path), where=where))
+        if "add" not in value:  # rivers may name only lines added to the embedded ones
+            problems.append(Problem("needs a path", file=str(path), where=where))
     elif not isinstance(value["path"], str) or not value["path"].strip():
         problems.append(_wrong(path, kind, "path", value["path"], "a file path (text)"))
     else:
@@ -145,9 +158,10 @@ def _layer(path: Path, kind: str, value: object) -> tuple[LayerSource | None, li
         return None, problems
     crs = value.get("crs")
     source = LayerSource(
-        path=path.parent / value["path"],
+        path=path.parent / value["path"] if "path" in value else data.RIVERS,
         layer=value.get("layer"),
         columns=dict(columns),
         crs=str(crs) if crs is not None else None,
+        add=tuple(LayerSource(path.parent / name) for name in added),
     )
     return source, []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -873,10 +874,45 @@ READERS = {
 
 
 def inspect(kind: str, source: LayerSource, *, bounds=CHINA_BOUNDS) -> Layer:
-    """Read and check one layer, collecting every problem (raises only if unreadable)."""
+    """Read and check one layer, collecting every problem (raises only if unreadable).
+
+    Rivers with ``source.add`` come back as one layer: the lines of ``source`` and of each
+    added file (see :func:`with_added_rivers`).
+    """
     raw = read_layer(source)
     reader = READERS[kind]
-    return reader(raw, bounds) if kind in ("sections", "facilities") else reader(raw)
+    layer = reader(raw, bounds) if kind in ("sections", "facilities") else reader(raw)
+    if kind == "rivers" and source.add:
+        layer = with_added_rivers(layer, [inspect("rivers", added) for added in source.add])
+    return layer
+
+
+def with_added_rivers(base: Layer, added: list[Layer]) -> Layer:
+    """The rivers of ``base`` and the user's own lines of ``added`` as one layer.
+
+    Every line gets an id: its own, the file's name before it where it repeats one already
+    used (``文峪河:3``), or the file's name and its feature number where the file has none
+    (``文峪河.3``); the base keeps its ids (feature numbers when it has none). Problems stay
+    located in their own files.
+    """
+    frames, problems, used = [], list(base.problems), set()
+    for k, layer in enumerate([base, *added]):
+        data = layer.data.to_crs(4326).reset_index(drop=True)
+        stem = Path(layer.file).stem
+        numbers = pd.Series(np.arange(1, len(data) + 1).astype(str))
+        own = data["id"].astype(str) if "id" in data and data["id"].notna().all() else None
+        if k == 0:
+            ids = own if own is not None else numbers
+        elif own is None:
+            ids = stem + "." + numbers
+        else:
+            ids = own.where(~own.isin(used), stem + ":" + own)
+        used |= set(ids)
+        frames.append(data.assign(id=ids.to_numpy()))
+        if k:
+            problems += layer.problems
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
+    return Layer("rivers", merged, base.raw, base.columns, problems)
 
 
 def load(kind: str, source: LayerSource, *, bounds=CHINA_BOUNDS) -> Layer:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from geoenv import data
 from geoenv.config import Config, read_config
 from geoenv.io import LayerSource
 from geoenv.network.locate import DEFAULT_RADIUS_M
@@ -68,6 +70,10 @@ def layer_options(func):
                      help="River lines: GeoPackage, Shapefile or GeoJSON."),
         click.option("--counties", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="County polygons with a name (and adcode, city)."),
+        click.option("--add-rivers", "add_rivers", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Your own river lines (文峪河, 磁窑河 …) joined to the rivers in use (the embedded "
+                          "ones unless --rivers names others) into one network. Repeatable."),
         click.option("--measurements", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Measurements, long (断面, 日期, 项目, 值) or wide (one column per item)."),
         click.option("--layer", "layers", multiple=True, metavar="[KIND=]NAME",
@@ -115,7 +121,12 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
             layer=sheet.get(kind, sheet.get(None, source.layer)),
             columns={**source.columns, **mapped[kind]},
             crs=declared.get(kind, declared.get(None, source.crs)),
+            add=source.add,
         )
+    added = tuple(LayerSource(Path(p), crs=declared.get("rivers")) for p in kw.pop("add_rivers", ()))
+    if added:
+        base = overrides["rivers"] or LayerSource(data.RIVERS)
+        overrides["rivers"] = replace(base, add=base.add + added)
     return overrides, config
 
 

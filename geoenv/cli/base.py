@@ -159,12 +159,13 @@ def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, t
 def _project_network(ctx: click.Context, kw: dict, flow: str, outlets, tolerance_m: float):
     """The project's layers and its river network (``--rivers`` may be a saved network)."""
     saved = kw.get("rivers") if kw.get("rivers") and is_network_file(kw["rivers"]) else None
+    added = tuple(LayerSource(Path(p)) for p in kw.get("add_rivers", ()))
     if saved:
-        kw["rivers"] = None
+        kw["rivers"], kw["add_rivers"] = None, ()
     project = _project(ctx, kw)
     if "sections" not in project.layers:
         raise InputError("no sections given (--sections)")
-    source = LayerSource(saved) if saved else project.layers["rivers"].raw.source
+    source = LayerSource(saved, add=added) if saved else project.layers["rivers"].raw.source
     return project, _open_network(ctx, source, flow, outlets, tolerance_m)
 
 

@@ -48,12 +48,15 @@ class LayerSource:
         Canonical column → the user's column, for headers no alias covers.
     crs
         The CRS of the coordinates when the file does not say (``--src-crs``).
+    add
+        Rivers only: the user's own river layers joined to these lines (``--add-rivers``).
     """
 
     path: Path
     layer: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     crs: str | None = None
+    add: tuple[LayerSource, ...] = ()
 
 
 @dataclass

@@ -41,6 +41,9 @@ def open_network(
         fails :func:`~geoenv.network.store.check_saved_network`.
     """
     if is_network_file(source.path):
+        if source.add:
+            message = "is a saved network, used as it is: --add-rivers joins line layers; build one network from all"
+            raise InputError(Problem(message + " the lines instead (network build)", file=str(source.path)))
         return load_network(source.path)
     if is_table(Path(source.path)):
         message = "a table holds no lines: give a line layer (GeoPackage, Shapefile, GeoJSON) or a saved network"
