@@ -231,3 +231,195 @@ def test_a_broken_saved_network_through_rivers(saved, tmp_path):
     assert errors("relations", "--sections", sections, "--rivers", path, "-o", tmp_path / "r.csv") == [
         f"error: {path}:layer reaches, feature 3: column id: id 'A' is also feature 1: ids must be unique"
     ]
+
+
+# --- no "unexpected" errors: tables -----------------------------------------------------------
+
+HEADER = "断面编码,断面名称,河流,经度,纬度"
+
+
+def test_a_one_column_csv_is_read(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("断面名称\n甲\n乙\n", encoding="utf-8")
+    code, stderr = run("info", path)
+    assert code == 0, stderr
+    assert errors("validate", "--sections", path)[0].startswith(f"error: {path}: missing required column 'code'")
+
+
+def test_a_cr_only_csv_is_read(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(f"{HEADER}\rS1,甲,汾河,112.5,37.8\rS2,乙,汾河,112.6,37.9\r".encode())
+    code, stderr = run("validate", "--sections", path)
+    assert code == 0, stderr
+    assert "sections: " in stderr and "2 rows" in stderr
+
+
+def test_a_gbk_file_with_one_utf8_row_names_the_row(tmp_path):
+    path = tmp_path / "gbk.csv"
+    rows = [HEADER, "S1,汾河大桥,汾河,112.5,37.8", "S2,温南社,汾河,112.6,37.9"]
+    path.write_bytes(b"\n".join(r.encode("gbk") for r in rows) + b"\n" + "S3,桑干河大桥,桑干河,112.7,37.9\n".encode())
+    assert errors("validate", "--sections", path)[0] == (
+        f"error: {path}:row 4: undecodable text: this row is UTF-8 but the rest of the file is GBK; "
+        "save it in one encoding"
+    )
+
+
+def test_a_row_with_too_many_fields_is_located(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(f"{HEADER}\nS1,甲,汾河,112.5,37.8\nS2,乙,汾河,112,6,37.9\n", encoding="utf-8")
+    assert errors("validate", "--sections", path)[0] == (
+        f"error: {path}:row 3: 6 fields where the header has 5: quote values that hold the separator"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("junk.csv", b"\x00\x01\x02" * 100, "binary data, not a .csv text table"),
+        ("book.csv", b"PK\x03\x04" + b"\x00" * 100,
+         "an XLSX workbook (or another ZIP), not a .csv text table; rename it .xlsx"),
+        ("text.xlsx", f"{HEADER}\nS1,甲,汾河,112.5,37.8\n".encode(),
+         "not an XLSX workbook but text: a CSV named .xlsx? rename it .csv"),
+        ("junk.xlsx", b"\xff\xfe junk" * 100, "truncated or not an XLSX workbook (BadZipFile: File is not a zip file)"),
+        ("huge.csv", b"a" * 200_000 + b"\n",
+         "not a readable CSV table (a value longer than 131,072 characters: is this a table?)"),
+        ("empty.gpkg", b"", "the file is empty"),
+        ("junk.gpkg", b"\xff\xfe junk" * 100,
+         "not a readable vector file (not recognized as being in a supported file format)"),
+    ],
+)  # fmt: skip
+def test_junk_files_are_named(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert errors("info", path) == [f"error: {path}: {message}"]
+    assert errors("validate", "--sections", path)[0] == f"error: {path}: {message}"
+
+
+def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_an_empty_first_sheet_is_named_with_the_sheets_that_have_rows(tmp_path):
+    sheets = {f"空表{i}": [] for i in range(30)} | {"国考断面": [HEADER.split(","), ["S1", "甲", "汾河", 112.5, 37.8]]}
+    path = workbook(tmp_path / "s.xlsx", sheets)
+    assert errors("validate", "--sections", path)[0] == (
+        f"error: {path}: sheet '空表0' (the first) is empty; sheets with rows: 国考断面; "
+        "choose one with --layer KIND=SHEET (layer = in geoenv.toml)"
+    )
+    code, stderr = run("validate", "--sections", path, "--layer", "sections=国考断面")
+    assert code == 0, stderr
+
+
+def test_a_truncated_workbook(tmp_path):
+    whole = workbook(tmp_path / "whole.xlsx", {"a": [["断面编码"], ["S1"]]}).read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    assert errors("info", path) == [
+        f"error: {path}: truncated or not an XLSX workbook (BadZipFile: File is not a zip file)"
+    ]
+
+
+def test_a_missing_sheet_or_layer_lists_the_others(tmp_path, saved):
+    path = workbook(tmp_path / "s.xlsx", {"甲": [["a"], [1]], "乙": [["a"], [1]]})
+    assert errors("info", path, "--layer", "丙") == [f"error: {path}: no sheet '丙'; the file has 2: 甲, 乙"]
+    assert errors("info", saved, "--layer", "nope") == [
+        f"error: {saved}: no layer 'nope'; the file has 2: reaches, links"
+    ]
+
+
+# --- no "unexpected" errors: vector files -----------------------------------------------------
+
+
+def test_a_shapefile_without_its_shx(tmp_path):
+    frame = gpd.GeoDataFrame({"name": ["汾河"]}, geometry=[shapely.LineString([(112, 37), (112.1, 37)])], crs=4326)
+    frame.to_file(tmp_path / "r.shp", engine="pyogrio")
+    (tmp_path / "r.shx").unlink()
+    message = f"error: {tmp_path / 'r.shp'}: the Shapefile is incomplete: r.shx missing beside it; copy every part"
+    assert errors("info", tmp_path / "r.shp") == [message]
+    assert errors("network", "build", tmp_path / "r.shp", "-o", tmp_path / "n.gpkg") == [message]
+
+
+def test_an_empty_feature_collection_and_null_geometries_are_described(tmp_path):
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["info", str(empty)])
+    assert (
+        result.exit_code == 0 and "  features: 0" in result.stdout and "  bounds: none (no features)" in result.stdout
+    )
+    nulls = tmp_path / "nulls.geojson"
+    nulls.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "a"}, '
+                     '"geometry": null}]}', encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(main, ["info", str(nulls)])
+    assert result.exit_code == 0 and "  bounds: none (no geometries)" in result.stdout
+    assert errors("network", "build", nulls, "-o", tmp_path / "n.gpkg") == [
+        f"error: {nulls}:feature 1: column geometry: no geometry"
+    ]
+
+
+def test_a_damaged_geopackage(tmp_path, saved):
+    path = tmp_path / "cut.gpkg"
+    path.write_bytes(saved.read_bytes()[:3000])
+    message = f"error: {path}: damaged or truncated: the GeoPackage's database cannot be read"
+    assert errors("info", path) == [message]
+    assert errors("network", "navigate", path, "--start", "A", "--mode", "DM") == [message]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_network_build_on_a_table(tmp_path, suffix):
+    path = tmp_path / f"s{suffix}"
+    if suffix == ".csv":
+        path.write_text(f"{HEADER}\nS1,甲,汾河,112.5,37.8\n", encoding="utf-8")
+    else:
+        workbook(path, {"a": [HEADER.split(","), ["S1", "甲", "汾河", 112.5, 37.8]]})
+    assert errors("network", "build", path, "-o", tmp_path / "n.gpkg") == [
+        f"error: {path}: a table holds no lines: give a line layer (GeoPackage, Shapefile, GeoJSON) or a saved network"
+    ]
+    assert errors("validate", "--rivers", path)[0] == (
+        f"error: {path}: a table holds no lines: give a GeoPackage, Shapefile or GeoJSON"
+    )
+
+
+# --- no "unexpected" errors: the project file -------------------------------------------------
+
+
+RANGE = "a distance in metres from 0 to 100000"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[sections]\npath = 5\n", ":[sections]: path = 5 is not a file path (text)"),
+        ('[sections]\npath = "folder.csv"\n', ':[sections]: path = "folder.csv" is a folder, not a file'),
+        ('[settings]\nnear_border_m = "abc"\n', f':[settings]: near_border_m = "abc" is not a number ({RANGE})'),
+        ("[settings]\nnear_border_m = nan\n", f":[settings]: near_border_m = nan is not {RANGE}"),
+        ("[settings]\nnear_border_m = inf\n", f":[settings]: near_border_m = inf is not {RANGE}"),
+        ("[settings]\nnear_border_m = -1\n", f":[settings]: near_border_m = -1 is not {RANGE}"),
+        ("settings = 5\n", ": settings = 5 is not a table of settings ([settings] near_border_m = 100)"),
+        ('sections = "s.csv"\n', ': sections = "s.csv" is not a table ([sections] path = "…")'),
+        (
+            '[sections]\npath = "s.csv"\ncolumns = 5\n',
+            ':[sections]: columns = 5 is not a table ({ code = "站点编号" })',
+        ),
+    ],
+)
+def test_config_values_of_the_wrong_kind(tmp_path, toml, message):
+    (tmp_path / "folder.csv").mkdir()
+    config = tmp_path / "geoenv.toml"
+    config.write_text(toml, encoding="utf-8")
+    assert errors("validate", "--config", config) == [f"error: {config}{message}"]
+
+
+def test_a_config_setting_in_range_is_used(tmp_path):
+    config = tmp_path / "geoenv.toml"
+    config.write_text("[settings]\nnear_border_m = 50\n", encoding="utf-8")
+    code, stderr = run("validate", "--config", config)
+    assert code == 0, stderr
