@@ -10,6 +10,8 @@ import click
 
 from geoenv import data
 from geoenv.config import Config, read_config
+from geoenv.crs import parse_crs
+from geoenv.errors import InputError
 from geoenv.io import LayerSource
 from geoenv.network.locate import DEFAULT_RADIUS_M
 from geoenv.network.topology import DEFAULT_TOLERANCE_M
@@ -109,6 +111,20 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
         mapped[kind][column] = header
     sheet = dict(_kind_value(t) for t in layers)
     declared = dict(_kind_value(t) for t in crs)
+    for value in declared.values():
+        try:
+            parse_crs(value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--src-crs") from None
+    given = {k for k, p in paths.items() if p is not None} | set(config.sources if config else ())
+    given |= {"rivers"} if kw.get("add_rivers") else set()
+    for option, kinds in (("--column", [k for k, m in mapped.items() if m]), ("--layer", list(sheet)),
+                          ("--src-crs", list(declared))):  # fmt: skip
+        for kind in kinds:
+            if kind is not None and kind not in given:
+                raise click.BadParameter(
+                    f"{kind}: no {kind} file given (--{kind} FILE) for this option to apply to", param_hint=option
+                )
     overrides: dict[str, LayerSource | None] = {}
     for kind, path in paths.items():
         base = config.sources.get(kind) if config else None

@@ -197,6 +197,13 @@ def test_a_really_full_disk(tmpfs):
     assert result.exit_code == 1, result.output
     assert "the disk is full" in result.output and str(tmpfs / "maps") in result.output
     assert "unexpected" not in result.output and list(tmpfs.iterdir()) == []
+    from geoenv import data
+
+    filler = tmpfs / "filler"
+    filler.write_bytes(b"\0" * 250_000)  # about 50 kB left: GDAL fails inside its own transaction
+    result = run("-q", "network", "build", data.RIVERS, "-o", tmpfs / "net.gpkg")
+    assert result.exit_code == 1 and "the disk is full" in result.output and "unexpected" not in result.output
+    assert list(tmpfs.iterdir()) == [filler]
 
 
 def test_sigterm_during_a_write_leaves_nothing(tmp_path, monkeypatch):
@@ -212,6 +219,7 @@ def test_sigterm_during_a_write_leaves_nothing(tmp_path, monkeypatch):
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     assert result.exit_code == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM: outputs not yet complete were removed" in result.output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -303,3 +311,30 @@ def test_the_workbook_is_the_same_bytes_every_run(hostile, tmp_path):
     assert (tmp_path / "a" / "report.xlsx").read_bytes() == (tmp_path / "b" / "report.xlsx").read_bytes()
     sheet = openpyxl.load_workbook(tmp_path / "a" / "report.xlsx")["断面名录"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and sheet.column_dimensions["B"].width > 10
+
+
+def test_a_library_error_on_a_full_disk_names_the_path(tmp_path, monkeypatch):
+    def gdal_fails(tmp: Path) -> None:
+        raise RuntimeError("Failed to commit transaction")
+
+    monkeypatch.setattr("geoenv.io.write._nearly_full", lambda folder: True)
+    with pytest.raises(OutputError, match="the disk is full") as caught:
+        write_files({tmp_path / "n.gpkg": gdal_fails}, overwrite=False)
+    assert str(tmp_path / "n.gpkg") in str(caught.value) and list(tmp_path.iterdir()) == []
+    monkeypatch.setattr("geoenv.io.write._nearly_full", lambda folder: False)
+    with pytest.raises(OutputError, match="cannot write: Failed to commit transaction"):
+        write_files({tmp_path / "n.gpkg": gdal_fails}, overwrite=False)
+
+
+def test_sibling_outputs_of_a_long_name_fit(tmp_path):
+    name = "a" * 246 + ".csv"
+    result = run("-q", "classify", "--period", "2024", "--lenient", "-o", tmp_path / name)
+    assert result.exit_code == 0, result.output
+    assert sorted(len(p.name.encode()) for p in tmp_path.iterdir()) == [250, 255]
+
+
+def test_layer_options_for_layers_not_given():
+    result = run("-q", "map", "--column", "sections.code=站点编号")
+    assert result.exit_code == 2 and "no sections file given" in result.output
+    result = run("-q", "map", "--src-crs", "garbage")
+    assert result.exit_code == 2 and "unknown CRS 'garbage'" in result.output

@@ -44,9 +44,13 @@ def _summary(problems: list[Problem], label: str) -> list[str]:
     return lines
 
 
+class _Terminated(SystemExit):
+    """A SIGTERM or SIGHUP, raised where the program is so that unfinished outputs go."""
+
+
 def _terminate(signum: int, frame) -> None:
     """SIGTERM/SIGHUP end the command as Ctrl-C does: outputs half-written are removed."""
-    raise SystemExit(128 + signum)
+    raise _Terminated(128 + signum)
 
 
 class _Group(click.Group):
@@ -58,6 +62,10 @@ class _Group(click.Group):
                 signal.signal(getattr(signal, name), _terminate)
         try:
             return super().invoke(ctx)
+        except _Terminated as exc:
+            signame = signal.Signals(int(exc.code) - 128).name
+            echo(f"error: stopped by {signame}: outputs not yet complete were removed", err=True)
+            raise
         except GeoenvError as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise

@@ -18,7 +18,7 @@ from geoenv.cli.base import (
     main,
 )
 from geoenv.crossings import crossings
-from geoenv.io.write import csv_writer, text_writer, write_files
+from geoenv.io.write import csv_writer, sibling, text_writer, write_files
 from geoenv.maps import MapStyle
 from geoenv.options import (
     NON_NEGATIVE,
@@ -220,7 +220,7 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
       geoenv crossings -o 跨界.csv
       geoenv crossings --level city --near-km 10 -o 跨市.csv
     """
-    units_output = output.with_suffix(".units.csv")
+    units_output = sibling(output, ".units.csv")
     _outputs(overwrite, {"-o": output, "the units table": units_output}, kw)
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = crossings(basin, project["counties"], level=level, near_km=near_km)

@@ -12,7 +12,7 @@ from geoenv.cli.base import _emit, _log, _open_network, _outputs, _project, _sum
 from geoenv.display import format_table
 from geoenv.errors import InputError, problems_table
 from geoenv.info import describe
-from geoenv.io.write import csv_writer, write_files
+from geoenv.io.write import csv_writer, sibling, write_files
 from geoenv.jurisdiction import river_lengths
 from geoenv.options import (
     basin_options,
@@ -188,7 +188,7 @@ def classify(
         raise click.UsageError("--period stands alone: drop --by, --from and --to")
     if start and end and start > end:
         raise click.UsageError(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}")
-    skipped_output = output.with_suffix(".skipped.csv") if lenient and output else None
+    skipped_output = sibling(output, ".skipped.csv") if lenient and output else None
     _outputs(overwrite, {"-o": output, "--items": items_output, "the skipped rows": skipped_output}, kw)
     chosen = parse_period(period) if period else None
     project = _project(ctx, kw, lenient=lenient)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import re
 import shutil
@@ -87,10 +88,7 @@ def safe_filename(name: str, *, suffix: str = "") -> str:
     stem = _FILENAME_UNSAFE.sub("_", name).strip(" .") or "_"
     if stem.upper().split(".")[0] in _WINDOWS_RESERVED:
         stem = "_" + stem
-    budget = MAX_NAME_BYTES - len(suffix.encode())
-    while len(stem.encode()) > budget:
-        stem = stem[:-1]
-    return stem + suffix
+    return safe_stem(stem, suffix) + suffix
 
 
 # --- writers -----------------------------------------------------------------------------
@@ -117,21 +115,29 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
 
         from geoenv.display import width
 
-        book = Workbook(write_only=True)
+        # An ordinary (not write-only) workbook, saved to memory: no temporary files elsewhere
+        # and no half-run row generators when the disk fills or the command is interrupted.
+        book = Workbook()
+        book.remove(book.active)
         bold = Font(bold=True)
         for name, table in sheets.items():
             sheet = book.create_sheet(xml_text(name)[:31])
-            rows = [[_xlsx_value(v) for v in row] for row in table.itertuples(index=False)]
             header = [xml_text(str(c)) for c in table.columns]
+            rows = [[_xlsx_value(v) for v in row] for row in table.itertuples(index=False)]
+            for r, values in enumerate([header, *rows], start=1):
+                for c, value in enumerate(values, start=1):
+                    cell = sheet.cell(row=r, column=c, value=value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"  # a text cell, even when it starts with '='
+                    if r == 1:
+                        cell.font = bold
             for i, title in enumerate(header):
                 widest = max([width(title), *(width(str(r[i])) for r in rows[:1000] if r[i] is not None)])
                 sheet.column_dimensions[_column_letter(i)].width = min(60, widest + 2)
             sheet.freeze_panes = "A2"
-            sheet.append(_cells(sheet, header, bold))
-            for row in rows:
-                sheet.append(_cells(sheet, row))
-        book.save(tmp)
-        _without_timestamps(tmp)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        tmp.write_bytes(_without_timestamps(buffer.getvalue()))
 
     return write
 
@@ -139,32 +145,20 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
-def _without_timestamps(path: Path) -> None:
-    """Rewrite a workbook with fixed times (zip entries and document properties), so that the
-    same tables give the same bytes."""
+def _without_timestamps(workbook: bytes) -> bytes:
+    """The workbook with fixed times (zip entries and document properties), so that the same
+    tables give the same bytes."""
     import zipfile
 
-    with zipfile.ZipFile(path) as source:
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source:
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in entries:
             if name == "docProps/core.xml":
                 data = _CORE_TIMES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", data)
             target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-
-
-def _cells(sheet, values: list, font=None) -> list:
-    from openpyxl.cell import WriteOnlyCell
-
-    out = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # a text cell, even when it starts with '='
-        if font is not None:
-            cell.font = font
-        out.append(cell)
-    return out
+    return out.getvalue()
 
 
 def _xlsx_value(value: object) -> object:
@@ -306,8 +300,36 @@ def write_files(files: Mapping[Path, Writer], *, overwrite: bool, create_folders
                 write(item.temp)
             except OSError as exc:
                 raise _os_problem(exc, item.target) from exc
+            except Exception as exc:  # a library's own error (GDAL's "Failed to commit transaction")
+                if _nearly_full(item.temp.parent):
+                    raise _os_problem(OSError(errno.ENOSPC, "No space left on device"), item.target) from exc
+                raise OutputError(Problem(f"cannot write: {exc}; nothing was written", file=str(item.target))) from exc
         _commit(staged, overwrite=overwrite)
     return targets
+
+
+def _nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
+    """Whether the file system holding ``folder`` has less than ``margin`` bytes left."""
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < margin
+
+
+def sibling(path: Path, suffix: str) -> Path:
+    """``path`` with ``suffix`` for its own (``x.csv`` → ``x.units.csv``), the stem shortened
+    so that the name stays within 255 bytes."""
+    path = Path(path)
+    return path.with_name(safe_stem(path.stem, suffix) + suffix)
+
+
+def safe_stem(stem: str, suffix: str) -> str:
+    """``stem`` cut (at a character) so that ``stem + suffix`` fits in 255 bytes."""
+    budget = MAX_NAME_BYTES - len(suffix.encode())
+    while len(stem.encode()) > budget:
+        stem = stem[:-1]
+    return stem
 
 
 @contextlib.contextmanager
