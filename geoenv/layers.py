@@ -539,6 +539,16 @@ def rivers_layer(raw: RawLayer) -> Layer:
     layer = _geometry_layer(raw, "rivers", (1, 5), "line")
     lines = layer.data.geometry.to_numpy()
     is_line = np.isin(shapely.get_type_id(lines), (1, 5))
+    declared = getattr(raw.frame, "crs", None)
+    if is_line.any() and declared is not None and declared.is_geographic:
+        minx, miny, maxx, maxy = shapely.total_bounds(lines[is_line])
+        if not (np.isfinite([minx, miny, maxx, maxy]).all() and minx >= -180 and maxx <= 180 and miny >= -90
+                and maxy <= 90):  # fmt: skip
+            layer.problems.append(Problem(
+                f"coordinates run to {minx:.0f}, {miny:.0f} – {maxx:.0f}, {maxy:.0f}: not degrees, though the file "
+                "declares no projected CRS (a GeoJSON without 'crs' is read as WGS84); declare it with --src-crs, "
+                "e.g. --src-crs 32649 (or rivers=32649 among other layers)", file=layer.file))  # fmt: skip
+            return layer
     for i in np.flatnonzero(is_line & (shapely.length(lines) == 0)):
         layer.problems.append(layer.problem(i, "line of zero length", "geometry"))
     if "name" in layer.data:

@@ -14,6 +14,7 @@ from geoenv.crs import parse_crs
 from geoenv.errors import InputError
 from geoenv.io import LayerSource
 from geoenv.network.locate import DEFAULT_RADIUS_M
+from geoenv.network.store import is_network_file
 from geoenv.network.topology import DEFAULT_TOLERANCE_M
 from geoenv.schema import LAYER_KINDS, SCHEMAS
 
@@ -140,6 +141,10 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
             add=source.add,
         )
     added = tuple(LayerSource(Path(p), crs=declared.get("rivers")) for p in kw.pop("add_rivers", ()))
+    for source in added:
+        if is_network_file(source.path):
+            raise click.BadParameter(f"{source.path} is a saved network: add the lines it was built from",
+                                     param_hint="--add-rivers")  # fmt: skip
     if added:
         base = overrides["rivers"] or LayerSource(data.RIVERS)
         overrides["rivers"] = replace(base, add=base.add + added)

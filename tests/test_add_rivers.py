@@ -85,3 +85,19 @@ def test_a_bad_add_in_the_project_file(tmp_path):
     (tmp_path / "geoenv.toml").write_text('[rivers]\nadd = ["nope.shp", 5]\n', encoding="utf-8")
     result = run("-q", "validate", "--config", tmp_path / "geoenv.toml")
     assert result.exit_code == 1 and "[rivers]" in result.output and "add" in result.output
+
+
+def test_a_saved_network_cannot_be_added(own_river):
+    net = own_river / "net.gpkg"
+    assert run("-q", "network", "build", own_river / "文峪河.shp", "-o", net).exit_code == 0
+    result = run("-q", "relations", "--sections", own_river / "sections.csv", "--add-rivers", net,
+                 "-o", own_river / "r.csv")  # fmt: skip
+    assert result.exit_code == 2 and "is a saved network: add the lines it was built from" in result.output
+
+
+def test_metres_in_a_geojson_without_crs(tmp_path):
+    frame = gpd.GeoDataFrame(geometry=[shapely.LineString([(490000, 4150000), (510000, 4170000)])])
+    (tmp_path / "utm.geojson").write_text(frame.to_json(), encoding="utf-8")  # no crs member: WGS84 by the spec
+    result = run("-q", "network", "check", tmp_path / "utm.geojson", "--tolerance-m", "50")
+    assert result.exit_code == 1 and "not degrees" in result.output and "--src-crs 32649" in result.output
+    assert "unexpected" not in result.output

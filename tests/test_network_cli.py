@@ -110,5 +110,5 @@ def test_navigation_errors(tmp_path):
     result = run("network", "navigate", data.RIVERS, "--start", "R0144", "--mode", "UT")
     assert result.exit_code == 1 and "error: --start 'R0144': no reach has this id; similar ids: R014" in result.output
     result = run("network", "navigate", data.RIVERS, "--start-at", "111,36", "--mode", "UT")
-    assert result.exit_code == 1 and "error: --start-at 111.0,36.0: no reach within 1000 m" in result.output
+    assert result.exit_code == 1 and "error: 111.0,36.0: no reach within 1000 m (--radius-m)" in result.output
     assert run("network", "navigate", data.RIVERS, "--mode", "UT").exit_code == 2

@@ -190,5 +190,5 @@ def locate_start(net: Network, at: tuple[float, float], radius_m: float) -> tupl
     point = gpd.GeoSeries(gpd.points_from_xy([at[0]], [at[1]]), crs=4326)
     located = locate(net, point, radius_m=radius_m).iloc[0]
     if located["reach"] < 0:
-        raise NetworkError(f"--start-at {at[0]},{at[1]}: no reach within {radius_m:g} m")
+        raise NetworkError(f"{at[0]},{at[1]}: no reach within {radius_m:g} m (--radius-m)")
     return int(located["reach"]), float(located["measure_m"])
