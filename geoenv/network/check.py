@@ -43,12 +43,13 @@ from scipy.sparse import csgraph
 from geoenv.io.write import Writer
 from geoenv.network.graph import Network
 from geoenv.network.locate import DEFAULT_RADIUS_M, locate_register
-from geoenv.network.topology import DEFAULT_TOLERANCE_M
+from geoenv.network.topology import DEFAULT_TOLERANCE_M, GRID_M
 
 NEAR_FACTOR = 3.0
 """How many tolerances away a dangling end is looked at for a line it is near."""
-ON_NODE_M = 0.001
-"""An intersection closer than this to a node both reaches share is their junction."""
+ON_NODE_M = GRID_M
+"""An intersection closer than this to a node both reaches share is their junction (the
+topology's own "same point")."""
 
 KINDS: dict[str, tuple[str, str, str]] = {
     "near_misses": ("悬空端点（近而未接）", "dangling ends near a line they do not join", "Point"),

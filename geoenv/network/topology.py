@@ -335,8 +335,8 @@ def _join_ends(
 
     # 2. Clusters without a junction join the nearest other line within the tolerance.
     free = pd.DataFrame({"comp": end_comp[none], "line": end_line[none], "last": end_last[none]})
-    reach_out = free.groupby("comp")["last"].any() if digitized else free.groupby("comp")["last"].size() > 0
-    comps = reach_out.index[reach_out.to_numpy()].to_numpy()
+    reach_out = free.groupby("comp")["last"].any()  # digitized: clusters with a downstream end
+    comps = (reach_out.index[reach_out.to_numpy()] if digitized else reach_out.index).to_numpy()
     splits = empty_splits
     if len(comps):
         rep = shapely.points(centroid.loc[comps].to_numpy())
