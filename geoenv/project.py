@@ -13,6 +13,7 @@ from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, is_table
 from geoenv.jurisdiction import NEAR_BORDER_M, assign_counties
 from geoenv.layers import CHINA_BOUNDS, Layer, inspect
+from geoenv.measurements import resolve_sections
 from geoenv.schema import LAYER_KINDS
 
 STUDY_MARGIN_DEG = 0.5
@@ -101,7 +102,7 @@ def inspect_project(
             if kind in layers and not _has_errors(layers[kind]):
                 _join_counties(layers[kind], counties, near_m, project.problems)
     if "measurements" in layers and "sections" in layers and not _has_errors(layers["sections"]):
-        _check_measured_sections(layers["measurements"], layers["sections"], project.problems)
+        project.problems.extend(resolve_sections(layers["measurements"], layers["sections"]))
     return project
 
 
@@ -159,21 +160,6 @@ def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[
                     severity="warning",
                 )
             )
-
-
-def _check_measured_sections(measurements: Layer, sections: Layer, problems: list[Problem]) -> None:
-    """Replace section names by codes; every row naming no known section is an error."""
-    data = measurements.data
-    codes = set(sections.data["code"].astype(str))
-    names = dict(zip(sections.data["name"].astype(str), sections.data["code"].astype(str), strict=False))
-    data["section"] = data["section"].map(lambda s: s if s in codes else names.get(s, s))
-    unknown = data[~data["section"].isin(codes)].drop_duplicates("row")
-    for row, section in zip(unknown["row"], unknown["section"], strict=True):
-        problem = measurements.problem(
-            int(row), f"section {section!r} is not in the sections layer ({sections.file})", "section"
-        )
-        measurements.problems.append(problem)
-        problems.append(problem)
 
 
 def skip_bad_rows(project: Project, kind: str = "measurements") -> Project:

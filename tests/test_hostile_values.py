@@ -13,7 +13,8 @@ from conftest import write
 
 from geoenv.cli import main
 from geoenv.io import LayerSource
-from geoenv.layers import MAX_OUTFALL_KM, implausible_dates, inspect, load
+from geoenv.layers import MAX_OUTFALL_KM, inspect, load
+from geoenv.measurements import implausible_dates
 from geoenv.options import NON_NEGATIVE
 
 RIVERS = Path(__file__).resolve().parent.parent / "data" / "rivers" / "shanxi_rivers.geojson"

@@ -67,6 +67,10 @@ class RawLayer:
     source: LayerSource
     encoding: str | None
     is_table: bool
+    #: Header → unit written in a units row under the header (``mg/L``, ``μg/L`` …).
+    units: dict[str, str] = field(default_factory=dict)
+    #: Header → detection limit written in a 检出限 row under the header (``0.01``, ``0.01L``).
+    detection_limits: dict[str, str] = field(default_factory=dict)
 
     def where(self, position: int) -> str:
         """How the user finds row ``position`` (0-based) in the file."""
@@ -78,8 +82,10 @@ def is_table(path: Path) -> bool:
     return path.suffix.lower() in TABLE_SUFFIXES
 
 
-def read_layer(source: LayerSource) -> RawLayer:
-    """Read a table or vector file as it is; raise :class:`InputError` naming the file."""
+def read_layer(source: LayerSource, kind: str | None = None) -> RawLayer:
+    """Read a table or vector file as it is; raise :class:`InputError` naming the file.
+
+    ``kind`` (sections, facilities …) is the layer the file should hold."""
     path = Path(source.path)
     check_readable(path)
     if is_table(path):

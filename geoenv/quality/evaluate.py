@@ -92,7 +92,7 @@ def evaluate(
     ----------
     measurements
         Long table ``section, date, parameter, value, below_dl`` in the standard's units (from
-        :func:`geoenv.layers.measurements_layer`).
+        :func:`geoenv.measurements.measurements_layer`).
     sections
         Optional sections with ``code`` and ``target_class`` (I–V) and ``water``
         (river / lake); without it there are no targets and every section is ``water``.
