@@ -50,6 +50,9 @@ class LayerSource:
         The CRS of the coordinates when the file does not say (``--src-crs``).
     add
         Rivers only: the user's own river layers joined to these lines (``--add-rivers``).
+    detection_limits
+        Measurements only: (parameter code, detection limit in the standard's unit) from
+        ``--detection-limits`` or ``[detection_limits]``, for 未检出 cells; the first given wins.
     """
 
     path: Path
@@ -57,6 +60,7 @@ class LayerSource:
     columns: dict[str, str] = field(default_factory=dict)
     crs: str | None = None
     add: tuple[LayerSource, ...] = ()
+    detection_limits: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
