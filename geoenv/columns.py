@@ -3,6 +3,7 @@ located problems, and the mapping of a file's headers by the user's ``--column``
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -62,14 +63,14 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
     """
     frame = raw.frame
     file = str(raw.source.path)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(raw.problems)  # the layout's own: notes skipped, a sheet chosen
     found: dict[str, str] = {}
     doubled: set[str] = set()
     for canonical, header in raw.source.columns.items():
         if header not in frame.columns:
             problems.append(
                 Problem(
-                    f"the mapping {canonical} = {header!r} names no column; the file has: "
+                    f"the mapping {kind}.{canonical}={header!r} names no column; the file has: "
                     + ", ".join(map(str, frame.columns)),
                     file=file,
                 )
@@ -102,7 +103,7 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
                 Problem(
                     f"two columns give {canonical}: {used_shown!r} (column {position[used] + 1}, used) and "
                     f"{shown!r} (column {position[header] + 1}, ignored); rename or remove one"
-                    + ("" if shown == used_shown else f", or choose with --column {kind}.{canonical}=HEADER"),
+                    + ("" if shown == used_shown else f", or choose with --column {kind}.{canonical}={shown}"),
                     file=file,
                     column=shown,
                     severity="warning",
@@ -124,12 +125,14 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
             )
         )
         missing = []
+    free = [h for h in headers if h not in found.values()]
     for column in missing:
         aliases = "、".join(_aliases(kind, column)[:4])
+        example = _closest(free, _aliases(kind, column)) or "HEADER"
         problems.append(
             Problem(
                 f"missing required column {column!r} (headers such as {aliases}); "
-                f"map another column with --column {kind}.{column}=HEADER; the file's headers are: {listed}",
+                f"map another column with --column {kind}.{column}={example}; the file's headers are: {listed}",
                 file=file,
             )
         )
@@ -187,6 +190,17 @@ def _encoding_hint(headers: list[str], encoding: str | None, *, table: bool) -> 
             hint += f"; read as {name} they would be {', '.join(fixed)}"
             break
     return hint + ". Save the table as UTF-8 (CSV UTF-8 in Excel), or fix the shapefile's .cpg"
+
+
+def _closest(headers: list[str], aliases: list[str]) -> str | None:
+    """The header among ``headers`` most like one of ``aliases`` (``东经度`` for 经度), or None."""
+    folded = {fold(h): h for h in headers}
+    best = (0.0, None)
+    for alias in aliases:
+        for match in difflib.get_close_matches(fold(alias), list(folded), n=1, cutoff=0.5):
+            ratio = difflib.SequenceMatcher(None, fold(alias), match).ratio()
+            best = max(best, (ratio, folded[match]), key=lambda b: b[0])
+    return best[1]
 
 
 def _aliases(kind: str, column: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import os
 import re
@@ -23,6 +24,8 @@ import pandas as pd
 import pyogrio
 
 from geoenv.errors import InputError, Problem
+from geoenv.io.layout import HEADER_ROWS, Layout, Merged, fill_merged, find_layout, lacking
+from geoenv.schema import SCHEMAS
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -32,6 +35,8 @@ FOLDER_SUFFIXES = {".gdb"}
 SHEETS_LISTED = 20
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 ZIP_MAGIC = b"PK\x03\x04"
+#: Rows of each sheet read to choose the sheet of a layer (its header is in the first rows).
+HEAD_ROWS = 2 * HEADER_ROWS
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,23 @@ class RawLayer:
     units: dict[str, str] = field(default_factory=dict)
     #: Header → detection limit written in a 检出限 row under the header (``0.01``, ``0.01L``).
     detection_limits: dict[str, str] = field(default_factory=dict)
+    #: Tables: the row number the user sees (Excel's row, the CSV's line) of each row of ``frame``.
+    rows: np.ndarray | None = None
+    #: What reading the layout found (notes skipped under the table, a sheet chosen among several).
+    problems: list[Problem] = field(default_factory=list)
+    #: Tables: where header, units row, notes … were found (for ``geoenv info``).
+    layout: Layout | None = None
+    #: Workbooks: the sheet read, and why it was chosen when no ``--layer`` named it.
+    sheet: str | None = None
+    sheet_reason: str = ""
 
     def where(self, position: int) -> str:
         """How the user finds row ``position`` (0-based) in the file."""
-        return f"row {position + 2}" if self.is_table else f"feature {position + 1}"
+        if not self.is_table:
+            return f"feature {position + 1}"
+        if self.rows is not None and 0 <= position < len(self.rows):
+            return f"row {self.rows[position]}"
+        return f"row {position + 2}"
 
 
 def is_table(path: Path) -> bool:
@@ -89,12 +107,14 @@ def is_table(path: Path) -> bool:
 def read_layer(source: LayerSource, kind: str | None = None) -> RawLayer:
     """Read a table or vector file as it is; raise :class:`InputError` naming the file.
 
-    ``kind`` (sections, facilities …) is the layer the file should hold."""
+    ``kind`` (sections, facilities …) is the layer the file should hold: a table's header row
+    is the one (below any title rows) that holds most of its columns, and a workbook's sheet,
+    unless ``source.layer`` names one, the one whose header has the kind's required columns.
+    Tables are read as text (see :mod:`geoenv.io.layout` for what is skipped)."""
     path = Path(source.path)
     check_readable(path)
     if is_table(path):
-        frame, encoding = _read_table(path, source.layer)
-        raw = RawLayer(frame, source, encoding, is_table=True)
+        raw = _read_table(source, kind)
     else:
         frame, encoding = _read_vector(path, source.layer)
         raw = RawLayer(frame, source, encoding, is_table=False)
@@ -126,9 +146,190 @@ def check_readable(path: Path) -> None:
         raise InputError(Problem("the file is empty", file=str(path)))
 
 
-def _read_table(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str | None]:
-    if path.suffix.lower() in XLSX_SUFFIXES:
-        return _read_xlsx(path, sheet), None
+@dataclass
+class Grid:
+    """A table as rows of text, before its layout is read.
+
+    Attributes
+    ----------
+    rows
+        One list of stripped strings per row of the sheet (from row 1) or record of the CSV.
+    numbers
+        The row number the user sees for each position (the CSV line a record starts on);
+        None for a sheet, where it is the position + 1.
+    merged
+        A workbook's merged ranges (see :data:`geoenv.io.layout.Merged`).
+    encoding
+        A CSV's encoding (UTF-8 or GBK); None for a workbook.
+    """
+
+    rows: list[list[str]]
+    numbers: list[int] | None = None
+    merged: list[Merged] = field(default_factory=list)
+    encoding: str | None = None
+
+    def number(self, position: int) -> int:
+        """The row number the user sees for row ``position``."""
+        return self.numbers[position] if self.numbers is not None else position + 1
+
+
+def _read_table(source: LayerSource, kind: str | None) -> RawLayer:
+    path = Path(source.path)
+    if path.suffix.lower() not in XLSX_SUFFIXES:
+        return table_layer(csv_grid(path), source, kind)
+    book = open_book(path)
+    try:
+        names = [str(n) for n in book.sheetnames]
+        if source.layer is not None:
+            if source.layer not in names:
+                message = f"no sheet {source.layer!r}; the workbook has {len(names)}: {listed_names(names)}"
+                raise InputError(Problem(message, file=str(path)))
+            name, reason, problems = source.layer, "named with --layer", []
+        elif kind is None or not names:
+            name, reason, problems = (names[0] if names else None), "the first", []
+        else:
+            name, reason, problems = choose_sheet(book, path, kind, source.columns)
+        grid = sheet_grid(book, name, path) if name is not None else Grid([])
+    finally:
+        book.close()
+    raw = table_layer(grid, source, kind)
+    raw.sheet, raw.sheet_reason = name, reason
+    raw.problems[:0] = problems
+    if raw.layout is None or not raw.layout.data:
+        _no_rows(path, names, name, source.layer is None, raw.layout)
+    return raw
+
+
+def _no_rows(path: Path, names: list[str], name: str | None, first: bool, layout: Layout | None) -> None:
+    """Raise for an empty sheet, naming the sheets that have rows."""
+    what = "is empty" if layout is None or layout.header < 0 else "has a header but no rows"
+    first_text = " (the first)" if first and names and name == names[0] else ""
+    others = [n for n in names if n != name]
+    with_rows = _with_rows(path, others) if others else []
+    if with_rows is None:
+        hint = f"; the other sheets: {listed_names(others)}"
+    elif with_rows:
+        hint = f"; sheets with rows: {listed_names(with_rows)}"
+    else:
+        hint = f"; the other {len(others)} sheets have no rows either" if others else ""
+    if others and with_rows != []:
+        hint += "; choose one with --layer KIND=SHEET (layer = in geoenv.toml)"
+    if name is None:
+        raise InputError(Problem("the workbook has no sheets", file=str(path)))
+    raise InputError(Problem(f"sheet {name!r}{first_text} {what}{hint}", file=str(path)))
+
+
+def choose_sheet(
+    book: openpyxl.Workbook, path: Path, kind: str, mapped: dict[str, str]
+) -> tuple[str, str, list[Problem]]:
+    """The sheet of ``book`` that holds layer ``kind`` (see :func:`pick_sheet`), judged on the
+    first :data:`HEAD_ROWS` rows of each sheet."""
+    heads = {str(n): sheet_grid(book, str(n), path, max_rows=HEAD_ROWS) for n in book.sheetnames}
+    return pick_sheet(
+        {n: find_layout(g.rows, kind, mapped=mapped, merged=g.merged) for n, g in heads.items()}, kind, path
+    )
+
+
+def pick_sheet(layouts: dict[str, Layout], kind: str, path: Path) -> tuple[str, str, list[Problem]]:
+    """The sheet whose header has the required columns of ``kind`` (the one with most
+    recognised columns among several, the first on a tie), given each sheet's layout.
+
+    Returns the sheet, why it was chosen, and a warning when several sheets would do. When none
+    does and more than one sheet has rows, :class:`InputError` lists each sheet and what it
+    lacks; with one sheet with rows, that one (its missing columns are reported when mapped).
+    """
+    names = list(layouts)
+    fits = [n for n in names if layouts[n].fits]
+    if len(fits) == 1:
+        required = [h for h, c in layouts[fits[0]].matched.items() if c in SCHEMAS[kind].required]
+        return fits[0], f"its header has {', '.join(required)}", []
+    if fits:
+        best = max(fits, key=lambda n: (len(layouts[n].matched), -fits.index(n)))
+        others = [n for n in fits if n != best]
+        count = len(layouts[best].matched)
+        reason = f"its header has the most {kind} columns ({count}); also fit: {listed_names(others)}"
+        warning = Problem(
+            f"sheets {listed_names(fits)} all hold {kind}; read {best!r} (most recognised columns); "
+            f"choose another with --layer {kind}=SHEET",
+            file=str(path),
+            severity="warning",
+        )
+        return best, reason, [warning]
+    with_rows = [n for n in names if layouts[n].header >= 0]
+    if len(with_rows) <= 1:
+        name = with_rows[0] if with_rows else names[0]
+        return name, "the only sheet with rows" if with_rows else "the first", []
+    shown = [f"{n}: {_lacks(layouts[n])}" for n in with_rows[:SHEETS_LISTED]]
+    more = f"; and {len(with_rows) - SHEETS_LISTED} more" if len(with_rows) > SHEETS_LISTED else ""
+    message = (f"no sheet holds the {kind} ({', '.join(lacking({}, kind))}): " + "; ".join(shown) + more
+               + f"; name the sheet with --layer {kind}=SHEET, headers with --column {kind}.COLUMN=HEADER")  # fmt: skip
+    raise InputError(Problem(message, file=str(path)))
+
+
+def _lacks(layout: Layout) -> str:
+    if layout.header < 0:
+        return "empty"
+    if not layout.matched:
+        return "no header found"
+    return "lacks " + ", ".join(layout.missing)
+
+
+def table_layer(grid: Grid, source: LayerSource, kind: str | None) -> RawLayer:
+    """The table of ``grid`` as a :class:`RawLayer`: its layout found, merged cells filled,
+    blank rows, the units and 检出限 rows and the notes under it left out."""
+    path = Path(source.path)
+    rows = grid.rows
+    layout = find_layout(rows, kind, mapped=source.columns, merged=grid.merged)
+    if layout.header < 0:
+        none = np.array([], dtype=int)
+        return RawLayer(pd.DataFrame(), source, grid.encoding, is_table=True, rows=none, layout=layout)
+    fill_merged(rows, grid.merged, layout)
+    headers = layout.headers
+    width = len(headers)
+    if grid.numbers is not None:  # a CSV: fields past the header's are an error unless empty
+        fields = len(rows[layout.header])
+        extra = [i for i in layout.data if len(rows[i]) > max(fields, width) and any(rows[i][fields:])]
+        if extra:
+            raise InputError([
+                Problem(f"{len(rows[i])} fields where the header has {fields}: quote values that hold the separator",
+                        file=str(path), where=f"row {grid.number(i)}")
+                for i in extra[:SHEETS_LISTED]
+            ])  # fmt: skip
+    else:  # a sheet: values right of the last header get columns of their own, as in pandas
+        wider = max((_last(rows[i]) for i in layout.data if len(rows[i]) > width), default=0)
+        headers = headers + [f"Unnamed: {j}" for j in range(width, wider)]
+        width = len(headers)
+    pad = [""] * width
+    data = [row[:width] if len(row) >= width else row + pad[len(row) :] for row in (rows[i] for i in layout.data)]
+    frame = pd.DataFrame(data, columns=headers, dtype=str) if data else pd.DataFrame(columns=headers, dtype=str)
+    empty = [h for h in headers if h.startswith("Unnamed: ") and frame[h].eq("").all()]
+    frame = frame.drop(columns=empty)
+    layout.headers = [h for h in headers if h not in empty]
+    numbers = np.array([grid.number(i) for i in layout.data], dtype=int)
+    raw = RawLayer(frame, source, grid.encoding, is_table=True, units=dict(layout.units),
+                   detection_limits=dict(layout.detection_limits), rows=numbers, layout=layout)  # fmt: skip
+    if layout.notes:
+        first, last = grid.number(layout.notes[0]), grid.number(layout.notes[-1])
+        span = f"row {first}" if first == last else f"rows {first}–{last}"
+        text = next(c for c in rows[layout.notes[0]] if c)
+        text = text if len(text) <= 30 else text[:30] + "…"
+        n = len(layout.notes)
+        raw.problems.append(Problem(f"{n} note row{'s' if n > 1 else ''} under the table skipped ({span}: {text})",
+                                    file=str(path), severity="warning"))  # fmt: skip
+    return raw
+
+
+def _last(row: list[str]) -> int:
+    """One past the last non-empty cell of ``row``."""
+    end = len(row)
+    while end and not row[end - 1]:
+        end -= 1
+    return end
+
+
+def csv_grid(path: Path) -> Grid:
+    """A CSV or TSV as rows of text, each with the line it starts on; the encoding (UTF-8 or
+    GBK) and separator found, binary data, ZIPs and undecodable rows refused with their row."""
     data = path.read_bytes()
     head = data[:8192]
     if head.startswith(ZIP_MAGIC):
@@ -149,13 +350,90 @@ def _read_table(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str | None
     # Old Mac (CR only) and Windows line endings alike: one newline per line.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     sep = "\t" if path.suffix.lower() == ".tsv" else _separator(text)
+    reader = csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    line = 0
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="python", skipinitialspace=True
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise InputError(_csv_problem(exc, str(path))) from exc
-    return _strip(frame), "UTF-8" if encoding == "utf-8-sig" else "GBK"
+        for record in reader:
+            rows.append([cell.strip() for cell in record])
+            numbers.append(line + 1)
+            line = reader.line_num
+    except csv.Error as exc:
+        located = exc if "field limit" in str(exc) else csv.Error(f"{exc}, line {line + 1}")
+        raise InputError(_csv_problem(located, str(path))) from exc
+    return Grid(rows, numbers, [], "UTF-8" if encoding == "utf-8-sig" else "GBK")
+
+
+def open_book(path: Path) -> openpyxl.Workbook:
+    """A workbook opened read-only (close it); :class:`InputError` for a junk or truncated file."""
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, XML errors … for junk or truncated files
+        broken = isinstance(exc, zipfile.BadZipFile)
+        what = "truncated or not an XLSX workbook" if broken else "not a readable XLSX workbook"
+        if broken and not _starts_with(path, ZIP_MAGIC) and _looks_like_text(path):
+            message = "not an XLSX workbook but text: a CSV named .xlsx? rename it .csv"
+            raise InputError(Problem(message, file=str(path))) from exc
+        raise InputError(Problem(f"{what} ({type(exc).__name__}: {exc})", file=str(path))) from exc
+
+
+def sheet_grid(book: openpyxl.Workbook, name: str, path: Path, *, max_rows: int | None = None) -> Grid:
+    """Sheet ``name`` of an open workbook as rows of text from row 1 (the first ``max_rows``),
+    with its merged ranges."""
+    sheet = book[name]
+    try:
+        sheet.reset_dimensions()  # some writers record wrong dimensions; read every cell there is
+        cells = sheet.iter_rows(min_row=1, max_row=max_rows, values_only=True)
+        rows = [[_cell_text(v) for v in values] for values in cells]
+        merged = _merged_ranges(book, sheet)
+    except Exception as exc:  # a corrupt sheet fails in many ways inside openpyxl and zipfile
+        message = f"not a readable XLSX workbook ({type(exc).__name__}: {exc})"
+        raise InputError(Problem(message, file=str(path))) from exc
+    return Grid(rows, None, merged, None)
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged_ranges(book: openpyxl.Workbook, sheet) -> list[Merged]:
+    """The merged ranges of a read-only sheet, from its XML (read-only sheets do not parse them)."""
+    with book._archive.open(sheet._worksheet_path) as src:  # private in openpyxl, no public way
+        xml = src.read()
+    at = xml.rfind(b"<mergeCells")
+    if at < 0:
+        at = xml.rfind(b":mergeCells")
+    if at < 0:
+        return []
+    return [
+        (int(r0) - 1, _column_index(c0), int(r1) - 1, _column_index(c1)) for c0, r0, c1, r1 in _MERGE.findall(xml, at)
+    ]
+
+
+def _column_index(letters: bytes) -> int:
+    j = 0
+    for ch in letters:
+        j = j * 26 + ch - 64
+    return j - 1
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the text the user sees: ``12`` for a whole number, ``0.1`` (shortest repr) for
+    a float, ``2023-01-15`` for a date (with the time unless midnight), errors as shown."""
+    kind = type(value)
+    if kind is str:
+        return value.strip()
+    if value is None:
+        return ""
+    if kind is float:
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if kind is int:
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value).strip()
 
 
 def _separator(text: str) -> str:
@@ -205,59 +483,19 @@ def _decodes(line: bytes, encoding: str) -> bool:
     return True
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
-    """One sheet (the first by default) as text; an empty or unknown sheet names the others."""
-    names = sheet_names(path)
-    name = sheet if sheet is not None else names[0] if names else None
-    if name not in names:
-        message = f"no sheet {name!r}; the workbook has {len(names)}: {listed_names(names)}"
-        raise InputError(Problem(message, file=str(path)))
-    frame = read_sheet(path, name)
-    if frame.empty:
-        what = "is empty" if len(frame.columns) == 0 else "has a header but no rows"
-        first = " (the first)" if sheet is None else ""
-        others = [n for n in names if n != name]
-        with_rows = _with_rows(path, others) if others else []
-        if with_rows is None:
-            hint = f"; the other sheets: {listed_names(others)}"
-        elif with_rows:
-            hint = f"; sheets with rows: {listed_names(with_rows)}"
-        else:
-            hint = f"; the other {len(others)} sheets have no rows either" if others else ""
-        if others and with_rows != []:
-            hint += "; choose one with --layer KIND=SHEET (layer = in geoenv.toml)"
-        raise InputError(Problem(f"sheet {name!r}{first} {what}{hint}", file=str(path)))
-    return frame
-
-
 def listed_names(names: list[str]) -> str:
     """Names for a message: at most :data:`SHEETS_LISTED`, then how many more."""
     more = len(names) - SHEETS_LISTED
     return ", ".join(names[:SHEETS_LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
-def read_sheet(path: Path, name: str) -> pd.DataFrame:
-    """Sheet ``name`` of a workbook as text, as it is (it may be empty)."""
-    try:
-        frame = pd.read_excel(path, sheet_name=name, dtype=str, keep_default_na=False, engine="openpyxl")
-    except Exception as exc:  # a corrupt workbook fails in many ways inside openpyxl and zipfile
-        message = f"not a readable XLSX workbook ({type(exc).__name__}: {exc})"
-        raise InputError(Problem(message, file=str(path))) from exc
-    return _strip(frame)
-
-
 def sheet_names(path: Path) -> list[str]:
     """The sheets of a workbook, in order; :class:`InputError` for a junk or truncated file."""
+    book = open_book(path)
     try:
-        with pd.ExcelFile(path, engine="openpyxl") as book:
-            return [str(n) for n in book.sheet_names]
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, XML errors … for junk or truncated files
-        broken = isinstance(exc, zipfile.BadZipFile)
-        what = "truncated or not an XLSX workbook" if broken else "not a readable XLSX workbook"
-        if broken and not _starts_with(path, ZIP_MAGIC) and _looks_like_text(path):
-            message = "not an XLSX workbook but text: a CSV named .xlsx? rename it .csv"
-            raise InputError(Problem(message, file=str(path))) from exc
-        raise InputError(Problem(f"{what} ({type(exc).__name__}: {exc})", file=str(path))) from exc
+        return [str(n) for n in book.sheetnames]
+    finally:
+        book.close()
 
 
 def _starts_with(path: Path, magic: bytes) -> bool:
@@ -286,11 +524,6 @@ def _with_rows(path: Path, names: list[str]) -> list[str] | None:
     if any(n is None for n in rows.values()):
         return None
     return [n for n in names if (rows.get(n) or 0) > 1]
-
-
-def _strip(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda col: col.str.strip())
 
 
 def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str | None]:
