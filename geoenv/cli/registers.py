@@ -28,6 +28,7 @@ from geoenv.overview import (
 )
 from geoenv.project import inspect_project, resolve_sources
 from geoenv.quality import BY, GROUPS, parse_period
+from geoenv.schema import LAYER_KINDS
 
 
 @main.command()
@@ -217,14 +218,24 @@ def classify(
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--layer", help="Layer or sheet to describe (default: all).")
+@click.option(
+    "--kind",
+    type=click.Choice(LAYER_KINDS),
+    help="Recognise the columns of this layer kind (default: the kind whose headers match best).",
+)
 @click.pass_context
-def info(ctx: click.Context, path: Path, layer: str | None) -> None:
+def info(ctx: click.Context, path: Path, layer: str | None, kind: str | None) -> None:
     """Describe a file: layers, CRS, feature count, bounds, encoding, recognised columns.
+
+    For tables also where the table is: the header row below any title rows, a units row and
+    a 检出限 row under it, blank and note rows skipped, merged cells filled, and, for a
+    workbook, the sheet each kind is read from.
 
     \b
     Example:
       geoenv info data/rivers/shanxi_rivers.geojson
       geoenv info 断面.xlsx --layer 国考断面
+      geoenv info 监测数据.xlsx --kind measurements
     """
-    for line in describe(path, layer=layer):
+    for line in describe(path, layer=layer, kind=kind):
         echo(line)
