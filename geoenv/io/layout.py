@@ -15,11 +15,19 @@ from geoenv.schema import COLUMN_ALIASES, LAYER_KINDS, SCHEMAS, column_index, fo
 
 HEADER_ROWS = 30
 """Rows searched for the header (title rows, a date line, 单位：… come above it)."""
-NOTE_PREFIXES = ("注", "备注", "说明", "填表人", "填表", "制表人", "制表", "审核人", "审核", "填报人",
-                 "填报单位", "填报", "数据来源", "资料来源", "来源", "联系人", "联系电话", "负责人", "统计人",
-                 "核对", "校核", "日期")  # fmt: skip
-"""What the first cell of a note row under a table starts with."""
-_NOTE = re.compile("^(?:" + "|".join(sorted(map(re.escape, NOTE_PREFIXES), key=len, reverse=True)) + ")")
+NOTE_PREFIXES = ("注", "备注", "说明", "日期", "填表人", "填表", "制表人", "制表", "审核人", "审核", "填报人",
+                 "填报单位", "填报", "数据来源", "资料来源", "联系人", "联系电话", "负责人", "统计人",
+                 "核对", "校核")  # fmt: skip
+"""What the first cell of a note row under a table starts with (注, 说明, 日期 and 备注 followed by
+a colon, a number, a bracket or nothing: a section may be named 注滋口)."""
+_SHORT = ("注", "备注", "说明", "日期")
+_NOTE = re.compile(
+    "^(?:(?:"
+    + "|".join(_SHORT)
+    + r")\s*(?:[:：、.．(（\d]|$)|"
+    + "|".join(sorted(map(re.escape, set(NOTE_PREFIXES) - set(_SHORT)), key=len, reverse=True))
+    + ")"
+)
 LIMIT_LABELS = ("检出限", "检出限值", "方法检出限", "检出下限", "最低检出限", "dl", "mdl")
 """The first cell of a detection-limit row under the header."""
 UNIT_LABELS = ("单位", "计量单位", "unit", "units")

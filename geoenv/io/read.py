@@ -185,8 +185,8 @@ def _read_table(source: LayerSource, kind: str | None) -> RawLayer:
                 message = f"no sheet {source.layer!r}; the workbook has {len(names)}: {listed_names(names)}"
                 raise InputError(Problem(message, file=str(path)))
             name, reason, problems = source.layer, "named with --layer", []
-        elif kind is None or not names:
-            name, reason, problems = (names[0] if names else None), "the first", []
+        elif kind is None or len(names) <= 1:
+            name, reason, problems = (names[0] if names else None), "the first" if kind is None else "the only", []
         else:
             name, reason, problems = choose_sheet(book, path, kind, source.columns)
         grid = sheet_grid(book, name, path) if name is not None else Grid([])
