@@ -89,11 +89,13 @@ def latest_year(project: Project):
 
 
 def _measured(project: Project) -> pd.DataFrame:
-    """The project's measurements that have a date and a value; an error naming the file when
-    there are none (every value blank, or every row skipped by ``--lenient``)."""
+    """The project's measurements that have a date and a value or a no-sample status (断流 …);
+    an error naming the file when there are none (every value blank, or every row skipped by
+    ``--lenient``)."""
     layer = project.layers["measurements"]
     data = layer.data
-    usable = data[data["date"].notna() & data["value"].notna()] if len(data) else data
+    status = data["status"].fillna("").ne("") if "status" in data else False
+    usable = data[data["date"].notna() & (data["value"].notna() | status)] if len(data) else data
     if usable.empty:
         skipped = sum(1 for p in project.skipped if p.file == layer.file)
         why = f" ({skipped} row{'s' * (skipped != 1)} with errors skipped)" if skipped else ""

@@ -4,24 +4,33 @@ value, date and repeat checked and located."""
 from __future__ import annotations
 
 import difflib
+import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from geoenv.columns import Layer, map_columns
-from geoenv.errors import Problem
-from geoenv.io import RawLayer
-from geoenv.quality.values import parse_values, standard_unit, unit_factors, unit_in_header
-from geoenv.schema import (
-    PARAMETERS,
-    SCHEMAS,
-    parameter_code,
+from geoenv.errors import InputError, Problem, raise_on_errors
+from geoenv.io import LayerSource, RawLayer, read_layer
+from geoenv.quality.values import (
+    limit_number,
+    no_sample,
+    parse_limit,
+    parse_values,
+    standard_unit,
+    unit_factors,
+    unit_in_header,
 )
+from geoenv.schema import PARAMETERS, SCHEMAS, fold, parameter_code
 
 MEASUREMENT_COLUMNS = (
     "section", "date", "parameter", "text", "value", "below_dl", "detection_limit", "unit", "column", "row",
+    "status",
 )  # fmt: skip
 """Columns of the canonical measurements table."""
+REMARK_HEADERS = frozenset(fold(h) for h in ("备注", "说明", "备注说明", "情况说明", "remark", "remarks", "note"))
+"""Headers of a remark column: a no-sample word there gives the status of a row with no values."""
 EARLY_GAP_YEARS = 10
 """Dates this many years or more before every later date of the file (and fewer than half its
 rows) are taken for mistyped years: a monthly register has no ten-year hole."""
@@ -33,8 +42,15 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     Output columns (:data:`MEASUREMENT_COLUMNS`): ``section, date, parameter`` (canonical
     code), ``text`` (as written), ``value`` (number for statistics in the standard's unit: half
     the detection limit when not detected), ``below_dl``, ``detection_limit``, ``unit`` (the
-    standard's), ``column`` (the file's column, wide form) and ``row`` (position in the file,
-    for locating problems).
+    standard's), ``column`` (the file's column, wide form), ``row`` (position in the file,
+    for locating problems) and ``status``: a :data:`~geoenv.quality.values.NO_SAMPLE` word
+    (断流, 冰封 …) for a row with no values that says why (in an item cell or a 备注/说明
+    column); such rows are kept with no value, one per row of the file.
+
+    Dates are read as bureaus write them (see :func:`parse_dates`). The detection limit of
+    a 未检出/ND cell comes from, in order: a 检出限 row under the header (wide) or a 检出限
+    column (long); ``raw.source.detection_limits``; the item's other cells written ``0.01L``
+    when they agree on one limit. Without any, one error per item says how to give it.
 
     Besides values that are not numbers, the rows are checked for what would give a silently
     wrong answer: a value that is not finite (``nan``, ``inf``, ``1e309``); a date after
@@ -49,6 +65,7 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
         return layer
     frame = frame.copy()
     frame["_row"] = np.arange(len(frame))
+    remarks = [c for c in frame.columns if fold(c) in REMARK_HEADERS and c not in columns]
     if "parameter" in frame and "value" in frame:
         long = frame
         codes = long["parameter"].map(parameter_code)
@@ -73,7 +90,7 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     else:
         wide = {c: parameter_code(c) for c in frame.columns if c not in SCHEMAS["measurements"].required}
         params = {c: code for c, code in wide.items() if code}
-        others = [c for c, code in wide.items() if not code and c != "_row" and c not in columns]
+        others = [c for c, code in wide.items() if not code and c not in ("_row", *remarks) and c not in columns]
         if not params:
             layer.problems.append(
                 Problem(
@@ -100,24 +117,34 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             value_name="value",
         )
         long["parameter"] = long["column"].map(params)
-    if "unit" not in long:
-        long["unit"] = long["column"].map(unit_in_header) if "column" in long else ""
-    dates = _parse_dates(long["date"])
-    for row in long.loc[dates.isna(), "_row"].unique():
-        layer.problems.append(layer.problem(int(row), f"{frame['date'].iloc[row]!r} is not a date", "date"))
-    known = long["parameter"].notna()
-    parsed = parse_values(long["value"], long.get("detection_limit"))
-    factor, wrong_unit = unit_factors(long["parameter"].fillna(""), long["unit"])
-    value = parsed["value"] * factor
-    column = long["column"] if "column" in long else pd.Series("value", index=long.index)
     where = "column" in long
+    if "unit" not in long:
+        long["unit"] = long["column"].map(lambda c: unit_in_header(c) or raw.units.get(c, "")) if where else ""
+    row = long["_row"].to_numpy()
+    dates, date_problems = parse_dates(frame["date"], frame["section"], raw.where)
+    for position, message in sorted(date_problems.items()):
+        layer.problems.append(layer.problem(position, message, "date"))
+    known = long["parameter"].notna()
+    factor, wrong_unit = unit_factors(long["parameter"].fillna(""), long["unit"])
+    status = no_sample(long["value"])
+    text = long["value"].where(status.eq(""), "")
+    if "detection_limit" not in long and where:
+        long["detection_limit"] = long["column"].map(raw.detection_limits)
+    given = dict(reversed(raw.source.detection_limits))  # the first given wins
+    stated = limit_number(long["detection_limit"]) if "detection_limit" in long else pd.Series(np.nan, long.index)
+    limit = stated.fillna(long["parameter"].map(given) / factor)
+    parsed = parse_values(text, limit)
+    key = long["column"] if where else long["parameter"]
+    _limits_from_the_column(layer, parsed, key, factor, long, wide=where)
+    value = parsed["value"] * factor
+    column = long["column"] if where else pd.Series("value", index=long.index)
 
     def report(mask: pd.Series | np.ndarray, message) -> None:
         for _, item in long[np.asarray(mask) & known.to_numpy()].iterrows():
             place = item["column"] if where else "value"
             layer.problems.append(layer.problem(int(item["_row"]), message(item), place))
 
-    report(parsed["bad"] & ~parsed["not_finite"],
+    report(parsed["bad"] & ~parsed["not_finite"] & ~parsed["no_limit"],
            lambda r: f"{r['value']!r} is neither a number nor detection-limit notation "
                      "(0.02L, or ND/未检出 with a 检出限 column)")  # fmt: skip
     report(parsed["not_finite"], lambda r: f"{r['value']!r} is not a finite number: leave the cell blank "
@@ -132,11 +159,12 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             f"(use {standard_unit(r['parameter']) or 'no unit'})"
         ),
     )
-    keep = ~parsed["missing"]
+    status = _row_status(status, parsed["missing"], row, frame[remarks] if remarks else None)
+    keep = ~parsed["missing"] | status.ne("")
     data = pd.DataFrame(
         {
             "section": long["section"].fillna("").astype(str).str.strip(),
-            "date": dates,
+            "date": dates.to_numpy()[row],
             "parameter": long["parameter"],
             "text": long["value"],
             "value": value,
@@ -145,8 +173,10 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             "unit": long["parameter"].fillna("").map(standard_unit),
             "column": column,
             "row": long["_row"],
+            "status": status,
         }
-    )[keep.to_numpy()].reset_index(drop=True)
+    )[keep.to_numpy()]
+    data = data[data["status"].eq("") | ~data.duplicated(["row", "status"])].reset_index(drop=True)
     if data.empty:
         layer.problems.append(
             Problem(
@@ -159,6 +189,55 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     _check_dates(layer, data, frame["date"], today)
     layer.data = _check_repeats(layer, data, wide=where)
     return layer
+
+
+def _row_status(status: pd.Series, missing: pd.Series, row: np.ndarray, remarks: pd.DataFrame | None) -> pd.Series:
+    """The no-sample status of each cell of rows that have no value: the word in one of the
+    row's cells, else in its remark columns; ``""`` for the cells of rows with values (a 备注
+    such as 断流后恢复 beside values is just a remark)."""
+    blank = pd.Series(missing.to_numpy() | status.ne("").to_numpy()).groupby(row).transform("all").to_numpy()
+    said = status.groupby(row).transform("max").to_numpy()  # "" sorts first: any word wins
+    if remarks is not None:
+        remark = remarks.apply(no_sample).max(axis=1).to_numpy()[row]
+        said = np.where(said == "", remark, said)
+    return pd.Series(np.where(blank, said, ""), index=status.index)
+
+
+def _limits_from_the_column(
+    layer: Layer, parsed: pd.DataFrame, key: pd.Series, factor: np.ndarray, long: pd.DataFrame, *, wide: bool
+) -> None:
+    """Fill the limit of 未检出/ND cells that have none from the item's cells written ``0.01L``
+    when they all give one limit; one error per item for those left (in place)."""
+    if not parsed["no_limit"].any():
+        return
+    written = parsed["below_dl"] & parsed["detection_limit"].notna()
+    limits = (parsed["detection_limit"] * factor)[written].round(12).groupby(key[written]).agg(["min", "max", "unique"])
+    agreed = limits.loc[limits["min"] == limits["max"], "min"]
+    fill = parsed["no_limit"] & key.isin(agreed.index)
+    own = key[fill].map(agreed) / factor[fill.to_numpy()]
+    parsed.loc[fill, "detection_limit"] = own
+    parsed.loc[fill, "value"] = own / 2.0
+    parsed.loc[fill, ["bad", "no_limit"]] = False
+    for item, cells in parsed[parsed["no_limit"]].groupby(key[parsed["no_limit"]], sort=False):
+        code = long["parameter"][cells.index[0]]
+        name = PARAMETERS[code][0] if isinstance(code, str) else str(item)
+        rows = [layer.raw.where(int(r)) for r in np.unique(long.loc[cells.index, "_row"])]
+        shown = ", ".join(rows[:5]) + (f" … ({len(rows)} rows)" if len(rows) > 5 else "")
+        disagree = ""
+        if item in limits.index:
+            seen = "、".join(f"{v:g}L" for v in sorted(limits.loc[item, "unique"]))
+            disagree = f"; the column's cells give different limits ({seen}), so none is taken"
+        unit = standard_unit(code) if isinstance(code, str) else "mg/L"
+        layer.problems.append(
+            Problem(
+                f"{len(cells)} cell{'s' * (len(cells) != 1)} of {name} say not detected (未检出/ND) with no "
+                f"detection limit ({shown}){disagree}: write them as 0.01L with the method's limit, add a 检出限 "
+                f"row under the header, or give it with --detection-limits FILE (columns 项目, 检出限, 单位) "
+                f'or in geoenv.toml: [detection_limits] {name} = "0.01 {unit}"',
+                file=layer.file,
+                column=str(item) if wide else layer.columns.get("value"),
+            )
+        )
 
 
 def _no_measurements() -> pd.DataFrame:
@@ -225,15 +304,19 @@ def _check_dates(layer: Layer, data: pd.DataFrame, written: pd.Series, today: pd
         layer.problems.append(layer.problem(int(row), message, "date"))
 
 
-def _check_repeats(layer: Layer, data: pd.DataFrame, *, wide: bool) -> pd.DataFrame:
+def _check_repeats(layer: Layer, data: pd.DataFrame, *, wide: bool, among: pd.Series | None = None) -> pd.DataFrame:
     """Rows giving the same section, date and item: an error on each when their values
-    differ (naming the others), else a warning and the value counted once.
+    differ (naming the others), else a warning and the value counted once. With ``among``,
+    only the repeats that involve one of those rows (the others were checked before).
 
     Returns the table without the repeated identical values.
     """
     keys = ["section", "date", "parameter"]
     usable = data["date"].notna() & data["parameter"].notna() & data["value"].notna()
     repeated = usable & data.duplicated(keys, keep=False)
+    if among is not None:
+        groups = data[keys].astype(str).agg("|".join, axis=1)
+        repeated &= groups.isin(set(groups[repeated & among.to_numpy()]))
     if not repeated.any():
         return data
     group = data[repeated].assign(_g=lambda d: d.groupby(keys, sort=False).ngroup())
@@ -277,27 +360,217 @@ def _check_repeats(layer: Layer, data: pd.DataFrame, *, wide: bool) -> pd.DataFr
     return data.drop(index=later.index).reset_index(drop=True)
 
 
-def _parse_dates(text: pd.Series) -> pd.Series:
-    cleaned = (
-        text.fillna("").astype(str).str.strip()
-        .str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False).str.strip("-")
-    )  # fmt: skip
-    return pd.to_datetime(cleaned, errors="coerce", format="mixed")
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_DATE_FORMS = {
+    "ymd": rf"^(?P<y>\d{{4}})\s*([-/.年])\s*(?P<m>\d{{1,2}})\s*[-/.月]\s*(?P<d>\d{{1,2}})\s*日?{_TIME}$",
+    "ym": r"^(?P<y>\d{4})\s*(?P<sep>[-/.年])\s*(?P<m>\d{1,2})\s*月?$",
+    "ymd8": r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$",
+    "ym6": r"^(?P<y>\d{4})(?P<m>\d{2})$",
+    "serial": r"^(?P<n>\d{5})(?:\.\d+)?$",
+    "dmy": r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})$",
+}
+"""Date forms read, by name: year first (``2023-01-15``, ``2023/1/15``, ``2023年1月15日``,
+``2023.1.15``, ``2023-1``, ``2023.01``, ``2023年1月``, ``20230115``, ``202301``), Excel serial
+numbers (``44927``) and day or month first (``15/01/2023``)."""
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+DATE_FORMS_SHOWN = "2023-01-15, 2023/1/15, 2023年1月15日, 20230115, 2023-01, 2023年1月, 202301 or an Excel date"
+
+
+def parse_dates(
+    text: pd.Series, section: pd.Series | None = None, where: Callable[[int], str] | None = None
+) -> tuple[pd.Series, dict[int, str]]:
+    """Dates as bureaus write them, and a message for each row that cannot be read as one.
+
+    Month-only forms (``202301``, ``2023.1``, ``2023-1``, ``2023年1月``) give the first day of
+    the month (periods need only the month). Text ``2023.1`` is January and ``2023.10``
+    October; but a number cell 2023.10 shows as ``2023.1``, so where ``2023.1`` comes twice for
+    one section in a column that never writes ``2023.10`` those rows are refused as ambiguous.
+    ``15/01/2023`` is day first when some day of the column is above 12 (``01/15/2023`` month
+    first likewise); when the column never says, or also holds year-first dates, the rows are
+    refused (conflicting forms). Other text goes to pandas' own parser.
+
+    Parameters
+    ----------
+    text
+        The dates as written, one per row.
+    section
+        The section of each row, for the ``2023.1`` check.
+    where
+        How a message names another row (``row 5``); by default its position.
+
+    Returns
+    -------
+    The dates (NaT where unreadable) and, by position, what is wrong with each row that has none.
+    """
+    where = where or (lambda i: f"position {i + 1}")
+    raw = text.fillna("").astype(str).map(lambda t: unicodedata.normalize("NFKC", t).strip())
+    year = pd.Series(np.nan, index=raw.index)
+    month, day, form = year.copy(), pd.Series(1.0, index=raw.index), pd.Series("", index=raw.index)
+    serial = pd.Series(np.nan, index=raw.index)
+    dmy_a, dmy_b = year.copy(), year.copy()
+    dotted = pd.Series(False, index=raw.index)
+    for name, pattern in _DATE_FORMS.items():
+        parts = raw.where(form.eq("")).str.extract(pattern)
+        hit = parts.notna().any(axis=1) & form.eq("")
+        form[hit] = name
+        numbers = parts.drop(columns=[c for c in parts.columns if c in ("sep",) or isinstance(c, int)])
+        numbers = numbers.apply(pd.to_numeric, errors="coerce")
+        if "y" in numbers:
+            year[hit] = numbers["y"][hit]
+        if name == "serial":
+            serial[hit] = numbers["n"][hit]
+        elif name == "dmy":
+            dmy_a[hit], dmy_b[hit] = numbers["a"][hit], numbers["b"][hit]
+        else:
+            month[hit] = numbers["m"][hit]
+            if "d" in numbers:
+                day[hit] = numbers["d"][hit]
+        if name == "ym":
+            dotted |= hit & parts["sep"].eq(".")
+    problems: dict[int, str] = {}
+    positions = pd.Series(np.arange(len(raw)), index=raw.index)
+
+    dmy = form.eq("dmy")
+    year_first = form.isin(["ymd", "ym", "ymd8", "ym6"])
+    if dmy.any():
+        day_first, month_first = (dmy_a[dmy] > 12).any(), (dmy_b[dmy] > 12).any()
+        if year_first.any():
+            example = positions[year_first].iloc[0]
+            for i in positions[dmy]:
+                problems[int(i)] = (
+                    f"{raw.iloc[i]!r} is written day/month first but other dates of the column are year first "
+                    f"({raw.iloc[example]!r} in {where(int(example))}): write every date year first, e.g. 2023-01-15"
+                )
+        elif day_first == month_first:
+            why = "both ways" if day_first else "either way (no day above 12)"
+            for i in positions[dmy]:
+                problems[int(i)] = (
+                    f"{raw.iloc[i]!r}: the column's dates read {why} (day/month or month/day first): "
+                    "write them year first, e.g. 2023-01-15"
+                )
+        else:
+            month[dmy] = dmy_b[dmy] if day_first else dmy_a[dmy]
+            day[dmy] = dmy_a[dmy] if day_first else dmy_b[dmy]
+    if dotted.any() and not raw[dotted].str.match(r"^\d{4}\.10$").any():
+        one = dotted & raw.str.match(r"^\d{4}\.1$")
+        who = (section if section is not None else pd.Series("", index=raw.index)).fillna("").astype(str)
+        twice = one & pd.DataFrame({"s": who, "d": raw}).duplicated(keep=False)
+        for i in positions[twice]:
+            problems[int(i)] = (
+                f"{raw.iloc[i]!r} may be January or October (an Excel number 2023.10 shows as 2023.1) and comes "
+                "twice for this section: write the months as text (2023-01, 2023-10) or as dates"
+            )
+    dates = pd.to_datetime(
+        pd.DataFrame({"year": year, "month": month, "day": day}).where(year.notna() & month.notna()),
+        errors="coerce",
+    )
+    fine = serial.between(1, 2958465)
+    dates[fine] = EXCEL_EPOCH + pd.to_timedelta(serial[fine], unit="D")
+    other = form.eq("") & raw.ne("")
+    if other.any():
+        dates[other] = pd.to_datetime(raw[other], errors="coerce", format="mixed")
+    for i in positions[dates.isna()]:
+        if int(i) not in problems:
+            problems[int(i)] = f"{raw.iloc[i]!r} is not a date: write it as {DATE_FORMS_SHOWN}"
+    for i in problems:
+        dates.iloc[i] = pd.NaT
+    return dates.astype("datetime64[ns]"), problems
 
 
 def resolve_sections(measurements: Layer, sections: Layer) -> list[Problem]:
-    """Replace section names by codes in ``measurements.data``; every row naming no known
-    section is an error (added to the layer's problems and returned)."""
+    """Give every measurement row the code of its section, named by code or by name.
+
+    A known code stays; a name shared by no other section becomes that section's code. A name
+    two or more sections share is an error on each row using it, naming the register rows that
+    share it; a row naming no section is an error. Rows that name one section by code and by
+    name in turn are checked for repeats once resolved. The errors are added to the
+    measurements' problems and returned.
+    """
     problems: list[Problem] = []
     data = measurements.data
-    codes = set(sections.data["code"].astype(str))
-    names = dict(zip(sections.data["name"].astype(str), sections.data["code"].astype(str), strict=False))
-    data["section"] = data["section"].map(lambda s: s if s in codes else names.get(s, s))
-    unknown = data[~data["section"].isin(codes)].drop_duplicates("row")
+    code = sections.data["code"].astype(str)
+    name = sections.data["name"].fillna("").astype(str).str.strip()
+    codes = set(code)
+    shared = name[name.duplicated(keep=False) & name.ne("")]
+    unique = dict(zip(name[~name.isin(shared)], code[~name.isin(shared)], strict=True))
+    written = data["section"]
+    by_code = written.isin(codes)
+    ambiguous = ~by_code & written.isin(set(shared))
+    resolved = written.where(by_code, written.map(unique))
+    renamed = ~by_code & resolved.notna()
+    data["section"] = resolved.fillna(written)
+    for row, section in data.loc[ambiguous, ["row", "section"]].drop_duplicates("row").itertuples(index=False):
+        rows = ", ".join(sections.raw.where(int(i)) for i in np.flatnonzero(name.eq(section).to_numpy()))
+        problem = measurements.problem(
+            int(row),
+            f"section {section!r} is ambiguous: {rows} of {sections.file} share that name; "
+            "give 断面编码 (the section code) in both files",
+            "section",
+        )
+        measurements.problems.append(problem)
+        problems.append(problem)
+    unknown = data[~data["section"].isin(codes) & ~ambiguous].drop_duplicates("row")
     for row, section in zip(unknown["row"], unknown["section"], strict=True):
         problem = measurements.problem(
             int(row), f"section {section!r} is not in the sections layer ({sections.file})", "section"
         )
         measurements.problems.append(problem)
         problems.append(problem)
+    if renamed.any():
+        before = len(measurements.problems)
+        measurements.data = _check_repeats(measurements, data, wide=data["column"].ne("value").any(), among=renamed)
+        problems += measurements.problems[before:]
     return problems
+
+
+def read_detection_limits(source: LayerSource) -> tuple[tuple[str, float], ...]:
+    """A table of detection limits (columns item, limit and optionally unit: 项目/监测项目,
+    检出限, 单位) as ``(parameter code, limit in the standard's unit)`` pairs.
+
+    Raises
+    ------
+    InputError
+        Every problem, located: a missing column, an unknown item, a limit that is not a
+        positive number, a unit that does not fit the item, an item given twice with
+        different limits.
+    """
+    raw = read_layer(source)
+    headers = {fold(h): h for h in raw.frame.columns}
+    file = str(source.path)
+
+    def find(names: tuple[str, ...]) -> str | None:
+        return next((headers[fold(n)] for n in names if fold(n) in headers), None)
+
+    item = find(("项目", "监测项目", "指标", "因子", "item", "parameter"))
+    limit = find(("检出限", "方法检出限", "检出限值", "limit", "detection_limit", "dl", "mdl"))
+    unit = find(("单位", "unit"))
+    if item is None or limit is None:
+        raise InputError(
+            Problem(
+                "a detection-limits table needs an item column (项目) and a limit column (检出限), "
+                "optionally 单位; its headers are: " + ", ".join(map(str, raw.frame.columns)),
+                file=file,
+            )
+        )
+    problems: list[Problem] = []
+    found: dict[str, tuple[float, int]] = {}
+    for i, (name, value, written) in enumerate(
+        zip(raw.frame[item], raw.frame[limit], raw.frame[unit] if unit else [""] * len(raw.frame), strict=True)
+    ):
+        if not str(name).strip() and not str(value).strip():
+            continue
+        code = parameter_code(name)
+        if code is None:
+            problems.append(Problem(f"unknown item {name!r}", file=file, where=raw.where(i), column=item))
+            continue
+        number, why = parse_limit(code, value, written)
+        if why:
+            problems.append(Problem(why, file=file, where=raw.where(i), column=limit))
+        elif code in found and abs(found[code][0] - number) > 1e-12 * number:
+            other = raw.where(found[code][1])
+            problems.append(Problem(f"{name} is also given in {other} with another limit: keep one",
+                                    file=file, where=raw.where(i), column=limit))  # fmt: skip
+        else:
+            found.setdefault(code, (number, i))
+    raise_on_errors(problems)
+    return tuple((code, number) for code, (number, _) in found.items())

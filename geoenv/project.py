@@ -163,21 +163,36 @@ def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[
 
 
 def skip_bad_rows(project: Project, kind: str = "measurements") -> Project:
-    """Drop the rows of one layer that have errors, for ``--lenient`` work.
+    """Drop what has errors in one layer, for ``--lenient`` work: for measurements, a bad
+    value cell drops that value only (the row's other items stay), and a bad date or
+    section the whole row; other layers lose the rows with errors.
 
     Returns
     -------
-    The project without those rows and their errors; the errors of the rows skipped are added
-    to its ``skipped``. Errors that belong to no single row (a missing column) are kept and
-    still stop the work.
+    The project without those cells or rows and their errors; the errors skipped are added
+    to its ``skipped``. Errors that belong to no row nor item column (a missing column) are
+    kept and still stop the work.
     """
     if kind not in project.layers:
         return project
     layer = project.layers[kind]
-    skipped = [p for p in layer.problems if p.severity == "error" and p.row is not None]
-    rows = {p.row for p in skipped}
-    data = layer.data[~layer.data["row"].isin(rows)].reset_index(drop=True)
-    layers = {**project.layers, kind: replace(layer, data=data)}
+    data = layer.data
+    # the header an error names → the column of the cell in the data (a long file's value column is "value")
+    cells = {str(c): str(c) for c in data["column"].unique()} if "column" in data else {}
+    if layer.columns.get("value"):
+        cells[layer.columns["value"]] = "value"
+    errors = [p for p in layer.problems if p.severity == "error"]
+    skipped = [p for p in errors if p.row is not None or p.column in cells]
+    rows = {p.row for p in skipped if p.row is not None and p.column not in cells}
+    bad_cells = {(p.row, cells[p.column]) for p in skipped if p.row is not None and p.column in cells}
+    drop = data["row"].isin(rows)
+    if bad_cells:
+        drop |= pd.Series(list(zip(data["row"], data["column"].astype(str), strict=True)), index=data.index).isin(
+            bad_cells
+        )
+    if "status" in data:  # what is left unread: cells named by an error of their column (未检出 with no limit)
+        drop |= data["value"].isna() & data["status"].fillna("").eq("")
+    layers = {**project.layers, kind: replace(layer, data=data[~drop].reset_index(drop=True))}
     dropped = set(skipped)
     problems = [p for p in project.problems if p not in dropped]
     return replace(project, layers=layers, problems=problems, skipped=project.skipped + skipped)

@@ -101,6 +101,7 @@ _DATE = click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"])
 SHOWN = {
     "section": "断面编码", "name": "断面名称", "period": "时段", "class": "水质类别", "target": "目标",
     "meets_target": "达标", "main_pollutants": "主要污染指标", "cwqi": "CWQI", "n_samples": "样次",
+    "no_sample": "未采样(月)",
     "class_change": "同比", "group": "分组", "n_sections": "断面数", "good_ratio": "优良比例",
     "worse_than_v_ratio": "劣V比例", "rating": "水质状况", "cwqi_rank": "排名",
 }  # fmt: skip

@@ -29,7 +29,7 @@ from geoenv.schema import PARAMETERS
 
 SECTION_COLUMNS = [
     "section", "period", "class", "description", "main_pollutants", "cwqi", "cwqi_items",
-    "missing_items", "target", "meets_target", "exceeding_items", "n_samples", "exceed_freq",
+    "missing_items", "target", "meets_target", "exceeding_items", "n_samples", "no_sample", "exceed_freq",
     "class_prev", "class_change", "cwqi_prev", "cwqi_change", "worst_items", "water",
 ]  # fmt: skip
 ITEM_COLUMNS = [
@@ -92,7 +92,10 @@ def evaluate(
     ----------
     measurements
         Long table ``section, date, parameter, value, below_dl`` in the standard's units (from
-        :func:`geoenv.measurements.measurements_layer`).
+        :func:`geoenv.measurements.measurements_layer`), optionally ``status``: rows with a
+        no-sample status (断流, 冰封 …) and no value. A month with such a status and no value is
+        left out of the period's class and counted in ``no_sample`` (``断流 2、冰封 1``); a
+        section-period with nothing else has a row with no class.
     sections
         Optional sections with ``code`` and ``target_class`` (I–V) and ``water``
         (river / lake); without it there are no targets and every section is ``water``.
@@ -109,11 +112,14 @@ def evaluate(
     base = {p.label: p.year_before().label for p in periods}
     spans = {p.label: p for p in periods} | {p.year_before().label: p.year_before() for p in periods}
     rows = _in_periods(measurements, spans.values()).join(info, on="section")
+    status = rows["status"].fillna("") if "status" in rows else pd.Series("", index=rows.index)
+    absent, rows = rows[status.ne("")], rows[status.eq("")]
     rows["sample_class"] = classify(rows["parameter"], rows["value"], rows["lake"].to_numpy())
     rows["exceeds"] = rows["sample_class"] > rows["benchmark"]
     items = _items(rows)
     evaluated = items["parameter"].isin(EVALUATION_ITEMS) | (items["lake"] & lake_tn & items["parameter"].eq("tn"))
     table = _sections(items[evaluated], rows[rows["parameter"].isin(EVALUATION_ITEMS)], info)
+    table = _with_no_sample(table, _no_sample(absent, rows), info)
 
     items = _year_on_year(items, base, ["section", "parameter"], {"mean": "mean_prev"})
     items["change"] = ((items["mean"] - items["mean_prev"]) / items["mean_prev"]).round(4)
@@ -216,6 +222,33 @@ def _sections(items: pd.DataFrame, rows: pd.DataFrame, info: pd.DataFrame) -> pd
     table = table.merge(frequency, on=keys, how="left")
     table["class"] = class_label(table["k"]).to_numpy()
     table["description"] = table["k"].map(dict(enumerate(DESCRIPTIONS)))
+    return table
+
+
+def _no_sample(absent: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per section-period, the months with a no-sample status and no value, counted by status:
+    ``断流 2、冰封 1`` (in the order they first occur)."""
+    keys = ["section", "period"]
+    sampled = rows.loc[rows["value"].notna(), [*keys, "date"]]
+    sampled = sampled.assign(month=sampled["date"].dt.to_period("M"))[[*keys, "month"]].drop_duplicates()
+    months = absent.assign(month=absent["date"].dt.to_period("M")).sort_values("date", kind="stable")
+    months = months.merge(sampled, on=[*keys, "month"], how="left", indicator=True)
+    months = months[months["_merge"].eq("left_only")].drop_duplicates([*keys, "month"])
+    counts = months.groupby([*keys, "status"], sort=False).size().rename("n").reset_index()
+    counts["text"] = counts["status"] + " " + counts["n"].astype(str)
+    return _joined(counts, keys, "text", "、", "no_sample")
+
+
+def _with_no_sample(table: pd.DataFrame, no_sample: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    """The section-period table with ``no_sample``, and a row (no class, no samples) for each
+    section-period that has only no-sample months."""
+    table = table.merge(no_sample, on=["section", "period"], how="outer")
+    new = table["k"].isna() & table["n_samples"].isna()
+    if not new.any():
+        return table
+    for column in ("target", "target_k", "water"):
+        table.loc[new, column] = table.loc[new, "section"].map(info[column]).to_numpy()
+    table.loc[new, "n_samples"] = 0
     return table
 
 

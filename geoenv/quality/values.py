@@ -19,6 +19,8 @@ _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _VALUE = re.compile(rf"^([<＜]?)\s*({_NUMBER})\s*([lL]?)$")
 NOT_DETECTED = frozenset({"nd", "n.d.", "未检出", "低于检出限", "<dl", "bdl"})
 MISSING = frozenset({"", "-", "/", "—", "--", "未监测", "未测"})
+NO_SAMPLE = ("断流", "冰封", "结冰", "未采样", "未采", "无水", "干涸", "河干", "停测", "停采", "枯水期无水")
+"""Remarks meaning the section could not be sampled that month (kept as the month's status)."""
 NOT_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
 """Spellings of numbers no measurement has (``nan`` is an export's blank, not a value)."""
 
@@ -101,8 +103,8 @@ def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> p
     DataFrame with ``value`` (the number for statistics: half the detection limit when not
     detected), ``below_dl``, ``detection_limit``, ``missing`` (blank), ``bad`` (neither a
     number nor detection-limit notation, or not detected with no limit, or not finite),
-    ``not_finite`` (``nan``, ``inf``, or a number too large for a float such as ``1e309``)
-    and ``negative``.
+    ``not_finite`` (``nan``, ``inf``, or a number too large for a float such as ``1e309``),
+    ``negative`` and ``no_limit`` (``ND``/``未检出`` with no limit given: also ``bad``).
     """
     text = text.fillna("").astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
     parts = text.str.extract(_VALUE)
@@ -111,7 +113,7 @@ def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> p
     not_detected = text.str.lower().isin(NOT_DETECTED)
     limit = pd.Series(np.nan, index=text.index)
     if detection_limit is not None:
-        limit = pd.to_numeric(detection_limit.set_axis(text.index), errors="coerce")
+        limit = limit_number(detection_limit.set_axis(text.index))
     limit = limit.where(~marked, number)
     below = marked | not_detected
     missing = text.str.lower().isin(MISSING)
@@ -128,6 +130,51 @@ def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> p
             "bad": bad,
             "not_finite": not_finite,
             "negative": value.lt(0) & ~bad,
+            "no_limit": not_detected & limit.isna(),
         },
         index=text.index,
     )
+
+
+def limit_number(text: pd.Series) -> pd.Series:
+    """Detection limits as numbers: ``0.01``, ``0.01L`` and ``<0.01`` alike (NaN otherwise)."""
+    if pd.api.types.is_numeric_dtype(text):
+        number = text.astype(float)
+    else:
+        text = text.astype(object).where(text.notna(), "").astype(str)
+        parts = text.map(lambda s: unicodedata.normalize("NFKC", s).strip()).str.extract(_VALUE)
+        number = pd.to_numeric(parts[1], errors="coerce")
+    return number.where(np.isfinite(number) & (number > 0))
+
+
+def no_sample(text: pd.Series) -> pd.Series:
+    """The :data:`NO_SAMPLE` word a cell or remark holds (断流 for ``河道断流``), else ``""``."""
+    pattern = "(" + "|".join(sorted(map(re.escape, NO_SAMPLE), key=len, reverse=True)) + ")"
+    found = text.fillna("").astype(str).str.extract(pattern, expand=False)
+    return found.fillna("")
+
+
+_LIMIT = re.compile(rf"^\s*({_NUMBER})\s*[lL]?\s*(.*?)\s*$")
+
+
+def parse_limit(parameter: str, value: object, unit: object = "") -> tuple[float | None, str | None]:
+    """A detection limit given for an item (``0.025 mg/L``, or a number in the standard's unit)
+    in the standard's unit.
+
+    Returns ``(limit, None)``, or ``(None, why)`` when it is not a positive number or its unit
+    does not fit the item.
+    """
+    if isinstance(value, bool):
+        return None, f"{value!r} is not a number"
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    match = _LIMIT.match(text)
+    if not match:
+        return None, f'{text!r} is not a number (write 0.025 or "0.025 mg/L")'
+    number = float(match.group(1))
+    written = match.group(2) or str(unit or "").strip()
+    factor, bad = unit_factors(pd.Series([parameter]), pd.Series([written]))
+    if bad[0]:
+        return None, f"unit {written!r} does not fit the item (use {standard_unit(parameter) or 'no unit'})"
+    if not (np.isfinite(number) and number > 0):
+        return None, f"{text!r}: a detection limit is a number above 0"
+    return number * float(factor[0]), None
