@@ -17,6 +17,10 @@ Example::
     [settings]
     near_border_m = 100
 
+    [detection_limits]          # for 未检出/ND cells with no limit in the file
+    "总磷" = "0.01 mg/L"        # Chinese keys in quotes
+    hg = 0.00004                # a number is in the standard's unit (mg/L)
+
 Relative paths are read from the folder holding the config file.
 """
 
@@ -24,14 +28,15 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geoenv import data
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.io.read import FOLDER_SUFFIXES
-from geoenv.schema import LAYER_KINDS, SCHEMAS
+from geoenv.quality.values import parse_limit
+from geoenv.schema import LAYER_KINDS, SCHEMAS, parameter_code
 
 #: Settings and the range each must lie in: (name → (lowest, highest, what it is)).
 SETTINGS = {"near_border_m": (0.0, 100_000.0, "a distance in metres")}
@@ -45,6 +50,8 @@ class Config:
 
     sources: dict[str, LayerSource] = field(default_factory=dict)
     settings: dict[str, float] = field(default_factory=dict)
+    #: ``[detection_limits]``: (parameter code, limit in the standard's unit).
+    detection_limits: tuple[tuple[str, float], ...] = ()
 
 
 def read_config(path: Path) -> Config:
@@ -81,17 +88,48 @@ def read_config(path: Path) -> Config:
                     problems.append(problem)
                 else:
                     config.settings[name] = number
+        elif key == "detection_limits":
+            found = _detection_limits(path, value)
+            if isinstance(found, list):
+                problems += found
+            else:
+                config.detection_limits = found
         elif key in LAYER_KINDS:
             source, found = _layer(path, key, value)
             problems += found
             if source is not None:
                 config.sources[key] = source
         else:
-            expected = ", ".join((*LAYER_KINDS, "settings"))
+            expected = ", ".join((*LAYER_KINDS, "settings", "detection_limits"))
             problems.append(Problem(f"unknown section [{key}] (expected {expected})", file=str(path)))
     if problems:
         raise InputError(problems)
+    if config.detection_limits and "measurements" in config.sources:
+        config.sources["measurements"] = replace(
+            config.sources["measurements"], detection_limits=config.detection_limits
+        )
     return config
+
+
+def _detection_limits(path: Path, value: object) -> tuple[tuple[str, float], ...] | list[Problem]:
+    """``[detection_limits]``: item = "0.01 mg/L" (or a number in the standard's unit)."""
+    if not isinstance(value, dict):
+        return [_wrong(path, "detection_limits", None, value, 'a table ([detection_limits] 总磷 = "0.01 mg/L")')]
+    problems, found = [], []
+    for item, limit in value.items():
+        code = parameter_code(item)
+        if code is None:
+            problems.append(Problem(f"unknown item {item!r}", file=str(path), where="[detection_limits]"))
+            continue
+        if isinstance(limit, bool) or not isinstance(limit, str | int | float):
+            problems.append(_wrong(path, "detection_limits", item, limit, 'a limit ("0.01 mg/L" or 0.01)'))
+            continue
+        number, why = parse_limit(code, limit)
+        if why:
+            problems.append(Problem(f"{item} = {limit!r}: {why}", file=str(path), where="[detection_limits]"))
+        else:
+            found.append((code, number))
+    return problems or tuple(found)
 
 
 def _wrong(path: Path, section: str, key: str | None, value: object, expected: str) -> Problem:

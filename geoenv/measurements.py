@@ -214,10 +214,11 @@ def _limits_from_the_column(
     limits = (parsed["detection_limit"] * factor)[written].round(12).groupby(key[written]).agg(["min", "max", "unique"])
     agreed = limits.loc[limits["min"] == limits["max"], "min"]
     fill = parsed["no_limit"] & key.isin(agreed.index)
-    own = key[fill].map(agreed) / factor[fill.to_numpy()]
-    parsed.loc[fill, "detection_limit"] = own
-    parsed.loc[fill, "value"] = own / 2.0
-    parsed.loc[fill, ["bad", "no_limit"]] = False
+    if fill.any():
+        own = key[fill].map(agreed) / factor[fill.to_numpy()]
+        parsed.loc[fill, "detection_limit"] = own
+        parsed.loc[fill, "value"] = own / 2.0
+        parsed.loc[fill, ["bad", "no_limit"]] = False
     for item, cells in parsed[parsed["no_limit"]].groupby(key[parsed["no_limit"]], sort=False):
         code = long["parameter"][cells.index[0]]
         name = PARAMETERS[code][0] if isinstance(code, str) else str(item)
@@ -228,12 +229,13 @@ def _limits_from_the_column(
             seen = "、".join(f"{v:g}L" for v in sorted(limits.loc[item, "unique"]))
             disagree = f"; the column's cells give different limits ({seen}), so none is taken"
         unit = standard_unit(code) if isinstance(code, str) else "mg/L"
+        cell = "cells say" if len(cells) != 1 else "cell says"
         layer.problems.append(
             Problem(
-                f"{len(cells)} cell{'s' * (len(cells) != 1)} of {name} say not detected (未检出/ND) with no "
+                f"{name}: {len(cells)} {cell} not detected (未检出/ND) with no "
                 f"detection limit ({shown}){disagree}: write them as 0.01L with the method's limit, add a 检出限 "
                 f"row under the header, or give it with --detection-limits FILE (columns 项目, 检出限, 单位) "
-                f'or in geoenv.toml: [detection_limits] {name} = "0.01 {unit}"',
+                f'or in geoenv.toml: [detection_limits] "{name}" = "0.01 {unit}"',
                 file=layer.file,
                 column=str(item) if wide else layer.columns.get("value"),
             )

@@ -13,6 +13,7 @@ from geoenv.config import Config, read_config
 from geoenv.crs import parse_crs
 from geoenv.errors import InputError
 from geoenv.io import LayerSource
+from geoenv.measurements import read_detection_limits
 from geoenv.network.locate import DEFAULT_RADIUS_M
 from geoenv.network.store import is_network_file
 from geoenv.network.topology import DEFAULT_TOLERANCE_M
@@ -79,6 +80,9 @@ def layer_options(func):
                           "ones unless --rivers names others) into one network. Repeatable."),
         click.option("--measurements", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Measurements, long (断面, 日期, 项目, 值) or wide (one column per item)."),
+        click.option("--detection-limits", "detection_limits", type=click.Path(exists=True, dir_okay=False,
+                     path_type=Path), help="Table (CSV/XLSX) of item, detection limit and unit (项目, 检出限, 单位) "
+                     "for 未检出/ND measurements whose file gives no limit."),
         click.option("--layer", "layers", multiple=True, metavar="[KIND=]NAME",
                      help="GeoPackage layer or XLSX sheet, e.g. --layer sections=国考断面."),
         click.option("--column", "columns", multiple=True, metavar="KIND.COLUMN=HEADER",
@@ -99,6 +103,8 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
     columns = kw.pop("columns", ())
     crs = kw.pop("src_crs", ())
     paths = {kind: kw.pop(kind, None) for kind in LAYER_KINDS}
+    limits_file = kw.pop("detection_limits", None)
+    limits = read_detection_limits(LayerSource(Path(limits_file))) if limits_file else ()
     mapped: dict[str, dict[str, str]] = {kind: {} for kind in LAYER_KINDS}
     for text in columns:
         target, sep, header = text.partition("=")
@@ -120,7 +126,8 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
     given = {k for k, p in paths.items() if p is not None} | set(config.sources if config else ())
     given |= {"rivers"} if kw.get("add_rivers") else set()
     for option, kinds in (("--column", [k for k, m in mapped.items() if m]), ("--layer", list(sheet)),
-                          ("--src-crs", list(declared))):  # fmt: skip
+                          ("--src-crs", list(declared)),
+                          ("--detection-limits", ["measurements"] if limits_file else [])):  # fmt: skip
         for kind in kinds:
             if kind is not None and kind not in given:
                 raise click.BadParameter(
@@ -139,6 +146,7 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
             columns={**source.columns, **mapped[kind]},
             crs=declared.get(kind, declared.get(None, source.crs)),
             add=source.add,
+            detection_limits=(limits + (config.detection_limits if config else ()) if kind == "measurements" else ()),
         )
     added = tuple(LayerSource(Path(p), crs=declared.get("rivers")) for p in kw.pop("add_rivers", ()))
     for source in added:

@@ -113,7 +113,7 @@ def evaluate(
     spans = {p.label: p for p in periods} | {p.year_before().label: p.year_before() for p in periods}
     rows = _in_periods(measurements, spans.values()).join(info, on="section")
     status = rows["status"].fillna("") if "status" in rows else pd.Series("", index=rows.index)
-    absent, rows = rows[status.ne("")], rows[status.eq("")]
+    absent, rows = rows[status.ne("")].assign(status=status), rows[status.eq("")]
     rows["sample_class"] = classify(rows["parameter"], rows["value"], rows["lake"].to_numpy())
     rows["exceeds"] = rows["sample_class"] > rows["benchmark"]
     items = _items(rows)
