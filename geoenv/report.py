@@ -33,7 +33,7 @@ HEADERS_ZH = {
     "id": "编号", "kind": "类型", "capacity": "规模", "downstream_section": "下游断面",
     "group": "名称", "n_sections": "断面数", "good_ratio": "优良比例", "worse_than_v_ratio": "劣V比例",
     "rating": "水质状况", "rated_by": "评价方式", "class_of_means": "均值类别", "cwqi_rank": "CWQI排名",
-    "candidates": "溯源排查对象(前三)",
+    "candidates": "溯源排查对象(前三)", "no_sample": "未采样(月)",
 }  # fmt: skip
 
 
@@ -56,7 +56,8 @@ def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, p
             "period": period.label,
         }
     ).reset_index(drop=True)
-    for column in ("target", "class", "description", "meets_target", "main_pollutants", "exceeding_items", "cwqi"):
+    quality_columns = ["target", "class", "description", "meets_target", "main_pollutants", "exceeding_items"]
+    for column in (*quality_columns, "cwqi", "no_sample"):
         sections[column] = sections["code"].map(quality[column]) if column in quality else None
     for column in ("upstream_codes", "downstream_code", "distance_km"):
         sections[column] = sections["code"].map(rel[column])
