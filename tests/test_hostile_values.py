@@ -362,7 +362,7 @@ def test_two_aliases_of_one_column_say_which_is_used(tmp_path):
     got = problems(tmp_path, "sections", "断面编码,断面名称,东经,经度,纬度\nS1,甲,112.1,113,37\n", severity="warning")
     assert got == [
         f"{tmp_path / 'in.csv'}: column 经度: two columns give lon: '东经' (column 3, used) and '经度' (column 4, "
-        "ignored); rename or remove one, or choose with --column sections.lon=HEADER"
+        "ignored); rename or remove one, or choose with --column sections.lon=经度"
     ]
 
 
