@@ -8,6 +8,9 @@ GCJ-02 → WGS84 has no closed form; it is solved by fixed-point iteration to we
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -28,6 +31,42 @@ _SHIFTED_ALIASES = {
     "baidu": "bd09",
     "百度坐标": "bd09",
 }
+
+#: What registers write in a coordinate-source column (坐标来源 / 坐标系 …) → ``wgs84``,
+#: ``gcj02`` or ``bd09``. CGCS2000 (2000国家大地坐标系, 天地图, 北斗) is taken as WGS84: the two
+#: frames agree to a few centimetres, far below what a register's coordinates resolve.
+#: Keys are folded by :func:`_source_key`.
+COORDINATE_SOURCES: dict[str, str] = {
+    **dict.fromkeys(("gps", "手持gps", "gps定位", "gps实测", "实测", "wgs84", "wgs1984", "epsg4326", "4326",
+                     "cgcs2000", "2000国家大地坐标系", "国家2000", "2000坐标系", "cgcs2000坐标系", "epsg4490", "4490",
+                     "天地图", "北斗", "rtk"), "wgs84"),
+    **dict.fromkeys(("高德", "高德地图", "高德坐标", "amap", "gaode", "gcj02", "gcj", "火星坐标", "火星坐标系",
+                     "国测局坐标", "腾讯", "腾讯地图", "qq地图", "soso地图"), "gcj02"),
+    **dict.fromkeys(("百度", "百度地图", "百度坐标", "baidu", "bd09", "bd09ll"), "bd09"),
+}  # fmt: skip
+COORDINATE_SOURCE_NAMES = "GPS/WGS84, CGCS2000/天地图/北斗 (as WGS84), 高德/腾讯/GCJ-02, 百度/BD-09"
+
+
+def _source_key(value: str) -> str:
+    return re.sub(r"[\s\-_:：()（）]+", "", unicodedata.normalize("NFKC", value).lower())
+
+
+def coordinate_source(value: object) -> str | None:
+    """The system a row's coordinates were taken in, from a coordinate-source cell.
+
+    Returns ``"wgs84"``, ``"gcj02"`` or ``"bd09"``; ``""`` for a blank cell (the file's CRS
+    applies); None for a value geoenv does not know.
+
+    Examples
+    --------
+    >>> coordinate_source("高德地图"), coordinate_source("WGS-84"), coordinate_source("BD-09")
+    ('gcj02', 'wgs84', 'bd09')
+    """
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+    if not text:
+        return ""
+    return COORDINATE_SOURCES.get(_source_key(text))
+
 
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 formulas.
 _A = 6378245.0

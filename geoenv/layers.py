@@ -9,7 +9,9 @@ list them all; :func:`load` raises when any is an error.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,11 +26,17 @@ from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, RawLayer, read_layer
 from geoenv.measurements import measurements_layer
 from geoenv.schema import (
+    CAPACITY_UNITS,
+    COLUMN_ALIASES,
+    FACILITY_LABELS_ZH,
     LEVELS,
     WATERS,
+    capacity_header,
     facility_kind,
     known_kind_names,
     level,
+    name_key,
+    unit_key,
     water,
     water_class,
 )
@@ -44,36 +52,59 @@ MAX_VELOCITY_MS = 10.0
 """Fastest plausible mean river velocity (m/s); above it the unit is probably km/h or m/min."""
 
 
+_HEMISPHERE = r"(?:东经|西经|南纬|北纬|[NSEW东西南北])"
 _DMS = re.compile(
-    r"^\s*(-?\d+(?:\.\d+)?)\s*(?:°|度|d)\s*(?:(\d+(?:\.\d+)?)\s*(?:['′’]|分|m)\s*)?"
-    r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″”]|''|秒|s)\s*)?([NSEW东西南北]?)\s*$",
+    rf"^\s*(?P<pre>{_HEMISPHERE})?\s*(?P<deg>-?\d+(?:\.\d+)?)\s*(?:°|度|d)\s*"
+    r"(?:(?P<min>\d+(?:\.\d+)?)\s*(?:['′’]|分|m)\s*)?"
+    r"(?:(?P<sec>\d+(?:\.\d+)?)\s*(?:[\"″”]|''|′′|’’|秒|s)\s*)?"
+    rf"(?P<post>{_HEMISPHERE})?\s*$",
     re.IGNORECASE,
 )
+# ``112 30 15.2``: degrees, minutes and seconds apart by spaces (three parts, nothing else).
+_SPACED = re.compile(
+    rf"^\s*(?P<pre>{_HEMISPHERE})?\s*(?P<deg>-?\d{{1,3}})\s+(?P<min>\d{{1,2}})\s+(?P<sec>\d{{1,2}}(?:\.\d+)?)\s*"
+    rf"(?P<post>{_HEMISPHERE})?\s*$",
+    re.IGNORECASE,
+)
+_WEST_SOUTH = ("S", "W", "南", "西", "南纬", "西经")
+
+
+def _coordinate_text(text: pd.Series) -> pd.Series:
+    """Coordinates as written, NFKC-normalised (full-width digits and ° read as ASCII; º and ˚
+    typed for the degree sign read as °; ″ becomes ′′)."""
+    text = text.fillna("").astype(str).str.replace("[º˚]", "°", regex=True)
+    return text.str.normalize("NFKC").str.strip()
 
 
 def parse_coordinates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Parse decimal degrees, or degrees-minutes-seconds (``112°30′15″``, ``112度30分15秒``).
+    """Parse decimal degrees, or degrees-minutes-seconds as bureaus write them: ``112°30′15″``,
+    ``112°30'15.2"``, ``112度30分15秒``, ``E112°30'15"``, ``东经112°30′15″``, ``112.504222°``,
+    ``112 30 15`` (three parts apart by spaces), full-width digits.
 
     Minutes and seconds run from 0 to below 60, and only the last part written may have a
     fraction (``112°61′`` and ``112.5°30′`` are unparseable, not silently 113.02°).
 
     Returns the values (NaN where missing or unparseable) and a mask of unparseable entries.
     """
-    text = text.fillna("").astype(str).str.strip()
+    text = _coordinate_text(text)
     number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
     todo = np.isnan(number) & (text != "").to_numpy()
     if todo.any():
         parts = text[todo].str.extract(_DMS)
-        deg = pd.to_numeric(parts[0], errors="coerce")
-        minutes = pd.to_numeric(parts[1], errors="coerce")
-        seconds = pd.to_numeric(parts[2], errors="coerce")
-        sign = np.where(parts[3].fillna("").str.upper().isin(["S", "W", "南", "西"]), -1.0, 1.0)
+        spaced = text[todo].str.extract(_SPACED)
+        parts = parts.where(parts["deg"].notna(), spaced)
+        deg = pd.to_numeric(parts["deg"], errors="coerce")
+        minutes = pd.to_numeric(parts["min"], errors="coerce")
+        seconds = pd.to_numeric(parts["sec"], errors="coerce")
+        hemisphere = parts["post"].fillna(parts["pre"]).fillna("").str.upper()
+        two = parts["pre"].notna() & parts["post"].notna()
+        sign = np.where(hemisphere.isin(_WEST_SOUTH) | deg.lt(0), -1.0, 1.0)
         value = sign * (deg.abs() + minutes.fillna(0.0) / 60.0 + seconds.fillna(0.0) / 3600.0)
         overflow = minutes.ge(60) | seconds.ge(60)
         fraction = (deg.mod(1).ne(0) & (minutes.notna() | seconds.notna())) | (
             minutes.mod(1).ne(0) & minutes.notna() & seconds.notna()
         )
-        number[todo] = value.where(~(overflow | fraction)).to_numpy()
+        number[todo] = value.where(~(overflow | fraction | two)).to_numpy()
     number[np.isinf(number)] = np.nan  # inf, 1e309
     bad = np.isnan(number) & (text != "").to_numpy()
     return number, bad
@@ -81,16 +112,19 @@ def parse_coordinates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def coordinate_problem(text: str) -> str:
     """Why a coordinate written as ``text`` could not be read (for the message)."""
-    match = _DMS.match(text)
+    normal = _coordinate_text(pd.Series([text])).iloc[0]
+    match = _DMS.match(normal) or _SPACED.match(normal)
     if match:
-        minutes, seconds = (float(g) if g else None for g in match.groups()[1:3])
+        minutes, seconds = (float(match[g]) if match[g] else None for g in ("min", "sec"))
         if minutes is not None and minutes >= 60:
             return f"{text!r} has {minutes:g} minutes: minutes run from 0 to 59"
         if seconds is not None and seconds >= 60:
             return f"{text!r} has {seconds:g} seconds: seconds run from 0 to 59"
+        if match["pre"] and match["post"]:
+            return f"{text!r} names its hemisphere twice: write it once, e.g. 112°30′15″E"
         return f"{text!r}: only the last of degrees, minutes and seconds may have decimals"
-    number = pd.to_numeric(text, errors="coerce")
-    if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity") or np.isinf(number):
+    number = pd.to_numeric(normal, errors="coerce")
+    if normal.lower().lstrip("+-") in ("nan", "inf", "infinity") or np.isinf(number):
         return f"{text!r} is not a finite number"
     return f"{text!r} is not a number"
 
@@ -100,7 +134,12 @@ def _declared_crs(raw: RawLayer) -> CRS | str | None:
 
 
 def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.ndarray:
-    """Longitude/latitude columns → WGS84 points; NaN points where a problem was recorded."""
+    """Longitude/latitude columns → WGS84 points; NaN points where a problem was recorded.
+
+    Each row is converted from its own coordinate source where the register gives one
+    (``coord_source``: GPS, 高德地图 …); the other rows from the file's CRS (``--src-crs``,
+    else WGS84).
+    """
     frame = layer.data
     lon, bad_lon = parse_coordinates(frame[lon_col])
     lat, bad_lat = parse_coordinates(frame[lat_col])
@@ -120,16 +159,52 @@ def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.n
         for i in np.flatnonzero(np.isnan(lon) ^ np.isnan(lat)):
             column = lon_col if np.isnan(lon[i]) else lat_col
             layer.problems.append(layer.problem(i, "half an outfall location: give both or none", column))
-    if isinstance(declared, CRS) and declared.is_projected:
-        lon, lat = Transformer.from_crs(declared, crs_.WGS84, always_xy=True).transform(lon, lat)
-        return shapely.points(lon, lat)
+    own = _row_sources(layer)
+    projected = isinstance(declared, CRS) and declared.is_projected
+    default = declared if declared in crs_.SHIFTED else ("metres" if projected else "wgs84")
+    system = np.where(own == "", default, own)
+    metres = system == "metres"
+    if metres.any():  # the rows in the file's projected CRS
+        lon[metres], lat[metres] = Transformer.from_crs(declared, crs_.WGS84, always_xy=True).transform(
+            lon[metres], lat[metres]
+        )
+        if metres.all():
+            return shapely.points(lon, lat)
     ok = ~(np.isnan(lon) | np.isnan(lat))
-    if _looks_projected(layer, lon, lat, lon_col, lat_col):
+    if not projected and _looks_projected(layer, lon, lat, lon_col, lat_col):
         return shapely.points(np.full(len(frame), np.nan), np.full(len(frame), np.nan))
-    ok &= _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col)
-    if declared in crs_.SHIFTED:
-        lon, lat = crs_.to_wgs84(lon, lat, declared)
+    ok &= _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col, rows=~metres) | metres
+    for shifted in crs_.SHIFTED:  # one conversion per source, over all its rows
+        rows = ok & (system == shifted)
+        if rows.any():
+            lon[rows], lat[rows] = crs_.to_wgs84(lon[rows], lat[rows], shifted)
     return np.where(ok, shapely.points(lon, lat), shapely.points(np.nan, np.nan))
+
+
+def _row_sources(layer: Layer) -> np.ndarray:
+    """Each row's coordinate source as :func:`_parse_row_sources` left it (``""`` where blank)."""
+    if "coord_source" not in layer.data:
+        return np.full(len(layer.data), "", dtype=object)
+    return layer.data["coord_source"].fillna("").to_numpy(dtype=object)
+
+
+def _parse_row_sources(layer: Layer) -> None:
+    """Replace the ``coord_source`` column by each row's system (``wgs84``, ``gcj02``,
+    ``bd09``; None where blank or unknown); unknown values are errors naming the row."""
+    if "coord_source" not in layer.data:
+        return
+    text = layer.data["coord_source"].fillna("").astype(str).str.strip()
+    systems = text.map(crs_.coordinate_source)
+    for i in np.flatnonzero(systems.isna().to_numpy()):
+        layer.problems.append(
+            layer.problem(
+                i,
+                f"unknown coordinate source {text.iloc[i]!r}: write one of {crs_.COORDINATE_SOURCE_NAMES}, "
+                "or leave it blank for the file's CRS (--src-crs, else WGS84)",
+                "coord_source",
+            )
+        )
+    layer.data["coord_source"] = systems.where(systems.fillna("").ne(""), None)
 
 
 def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: str, lat_col: str) -> bool:
@@ -163,12 +238,15 @@ def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: st
     return True
 
 
-def _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col) -> np.ndarray:
-    """Flag coordinates out of range or swapped (judged against the study area's bounds)."""
+def _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col, rows=None) -> np.ndarray:
+    """Flag coordinates out of range or swapped (judged against the study area's bounds), in
+    ``rows`` (a mask; all by default)."""
     minx, miny, maxx, maxy = bounds
+    rows = np.ones(len(lon), dtype=bool) if rows is None else rows
     valid = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     inside = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
-    swapped = ~inside & (lat >= minx) & (lat <= maxx) & (lon >= miny) & (lon <= maxy)
+    swapped = rows & ~inside & (lat >= minx) & (lat <= maxx) & (lon >= miny) & (lon <= maxy)
+    valid |= ~rows
     for i in np.flatnonzero(swapped):
         layer.problems.append(
             layer.problem(
@@ -212,31 +290,150 @@ def _to_wgs84(layer: Layer, geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return geoms.set_crs(source, allow_override=True).to_crs(4326)
 
 
-def _codes(layer: Layer, column: str, label: str) -> None:
-    """Require a non-empty unique identifier in ``column``."""
-    values = layer.data[column].fillna("").astype(str)
-    for i in np.flatnonzero(values.eq("").to_numpy()):
-        layer.problems.append(layer.problem(i, f"{label} is empty", column))
-    first: dict[str, int] = {}
-    for i, value in enumerate(values):
-        if value == "":
-            continue
-        if value in first:
-            where = layer.raw.where(first[value])
-            layer.problems.append(layer.problem(i, f"duplicate {label} {value!r} (also {where})", column))
+GENERATED_PREFIX = "name-"
+"""Codes and ids geoenv generates from a name start so: ``name-`` and 10 hex digits of the
+SHA-256 of the name (NFKC, spaces removed; for facilities the kind too). Derived from the name
+alone, they are the same every run and in any row order; lower-case ASCII letters, digits and
+one hyphen, they are safe in file names; and no register writes its own codes so (a register
+code equal to one generated is still caught as a duplicate)."""
+
+
+def generated_ids(keys: pd.Series) -> pd.Series:
+    """``name-`` + 10 hex digits of the SHA-256 of each key (one hash per distinct key)."""
+    unique = {key: GENERATED_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:10] for key in keys.unique()}
+    return keys.map(unique)
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """How a point layer's rows are identified: the id column, its header in Chinese, and nouns."""
+
+    column: str
+    header: str
+    noun: str
+    nouns: str
+
+
+_IDENTITIES = {
+    "sections": _Identity("code", "断面编码", "section", "sections"),
+    "facilities": _Identity("id", "编号", "facility", "facilities"),
+}
+
+
+def _identify(layer: Layer, key: pd.Series) -> None:
+    """Give every row an identifier: its own code, else one generated from its name (``key``:
+    the normalised name, for facilities with the kind), flagged in ``<column>_generated``.
+
+    Problems: a row with neither code nor name, repeated codes (a generated one included),
+    names shared by several rows (a warning when each has its own code; an error when one has
+    none: the rows cannot be told apart), and one warning listing the codes generated.
+    """
+    who = _IDENTITIES[layer.kind]
+    data = layer.data
+    header = layer.columns.get(who.column, who.header)
+    name_header = layer.columns.get("name", "name")
+    given = data[who.column].fillna("").astype(str).str.strip() if who.column in data else pd.Series("", data.index)
+    names = data["name"].map(name_key)
+    blank = given.eq("")
+    nameless = blank & names.eq("")
+    for i in np.flatnonzero(nameless.to_numpy()):
+        layer.problems.append(layer.problem(
+            i, f"neither {header} nor {name_header}: the {who.noun} cannot be identified; give it a name or a code",
+            "name"))  # fmt: skip
+    made = blank & ~nameless
+    ids = given.mask(made, generated_ids(key[made]))
+    data[who.column] = ids.where(~nameless, None)
+    data[f"{who.column}_generated"] = made.to_numpy()
+    _repeated_ids(layer, who, ids.where(~nameless, ""), made, key)
+    _shared_names(layer, who, names, key, blank)
+    if made.any():
+        shown = pd.DataFrame({"name": data["name"][made], "id": ids[made]}).drop_duplicates("id")
+        listed = ", ".join(f"{n} → {c}" for n, c in zip(shown["name"][:5], shown["id"][:5], strict=True))
+        more = f", … ({len(shown)} in all)" if len(shown) > 5 else ""
+        what = "codes" if who.column == "code" else "ids"
+        if who.column in layer.columns:
+            start = f"{made.sum()} {who.nouns} have no {header}: {what}"
         else:
-            first[value] = i
+            start = f"the register has no {header} column: the {what} of its {made.sum()} {who.nouns}"
+        layer.problems.append(Problem(
+            f"{start} generated from their names (the same every run; {who.column}_generated marks them): "
+            f"{listed}{more}; give {header} in the register to use your own",
+            file=layer.file, column=layer.columns.get(who.column), severity="warning"))  # fmt: skip
+
+
+def _rows(layer: Layer, positions) -> str:
+    """``rows 5, 9`` (``features 2, 7`` for vector files) for positions of the layer."""
+    places = [layer.raw.where(int(i)) for i in positions]
+    word = places[0].split(" ")[0]
+    numbers = [p.split(" ", 1)[-1] for p in places]
+    if len(numbers) == 1:
+        return places[0]
+    return f"{word}s {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def _repeated_ids(layer: Layer, who: _Identity, ids: pd.Series, made: pd.Series, key: pd.Series) -> None:
+    """Errors for codes given twice, and for generated codes equal to another row's (rows of
+    one shared name are left to :func:`_shared_names`)."""
+    used = ids.ne("")
+    repeated = used & ids.duplicated(keep=False)
+    if not repeated.any():
+        return
+    header = layer.columns.get(who.column, who.header)
+    groups = pd.Series(np.arange(len(ids)), index=ids.index)[repeated.to_numpy()].groupby(ids[repeated])
+    for value, members in groups:
+        rows = members.to_numpy()
+        if made.iloc[rows].all() and key.iloc[rows].nunique() == 1:
+            continue  # one name given to several rows without codes: said by _shared_names
+        for i in rows[1:]:
+            first = layer.raw.where(int(rows[0]))
+            if made.iloc[i] or made.iloc[rows[0]]:
+                message = (f"{who.noun} {who.column} {value!r} (generated from a name) is also the {who.column} of "
+                           f"{first if i != rows[0] else layer.raw.where(int(rows[1]))}: give this {who.noun} its own "
+                           f"{header}")  # fmt: skip
+            else:
+                message = f"duplicate {who.noun} {'code' if who.column == 'code' else 'id'} {value!r} (also {first})"
+            layer.problems.append(layer.problem(int(i), message, who.column))
+
+
+def _shared_names(layer: Layer, who: _Identity, names: pd.Series, key: pd.Series, blank: pd.Series) -> None:
+    """A name shared by several rows: a warning naming them when each has its own code (a
+    measurement naming the name cannot say which), else an error at the rows without one."""
+    shared = names.ne("") & key.duplicated(keep=False)
+    if not shared.any():
+        return
+    header = layer.columns.get(who.column, who.header)
+    name_header = layer.columns.get("name", "name")
+    groups = pd.Series(np.arange(len(key)), index=key.index)[shared.to_numpy()].groupby(key[shared], sort=False)
+    for _, members in groups:
+        rows = members.to_numpy()
+        name = layer.data["name"].iloc[rows[0]]
+        kind = layer.data["kind"].iloc[rows[0]] if who.column == "id" else None
+        kind = f" ({FACILITY_LABELS_ZH.get(kind, kind)})" if kind else ""
+        missing = rows[blank.iloc[rows].to_numpy()]
+        if len(missing):
+            message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)}, and "
+                       f"{_rows(layer, missing)} {'has' if len(missing) == 1 else 'have'} no {header}: these "
+                       f"{who.nouns} cannot be told apart; give each its own {header}")  # fmt: skip
+            for i in missing:
+                layer.problems.append(layer.problem(int(i), message, who.column))
+        else:
+            codes = ", ".join(layer.data[who.column].iloc[rows].astype(str))
+            message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)} ({header} {codes}): "
+                       f"files that name these {who.nouns} must use the {header}")  # fmt: skip
+            layer.problems.append(layer.problem(int(rows[0]), message, "name", severity="warning"))
 
 
 def _point_layer(raw: RawLayer, kind: str, bounds) -> Layer:
     frame, columns, problems = map_columns(raw, kind)
+    frame = frame.drop(columns=["row_number"], errors="ignore")  # 序号: a row number, not an id
     layer = Layer(kind, frame, raw, columns, problems)
     if any(p.severity == "error" for p in problems):
         return layer
+    _parse_row_sources(layer)
     if raw.is_table:
         points = _points_from_table(layer, "lon", "lat", bounds)
     else:
-        points = _points_from_geometry(layer, raw)
+        points = _own_sources_on_geometry(layer, _points_from_geometry(layer, raw))
         frame = frame.drop(columns="geometry")
     data = gpd.GeoDataFrame(pd.DataFrame(frame), geometry=points, crs=4326)
     data["lon"] = shapely.get_x(data.geometry.to_numpy()).round(6)
@@ -245,13 +442,37 @@ def _point_layer(raw: RawLayer, kind: str, bounds) -> Layer:
     return layer
 
 
+def _own_sources_on_geometry(layer: Layer, points: np.ndarray) -> np.ndarray:
+    """Points of a vector layer whose rows say they were taken on Gaode or Baidu maps, moved
+    back to WGS84: possible when the layer's CRS is geographic (its degrees are those of the
+    map the points were taken on); otherwise an error (the column cannot be applied)."""
+    own = _row_sources(layer)
+    shifted = np.isin(own, crs_.SHIFTED)
+    if not shifted.any():
+        return points
+    declared = _declared_crs(layer.raw) or layer.raw.frame.crs
+    if declared in crs_.SHIFTED or not (isinstance(declared, CRS) and declared.is_geographic):
+        layer.problems.append(Problem(
+            f"{shifted.sum()} rows say their coordinates were taken on Gaode or Baidu maps "
+            f"({layer.columns.get('coord_source')}), but the layer's CRS is {declared}: such rows need "
+            "geometries in degrees as the map showed them (a geographic CRS such as 4326)",
+            file=layer.file, column=layer.columns.get("coord_source")))  # fmt: skip
+        return points
+    lon, lat = shapely.get_x(points), shapely.get_y(points)
+    for system in crs_.SHIFTED:
+        rows = (own == system) & np.isfinite(lon) & np.isfinite(lat)
+        if rows.any():
+            lon[rows], lat[rows] = crs_.to_wgs84(lon[rows], lat[rows], system)
+    return np.where(np.isfinite(lon), shapely.points(lon, lat), points)
+
+
 def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
     """Monitoring sections: unique codes, coordinates, level and target class checked."""
     layer = _point_layer(raw, "sections", bounds)
     if any(p.severity == "error" for p in layer.problems if p.where is None):
         return layer
     data = layer.data
-    _codes(layer, "code", "section code")
+    _identify(layer, data["name"].map(name_key))
     if "target_class" in data:
         text = data["target_class"].fillna("").astype(str)
         parsed = text.map(lambda v: water_class(v) if v else None)
@@ -287,7 +508,6 @@ def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
     if any(p.severity == "error" for p in layer.problems if p.where is None):
         return layer
     data = layer.data
-    _codes(layer, "id", "facility id")
     text = data["kind"].fillna("").astype(str)
     kinds = text.map(facility_kind)
     names = known_kind_names()
@@ -303,6 +523,9 @@ def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
             )
         )
     data["kind"] = kinds
+    # ids are generated from kind and name: a plant and its outfall may share a name
+    _identify(layer, kinds.fillna(text).astype(str) + ":" + data["name"].map(name_key))
+    _capacities(layer)
     if "outfall_lon" in data and "outfall_lat" in data:
         outfalls = _points_from_table(layer, "outfall_lon", "outfall_lat", bounds)
         data["outfall_lon"] = shapely.get_x(outfalls).round(6)
@@ -318,6 +541,80 @@ def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
                 )
             )
     return layer
+
+
+KIND_CAPACITY_UNITS = {"sewage_plant": "m³/d", "wetland": "m³/d", "tailings_pond": "m³"}
+"""The capacity unit of the kinds that have one: treatment flow for plants and wetlands, storage
+volume (库容) for tailings ponds."""
+
+
+def _capacities(layer: Layer) -> None:
+    """Capacity columns (``设计规模（万吨/日）``, ``处理规模(m³/d)``, ``库容（万m³）`` or a bare one
+    with a units row under it) → ``capacity`` in one unit per kind of quantity (m³/d, m³) and
+    ``capacity_unit``. A number without any unit is kept as it is (``capacity_unit`` empty).
+
+    Errors: an unknown unit (naming the column), a value that is not a number, a row with
+    values in two capacity columns; a warning where a unit does not fit the facility's kind.
+    """
+    data = layer.data
+    canonical = set(COLUMN_ALIASES["facilities"]) | {"geometry", "id_generated"}
+    found = []  # (column in data, header in the file, unit written)
+    if "capacity" in data:
+        header = layer.columns.get("capacity", "capacity")
+        split = capacity_header(header)
+        found.append(("capacity", header, (split[1] if split else "") or layer.raw.units.get(header, "")))
+    for column in data.columns:
+        split = capacity_header(column) if column not in canonical else None
+        if split:
+            found.append((column, column, split[1] or layer.raw.units.get(column, "")))
+    values = pd.DataFrame(index=data.index)
+    units = pd.DataFrame(index=data.index)
+    for column, header, written in found:
+        base, factor = None, 1.0
+        if written:
+            if unit_key(written) not in CAPACITY_UNITS:
+                layer.problems.append(Problem(
+                    f"unknown capacity unit {written!r}: write m³/d, t/d, 万吨/日 (a flow) or m³, 万m³ (a volume), "
+                    "e.g. 设计规模（万吨/日）", file=layer.file, column=header))  # fmt: skip
+                continue
+            base, factor = CAPACITY_UNITS[unit_key(written)]
+        text = data[column].fillna("").astype(str).str.normalize("NFKC").str.strip().str.replace(",", "")
+        parts = text.str.extract(r"^(?P<number>\+?\d+(?:\.\d+)?|\+?\.\d+)\s*(?P<unit>.*)$")
+        number = pd.to_numeric(parts["number"], errors="coerce")
+        cell_unit = parts["unit"].fillna("").map(unit_key)
+        known = cell_unit.eq("") | cell_unit.isin(list(CAPACITY_UNITS))
+        for i in np.flatnonzero((text.ne("") & (number.isna() | ~known)).to_numpy()):
+            layer.problems.append(layer.problem(
+                i, f"capacity {text.iloc[i]!r} is not a number{'' if written else ' (or one with a unit: 4万吨/日)'}",
+                "capacity" if column == "capacity" else header))  # fmt: skip
+        own = cell_unit.map(lambda u: CAPACITY_UNITS.get(u, (None, np.nan)))
+        use_cell = cell_unit.ne("") & known
+        values[header] = (number * own.map(lambda u: u[1]).where(use_cell, factor)).where(known)
+        units[header] = own.map(lambda u: u[0]).where(use_cell, base).where(values[header].notna(), None)
+    if values.empty:
+        return
+    layer.columns.setdefault("capacity", str(values.columns[0]))
+    twice = values.notna().sum(axis=1).gt(1).to_numpy()
+    for i in np.flatnonzero(twice):
+        given = [h for h in values.columns if pd.notna(values[h].iloc[i])]
+        layer.problems.append(layer.problem(i, f"two capacities ({', '.join(given)}): give one", given[1]))
+    first = values.notna().to_numpy().argmax(axis=1)
+    rows = np.arange(len(values))
+    has = values.notna().any(axis=1).to_numpy()
+    data["capacity"] = np.where(has, values.to_numpy(dtype=float)[rows, first], np.nan)
+    data["capacity_unit"] = np.where(has, units.to_numpy(dtype=object)[rows, first], None)
+    for column in {c for c, _, _ in found if c != "capacity"}:
+        del data[column]
+    expected = data["kind"].map(KIND_CAPACITY_UNITS)
+    wrong = (expected.notna() & data["capacity_unit"].notna() & expected.ne(data["capacity_unit"])).to_numpy()
+    positions = pd.Series(np.arange(len(data)))[wrong]
+    for unit, members in positions.groupby(data["capacity_unit"].to_numpy()[wrong]):
+        kinds = "、".join(sorted({FACILITY_LABELS_ZH[k] for k in data["kind"].iloc[members]}))
+        layer.problems.append(Problem(
+            f"{_rows(layer, members.to_numpy())} ({kinds}) {'gives' if len(members) == 1 else 'give'} a capacity "
+            f"in {unit}: is the unit right? "
+            "(a plant's or wetland's capacity is a flow, m³/d; a tailings pond's 库容 a volume, m³)",
+            file=layer.file, column=layer.columns.get("capacity"), severity="warning"))  # fmt: skip
 
 
 def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:

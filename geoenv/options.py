@@ -62,7 +62,8 @@ def _kind_value(text: str) -> tuple[str | None, str]:
 
 
 def layer_options(func):
-    """``--config``, ``--sections … --measurements``, ``--layer``, ``--column``, ``--src-crs``."""
+    """``--config``, ``--sections … --measurements``, ``--layer``, ``--column``, ``--src-crs``,
+    ``--strict`` (left in ``kw`` for the command to pass to the project)."""
     options = [
         click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
                      help="Project file geoenv.toml with layer paths, column mappings and CRS."),
@@ -90,6 +91,9 @@ def layer_options(func):
         click.option("--src-crs", "src_crs", multiple=True, metavar="[KIND=]CRS",
                      help="CRS of files that do not declare one: EPSG code, WKT, gcj02 or bd09 "
                           "(Gaode/Baidu picks), e.g. --src-crs facilities=gcj02."),
+        click.option("--strict", is_flag=True,
+                     help="A section or facility outside every county is an error (default: a warning; "
+                          "it keeps no county, as sections of a neighbouring province do)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)

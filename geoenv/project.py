@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geoenv import data
@@ -63,10 +66,13 @@ def resolve_sources(
 
 
 def inspect_project(
-    sources: dict[str, LayerSource], *, near_m: float = NEAR_BORDER_M, embedded: bool = False
+    sources: dict[str, LayerSource], *, near_m: float = NEAR_BORDER_M, embedded: bool = False, strict: bool = False
 ) -> Project:
     """Load every layer, join points to counties, and collect every problem (no raising
-    except for files that cannot be read at all)."""
+    except for files that cannot be read at all).
+
+    With ``strict``, a section or facility outside every county is an error (else a warning:
+    it keeps no county)."""
     layers: dict[str, Layer] = {}
     problems: list[Problem] = []
     unreadable: list[Problem] = []
@@ -100,7 +106,7 @@ def inspect_project(
     if counties is not None and not _has_errors(counties):
         for kind in ("sections", "facilities"):
             if kind in layers and not _has_errors(layers[kind]):
-                _join_counties(layers[kind], counties, near_m, project.problems)
+                _join_counties(layers[kind], counties, near_m, project.problems, strict=strict)
     if "measurements" in layers and "sections" in layers and not _has_errors(layers["sections"]):
         project.problems.extend(resolve_sections(layers["measurements"], layers["sections"]))
     return project
@@ -122,44 +128,70 @@ def _has_errors(layer: Layer) -> bool:
     return any(p.severity == "error" for p in layer.problems)
 
 
-def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[Problem]) -> None:
+def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[Problem], *, strict: bool) -> None:
+    """County, city and adcode of each point, with the problems of the join.
+
+    A point just outside every county (within ``near_m``) goes to the nearest, a warning; one
+    farther out keeps no county (``admin_match`` ``outside``), a warning (sections on the 黄河
+    along the provincial border, a neighbour's sections) or with ``strict`` an error. Where
+    the register gives its own county or city and it differs from the polygon's, one warning
+    lists the rows with both names.
+    """
     joined = assign_counties(layer.data, counties.data, near_m=near_m)
     given = {c: layer.data[c].copy() for c in ("county", "city") if c in layer.data}
     for column in ("county", "city", "adcode", "admin_match", "outside_m"):
         layer.data[column] = joined[column]
-    for i in range(len(joined)):
-        match = joined["admin_match"].iloc[i]
-        if match == "near":
-            problems.append(
-                layer.problem(
-                    i,
-                    f"point is {joined['outside_m'].iloc[i]:.0f} m outside every county; "
-                    f"assigned to the nearest, {joined['county'].iloc[i]}",
-                    "lon",
-                    severity="warning",
-                )
+    match = joined["admin_match"].to_numpy()
+    for i in np.flatnonzero(match == "near"):
+        problems.append(
+            layer.problem(
+                int(i),
+                f"point is {joined['outside_m'].iloc[i]:.0f} m outside every county; "
+                f"assigned to the nearest, {joined['county'].iloc[i]}",
+                "lon",
+                severity="warning",
             )
-        elif match == "outside":
-            problems.append(
-                layer.problem(
-                    i,
-                    f"point is {joined['outside_m'].iloc[i] / 1000:.1f} km outside the study area "
-                    f"(the counties in {counties.file}); check the coordinates",
-                    "lon",
-                )
+        )
+    for i in np.flatnonzero(match == "outside"):
+        km = joined["outside_m"].iloc[i] / 1000
+        if strict:
+            message = (
+                f"point is {km:.1f} km outside every county (the counties in {counties.file}); "
+                "check the coordinates, or leave out --strict to keep it with no county"
             )
+        else:
+            message = (
+                f"point is {km:.1f} km outside every county (the counties in {counties.file}): kept with no "
+                "county, shown as outside on maps; check the coordinates if it should lie inside"
+            )
+        problems.append(layer.problem(int(i), message, "lon", severity="error" if strict else "warning"))
     for column, values in given.items():
-        stated = values.fillna("").astype(str)
-        differ = stated.ne("") & stated.ne(layer.data[column].fillna("").astype(str))
-        for i in differ.to_numpy().nonzero()[0]:
-            problems.append(
-                layer.problem(
-                    i,
-                    f"register says {stated.iloc[i]!r} but the point lies in {layer.data[column].iloc[i]!r}",
-                    column,
-                    severity="warning",
-                )
-            )
+        stated = values.fillna("").astype(str).str.strip()
+        found = layer.data[column].fillna("").astype(str)
+        loose = stated.map(_place_key).ne(found.map(_place_key))
+        differ = (stated.ne("") & found.ne("") & loose).to_numpy()
+        if not differ.any():
+            continue
+        rows = np.flatnonzero(differ)
+        listed = "; ".join(f"{layer.raw.where(int(i))}: {stated.iloc[i]} → {found.iloc[i]}" for i in rows[:10])
+        more = f"; … ({len(rows)} in all)" if len(rows) > 10 else ""
+        noun = "county" if column == "county" else "city"
+        one = {"sections": "section lies", "facilities": "facility lies"}.get(layer.kind, layer.kind)
+        what = one if len(rows) == 1 else f"{layer.kind} lie"
+        problems.append(Problem(
+            f"{len(rows)} {what} in another {noun} than the register says (register → polygon): "
+            f"{listed}{more}; the polygon's {noun} is used: check the coordinates or the register",
+            file=layer.file, column=layer.columns.get(column, column), severity="warning"))  # fmt: skip
+
+
+_PLACE_SUFFIX = re.compile(r"(自治县|自治州|地区|新区|县|区|市|旗|盟)$")
+
+
+def _place_key(name: str) -> str:
+    """A county or city name compared loosely: 小店区 = 小店, 清徐县 = 清徐, 太原市 = 太原."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    stem = _PLACE_SUFFIX.sub("", text)
+    return stem if len(stem) >= 2 else text
 
 
 def skip_bad_rows(project: Project, kind: str = "measurements") -> Project:

@@ -24,14 +24,18 @@ class LayerSchema:
 
 
 SCHEMAS: dict[str, LayerSchema] = {
+    # code / id optional: a row without one gets a code generated from its name (layers.py)
     "sections": LayerSchema(
-        required=("code", "name", "lon", "lat"),
-        optional=("river", "level", "target_class", "water", "county", "city"),
+        required=("name", "lon", "lat"),
+        optional=("code", "river", "level", "target_class", "water", "county", "city", "coord_source", "row_number"),
         points=True,
     ),
     "facilities": LayerSchema(
-        required=("id", "name", "kind", "lon", "lat"),
+        required=("name", "kind", "lon", "lat"),
         optional=(
+            "id",
+            "coord_source",
+            "row_number",
             "outfall_lon",
             "outfall_lat",
             "capacity",
@@ -49,6 +53,21 @@ SCHEMAS: dict[str, LayerSchema] = {
         required=("section", "date"), optional=("parameter", "value", "unit", "detection_limit")
     ),
 }
+
+#: Headers of a facility's capacity, written bare or with a unit: ``设计规模（万吨/日）``.
+CAPACITY_HEADERS = (
+    "设计规模", "处理规模", "设计处理规模", "规模", "库容", "总库容", "设计处理能力", "处理能力", "capacity",
+)  # fmt: skip
+#: The register's own county of a point (compared with the county polygon it lies in).
+COUNTY_HEADERS = (
+    "区县", "所在区县", "所属区县", "县区", "所在县区", "所属县区", "县（市、区）", "县市区", "所在县（市、区）",
+)  # fmt: skip
+#: Which system each row's coordinates were taken in (GPS, 高德地图 …; see crs.coordinate_source).
+COORD_SOURCE_HEADERS = (
+    "坐标来源", "坐标系", "坐标类型", "坐标系统", "坐标获取方式", "coordinate_source", "coord_system",
+)  # fmt: skip
+#: A row number (序号): recognised so that it is never taken for an id, and then dropped.
+ROW_NUMBER_HEADERS = ("序号", "行号", "no")
 
 COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "sections": {
@@ -68,8 +87,10 @@ COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "level": ("断面级别", "考核级别", "断面类型", "级别", "category"),
         "target_class": ("水质目标", "目标类别", "目标水质", "考核目标", "target", "class_target"),
         "water": ("水体类型", "水域类型", "水体类别", "water_type"),
-        "county": ("区县", "所在区县", "县区", "县"),
+        "county": (*COUNTY_HEADERS, "县"),
         "city": ("地市", "所在地市", "市", "城市"),
+        "coord_source": COORD_SOURCE_HEADERS,
+        "row_number": ROW_NUMBER_HEADERS,
     },
     "facilities": {
         "id": ("编号", "编码", "设施编号", "代码", "facility_id", "code"),
@@ -79,12 +100,14 @@ COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "lat": ("纬度", "北纬", "latitude", "y"),
         "outfall_lon": ("排口经度", "排污口经度", "入河排污口经度", "outlet_lon"),
         "outfall_lat": ("排口纬度", "排污口纬度", "入河排污口纬度", "outlet_lat"),
-        "capacity": ("设计规模", "处理规模", "规模", "库容", "设计处理能力"),
+        "capacity": CAPACITY_HEADERS,
         "standard": ("排放标准", "执行标准", "出水标准"),
         "risk_level": ("风险等级", "环境风险等级", "risk"),
         "river": ("受纳水体", "所在河流", "河流", "receiving_water"),
-        "county": ("区县", "所在区县", "县区"),
+        "county": COUNTY_HEADERS,
         "city": ("地市", "所在地市", "城市"),
+        "coord_source": COORD_SOURCE_HEADERS,
+        "row_number": ROW_NUMBER_HEADERS,
     },
     "rivers": {
         # HLBM/HLDM (河流编码/代码) and HLMC/HYMC (河流/河名 名称) as Chinese GIS layers name them
@@ -242,3 +265,62 @@ def water_class(value: object) -> str | None:
         text = text[:-2]
     text = _ARABIC.get(text, text)
     return text if text in CLASSES else None
+
+
+def name_key(text: object) -> str:
+    """A name as it identifies a section or facility: NFKC (full-width letters and digits as
+    ASCII), without spaces; ``""`` for a blank cell. ``温南社 `` and ``温南社`` are one name."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+#: Capacity units → (base unit, factor to it). A capacity is a flow (sewage plants, wetlands,
+#: outfalls: m³/d; a tonne of water taken as 1 m³) or a volume (tailings ponds, reservoirs: m³).
+#: Keys are folded by :func:`unit_key` (NFKC turns ³ into 3).
+CAPACITY_UNITS: dict[str, tuple[str, float]] = {
+    **{u: ("m³/d", 1.0) for u in ("m3/d", "m3/日", "m3/天", "立方米/日", "立方米/天", "方/日", "方/天", "吨/日",
+                                   "吨/天", "t/d", "t/日")},
+    **{u: ("m³/d", 1e4) for u in ("万吨/日", "万吨/天", "万t/d", "万t/日", "万m3/d", "万m3/日", "万m3/天",
+                                   "万立方米/日", "万立方米/天", "万方/日", "万方/天")},
+    "m3/h": ("m³/d", 24.0), "立方米/小时": ("m³/d", 24.0), "吨/小时": ("m³/d", 24.0), "t/h": ("m³/d", 24.0),
+    "l/s": ("m³/d", 86.4), "升/秒": ("m³/d", 86.4),
+    **{u: ("m³", 1.0) for u in ("m3", "立方米", "方")},
+    **{u: ("m³", 1e4) for u in ("万m3", "万立方米", "万方")},
+    **{u: ("m³", 1e8) for u in ("亿m3", "亿立方米", "亿方")},
+}  # fmt: skip
+
+
+def unit_key(text: object) -> str:
+    """A unit folded for :data:`CAPACITY_UNITS`: NFKC, lower case, no spaces or ``单位：``."""
+    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)).lower())
+    return folded.removeprefix("单位:").replace("／", "/")
+
+
+_CAPACITY_HEAD = re.compile(
+    r"^(?P<head>" + "|".join(sorted(map(re.escape, CAPACITY_HEADERS), key=len, reverse=True)) + r")"
+    r"\s*(?:[(\[【]\s*(?P<bracketed>[^)\]】]*?)\s*[)\]】]|/?\s*(?P<bare>\S+))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def capacity_header(header: object) -> tuple[str, str] | None:
+    """Split a capacity header into its name and the unit written with it, else None.
+
+    ``设计规模（万吨/日）`` → ``("设计规模", "万吨/日")``; ``库容`` → ``("库容", "")``. A unit in
+    brackets is returned whatever it is (an unknown one is the caller's error); one written
+    without brackets only when it is a known unit (``规模等级`` is no capacity).
+
+    Examples
+    --------
+    >>> capacity_header("处理规模(m³/d)"), capacity_header("规模等级")
+    (('处理规模', 'm3/d'), None)
+    """
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    match = _CAPACITY_HEAD.match(text)
+    if not match:
+        return None
+    bare = match.group("bare")
+    if bare is not None and unit_key(bare) not in CAPACITY_UNITS:
+        return None
+    return match.group("head"), (match.group("bracketed") or bare or "").strip()

@@ -243,7 +243,7 @@ def test_a_one_column_csv_is_read(tmp_path):
     path.write_text("断面名称\n甲\n乙\n", encoding="utf-8")
     code, stderr = run("info", path)
     assert code == 0, stderr
-    assert errors("validate", "--sections", path)[0].startswith(f"error: {path}: missing required column 'code'")
+    assert errors("validate", "--sections", path)[0].startswith(f"error: {path}: missing required column 'lon'")
 
 
 def test_a_cr_only_csv_is_read(tmp_path):

@@ -373,7 +373,7 @@ def test_big5_csv_names_the_encoding(tmp_path):
     assert code == 1
     lines = [line for line in output.splitlines() if line.startswith("error:")]
     assert len(lines) == 1  # one message, not one per missing column
-    assert lines[0].startswith(f"error: {path}: missing required columns code, name, lon, lat; the file's headers are:")
+    assert lines[0].startswith(f"error: {path}: missing required columns name, lon, lat; the file's headers are:")
     assert "the encoding is probably wrong: the file was read as GBK" in lines[0]
     assert "read as Big5 (traditional Chinese) they would be 斷面編碼, 斷面名稱, 經度, 緯度" in lines[0]
 
@@ -385,12 +385,12 @@ def test_shapefile_with_a_wrong_cpg_names_the_encoding(tmp_path):
     path.with_suffix(".cpg").write_text("1252")
     layer = inspect("sections", LayerSource(path))
     (message,) = [str(p) for p in layer.problems]
-    assert message.startswith(f"{path}: missing required columns code, name; the file's headers are: ")
+    assert message.startswith(f"{path}: missing required columns name; the file's headers are: ")
     assert "the encoding is probably wrong; read as GBK they would be 断面编码, 断面名称." in message
 
 
 def test_missing_column_lists_the_headers_found(tmp_path):
     got = problems(tmp_path, "sections", "站点,经度,纬度\nS1,112,37\n")
     assert got[0].endswith(
-        "map another column with --column sections.code=HEADER; the file's headers are: 站点, 经度, 纬度"
+        "map another column with --column sections.name=HEADER; the file's headers are: 站点, 经度, 纬度"
     )

@@ -42,9 +42,16 @@ def test_join_problems_are_located(project):
     problems = [(p.severity, p.where, p.message) for p in project.problems]
     assert problems[0][:2] == ("warning", "row 4")
     assert problems[0][2].startswith("point is 89 m outside every county; assigned to the nearest, 乙县")
-    assert problems[1][:2] == ("error", "row 5")
-    assert problems[1][2].startswith("point is 0.9 km outside the study area")
+    assert problems[1][:2] == ("warning", "row 5")  # a neighbour's section: kept with no county
+    assert problems[1][2].startswith("point is 0.9 km outside every county (the counties in ")
+    assert "kept with no county, shown as outside on maps" in problems[1][2]
     assert len(problems) == 2
+
+
+def test_outside_every_county_is_an_error_when_strict(tmp_path, counties_file, rivers_file):
+    sources = {"counties": LayerSource(counties_file), "sections": LayerSource(write(tmp_path / "s.csv", SECTIONS))}
+    (error,) = inspect_project(sources, strict=True).errors
+    assert error.where == "row 5" and "leave out --strict" in error.message
 
 
 def test_river_lengths_per_county(counties_file, rivers_file):

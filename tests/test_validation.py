@@ -52,9 +52,9 @@ def test_out_of_range_coordinates(tmp_path):
 
 
 def test_missing_required_column_names_the_aliases(tmp_path):
-    got = messages(tmp_path, "sections", "断面名称,经度,纬度\na,112,37\n")
-    assert "missing required column 'code' (headers such as code、断面编码、断面代码、断面编号)" in got[0]
-    assert "--column sections.code=HEADER" in got[0]  # the form --column accepts
+    got = messages(tmp_path, "sections", "断面编码,经度,纬度\nS01,112,37\n")
+    assert "missing required column 'name' (headers such as name、断面名称、断面、名称)" in got[0]
+    assert "--column sections.name=" in got[0]  # the form --column accepts
 
 
 def test_unknown_facility_kind_suggests_the_nearest(tmp_path):

@@ -95,12 +95,13 @@ def _warn(ctx: click.Context, problems: list[Problem]) -> None:
 
 
 def _project(ctx: click.Context, kw: dict, *, lenient: bool = False):
+    strict = kw.pop("strict", False)
     overrides, config = sources_from_options(kw)
     sources, embedded = resolve_sources(overrides, config)
     near_m = config.settings.get("near_border_m", 100.0) if config else 100.0
     if embedded:
         _log(ctx, "using the embedded Shanxi data (illustrative sample registers)")
-    project = load_project(sources, near_m=near_m, embedded=embedded, lenient=lenient)
+    project = load_project(sources, near_m=near_m, embedded=embedded, lenient=lenient, strict=strict)
     _warn(ctx, project.problems)
     return project
 

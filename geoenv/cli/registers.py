@@ -48,7 +48,7 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
     """
     overrides, config = sources_from_options(kw)
     sources, embedded = resolve_sources(overrides, config)
-    project = inspect_project(sources, embedded=embedded)
+    project = inspect_project(sources, embedded=embedded, strict=kw.pop("strict", False))
     if not project.errors and {"rivers", "sections"} <= set(project.layers):
         net = _open_network(ctx, project.layers["rivers"].raw.source, flow, outlets, tolerance_m)
         facilities = project.layers["facilities"].data if "facilities" in project.layers else None

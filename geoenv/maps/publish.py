@@ -241,6 +241,19 @@ def _point_layer(
     return PointLayer(data, name, fields=labels, style=style, tooltip=tooltip, control=control)
 
 
+OUTSIDE_COUNTIES = "界外 (outside every county)"
+
+
+def _county_shown(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """``{"county": …}`` for a popup, :data:`OUTSIDE_COUNTIES` where a point lies outside every
+    county (``admin_match`` ``outside``: the 黄河 along the provincial border, a neighbour's
+    section); ``{}`` for points never joined to counties."""
+    if "admin_match" not in frame:
+        return {}
+    county = frame["county"] if "county" in frame else pd.Series(None, index=frame.index, dtype=object)
+    return {"county": county.astype(object).mask(frame["admin_match"].eq("outside"), OUTSIDE_COUNTIES)}
+
+
 def _far_note(frame: pd.DataFrame) -> pd.Series:
     placed = frame["placed"] if "placed" in frame else pd.Series(True, index=frame.index)
     return placed.map(lambda p: "" if p is not False else "远离河道，未落在河网上 (far from every river)")
@@ -268,6 +281,7 @@ def _section_layer(sections: gpd.GeoDataFrame) -> PointLayer:
             lambda v: f"{v:.2f}" if pd.notna(v) else ""
         ),
         far=_far_note(sections),
+        **_county_shown(sections),
     )
     own_style = pd.DataFrame(
         {
@@ -286,7 +300,7 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
     if facilities is None or facilities.empty:
         return []
     drawn = _drawn(facilities, shift)
-    drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn))
+    drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn), **_county_shown(drawn))
     layers = []
     for kind, (shape, _, colour) in FACILITY_SYMBOLS.items():
         subset = drawn[drawn["kind"] == kind]
