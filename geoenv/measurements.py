@@ -494,7 +494,8 @@ def resolve_sections(measurements: Layer, sections: Layer) -> list[Problem]:
     name = sections.data["name"].fillna("").astype(str).str.strip()
     codes = set(code)
     shared = name[name.duplicated(keep=False) & name.ne("")]
-    unique = dict(zip(name[~name.isin(shared)], code[~name.isin(shared)], strict=True))
+    alone = ~name.isin(shared) & name.ne("")
+    unique = dict(zip(name[alone], code[alone], strict=True))
     written = data["section"]
     by_code = written.isin(codes)
     ambiguous = ~by_code & written.isin(set(shared))
