@@ -144,7 +144,8 @@ SHOWN = {
 @click.option(
     "--lenient",
     is_flag=True,
-    help="Skip measurement rows with errors and list them in OUTPUT.skipped.csv (on the terminal without -o).",
+    help="Skip measurement values with errors (the whole row for a bad date or section) and list them in "
+    "OUTPUT.skipped.csv (on the terminal without -o).",
 )
 @overwrite
 @click.pass_context
@@ -173,7 +174,8 @@ def classify(
     (同比) change. With no MEASUREMENTS, the embedded sample is used. Columns of OUT:
     section, name, river, county, city, level, period, class, description, main_pollutants,
     cwqi, cwqi_items, missing_items, target, meets_target, exceeding_items, n_samples,
-    exceed_freq, class_prev, class_change, cwqi_prev, cwqi_change, worst_items, water.
+    no_sample (months not sampled, by the remark: 断流 2、冰封 1), exceed_freq, class_prev,
+    class_change, cwqi_prev, cwqi_change, worst_items, water.
     With --group: group, period, n_sections, good_ratio, worse_than_v_ratio (fractions),
     rating (优 … 重度污染), rated_by, class_of_means, main_pollutants, cwqi, cwqi_rank.
 
