@@ -204,7 +204,9 @@ def _parse_row_sources(layer: Layer) -> None:
                 "coord_source",
             )
         )
-    layer.data["coord_source"] = systems.where(systems.fillna("").ne(""), None)
+    known = systems.fillna("").ne("").to_numpy()
+    layer.data["coord_source"] = pd.Series(np.where(known, systems.to_numpy(dtype=object), None), dtype=object,
+                                           index=layer.data.index)  # fmt: skip
 
 
 def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: str, lat_col: str) -> bool:

@@ -22,11 +22,11 @@ from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.trace import Impact, Trace, impact, trace
 
 SECTION_COLUMNS = [
-    "code", "name", "river", "level", "target_class", "class", "meets_target", "main_pollutants",
+    "code", "code_generated", "name", "river", "level", "target_class", "class", "meets_target", "main_pollutants",
     "cwqi", "worst_items", "n_samples", "county", "city", "adcode", "admin_match", "lon", "lat",
 ]  # fmt: skip
 FACILITY_COLUMNS = [
-    "id", "name", "kind", "kind_zh", "river", "capacity", "county", "city", "adcode",
+    "id", "id_generated", "name", "kind", "kind_zh", "river", "capacity", "capacity_unit", "county", "city", "adcode",
     "admin_match", "lon", "lat", "outfall_lon", "outfall_lat",
 ]  # fmt: skip
 

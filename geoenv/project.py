@@ -190,8 +190,7 @@ _PLACE_SUFFIX = re.compile(r"(自治县|自治州|地区|新区|县|区|市|旗|
 def _place_key(name: str) -> str:
     """A county or city name compared loosely: 小店区 = 小店, 清徐县 = 清徐, 太原市 = 太原."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
-    stem = _PLACE_SUFFIX.sub("", text)
-    return stem if len(stem) >= 2 else text
+    return _PLACE_SUFFIX.sub("", text) or text
 
 
 def skip_bad_rows(project: Project, kind: str = "measurements") -> Project:

@@ -1,0 +1,299 @@
+"""Sections and facilities as bureaus keep them: no 断面编码 for 省考 rows, shared names, 序号,
+a 坐标来源 column mixing GPS and Gaode rows, capacities with units, the register's own county,
+points outside every county, and coordinates written in 度分秒."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import write
+
+from geoenv import crs as crs_
+from geoenv.cli import main
+from geoenv.io import LayerSource
+from geoenv.layers import GENERATED_PREFIX, great_circle_km, inspect, parse_coordinates
+from geoenv.maps.publish import OUTSIDE_COUNTIES
+from geoenv.project import inspect_project
+
+SECTIONS = [
+    ["断面编码", "断面名称", "所在河流", "经度", "纬度", "断面级别", "水质目标"],
+    ["SX01", "汾河水库出口", "汾河", "112.05", "37.05", "国考", "Ⅱ类"],
+    ["", "温南社", "汾河", "112.15", "37.05", "省考", "Ⅲ类"],
+    ["", "小店桥", "汾河", "112.12", "37.06", "省考", "Ⅳ类"],
+    ["SX04", "韩武村", "潇河", "112.08", "37.02", "国考", "Ⅲ类"],
+]
+
+
+def _csv(rows: list[list[str]]) -> str:
+    return "".join(",".join(row) + "\n" for row in rows)
+
+
+def _book(path, rows: list[list[str]]):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append([cell or None for cell in row])
+    book.save(path)
+    return path
+
+
+def _problems(layer, severity: str) -> list[str]:
+    return [str(p) for p in layer.problems if p.severity == severity]
+
+
+def test_sections_without_codes_get_stable_codes_from_their_names(tmp_path):
+    book = inspect("sections", LayerSource(_book(tmp_path / "断面.xlsx", SECTIONS)))
+    assert not _problems(book, "error")
+    data = book.data.set_index("name")
+    assert data.loc["汾河水库出口", "code"] == "SX01" and data.loc["韩武村", "code"] == "SX04"
+    generated = data.loc[["温南社", "小店桥"], "code"]
+    assert all(re.fullmatch(GENERATED_PREFIX + "[0-9a-f]{10}", code) for code in generated)
+    assert data["code_generated"].tolist() == [False, True, True, False]
+    # the same codes from a CSV with the rows in another order, with spaces and full-width letters
+    shuffled = [SECTIONS[0], SECTIONS[3], SECTIONS[4], [*SECTIONS[2][:1], " 温南社 ", *SECTIONS[2][2:]], SECTIONS[1]]
+    again = inspect("sections", LayerSource(write(tmp_path / "s.csv", _csv(shuffled), "gb18030")))
+    again = again.data.assign(name=again.data["name"].str.strip()).set_index("name")
+    assert again.loc[["温南社", "小店桥"], "code"].tolist() == generated.tolist()
+    (warning,) = _problems(book, "warning")
+    assert "2 sections have no 断面编码: codes generated from their names (the same every run; " in warning
+    assert f"温南社 → {generated['温南社']}, 小店桥 → {generated['小店桥']}" in warning
+    assert warning.endswith("give 断面编码 in the register to use your own")
+
+
+def test_a_register_without_a_code_column(tmp_path):
+    rows = [[cell for k, cell in enumerate(row) if k != 0] for row in SECTIONS]
+    layer = inspect("sections", LayerSource(write(tmp_path / "s.csv", _csv(rows))))
+    assert not _problems(layer, "error") and layer.data["code_generated"].all()
+    (warning,) = _problems(layer, "warning")
+    assert "the register has no 断面编码 column: the codes of its 4 sections generated from their names" in warning
+
+
+def test_a_shared_name_with_codes_is_a_warning_naming_both_rows(tmp_path):
+    rows = [*SECTIONS, ["SX05", "韩武村", "潇河", "112.09", "37.03", "国考", "Ⅲ类"]]
+    layer = inspect("sections", LayerSource(write(tmp_path / "s.csv", _csv(rows))))
+    assert not _problems(layer, "error")
+    shared = [w for w in _problems(layer, "warning") if "is shared by" in w]
+    assert shared == [
+        f"{tmp_path / 's.csv'}:row 5: column 断面名称: 断面名称 '韩武村' is shared by rows 5 and 6 "
+        "(断面编码 SX04, SX05): files that name these sections must use the 断面编码"
+    ]
+
+
+def test_a_shared_name_without_a_code_is_an_error_naming_both_rows(tmp_path):
+    rows = [*SECTIONS, ["", "温南社", "汾河", "112.16", "37.06", "省考", "Ⅲ类"]]
+    layer = inspect("sections", LayerSource(write(tmp_path / "s.csv", _csv(rows))))
+    errors = _problems(layer, "error")
+    message = (
+        "断面名称 '温南社' is shared by rows 3 and 6, and rows 3 and 6 have no 断面编码: these sections "
+        "cannot be told apart; give each its own 断面编码"
+    )
+    assert errors == [f"{tmp_path / 's.csv'}:row {n}: column 断面编码: {message}" for n in (3, 6)]
+    result = CliRunner().invoke(main, ["validate", "--sections", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_a_register_code_equal_to_a_generated_one_is_refused(tmp_path):
+    first = inspect("sections", LayerSource(_book(tmp_path / "a.xlsx", SECTIONS)))
+    code = first.data.set_index("name").loc["温南社", "code"]
+    rows = [*SECTIONS, [code, "别的断面", "汾河", "112.17", "37.07", "市考", "Ⅲ类"]]
+    errors = _problems(inspect("sections", LayerSource(write(tmp_path / "s.csv", _csv(rows)))), "error")
+    assert len(errors) == 1 and f"{code!r} (generated from a name) is also the code of row" in errors[0]
+
+
+def test_a_row_with_neither_code_nor_name(tmp_path):
+    rows = [*SECTIONS, ["", "", "汾河", "112.17", "37.07", "市考", "Ⅲ类"]]
+    errors = _problems(inspect("sections", LayerSource(write(tmp_path / "s.csv", _csv(rows)))), "error")
+    assert errors == [
+        f"{tmp_path / 's.csv'}:row 6: column 断面名称: neither 断面编码 nor 断面名称: the section cannot be "
+        "identified; give it a name or a code"
+    ]
+
+
+# Facilities: the truth in WGS84, written as a county keeps them (序号, no id, 坐标来源, 万吨/日).
+TRUTH = pd.DataFrame(
+    {
+        "名称": ["甲污水处理厂", "甲污水处理厂", "乙尾水人工湿地", "丙尾矿库", "丁污水处理厂"],
+        "类型": ["污水处理厂", "入河排污口", "人工湿地", "尾矿库", "污水处理厂"],
+        "lon": [112.0512345, 112.0534567, 112.1523456, 112.1734567, 112.0856789],
+        "lat": [37.0512345, 37.0498765, 37.0687654, 37.0812345, 37.0223456],
+        "out_lon": [112.0534567, np.nan, np.nan, np.nan, 112.0878901],
+        "out_lat": [37.0498765, np.nan, np.nan, np.nan, 37.0245678],
+        "坐标来源": ["高德地图", "GPS", "百度地图", "", "GCJ-02"],
+        "设计规模（万吨/日）": ["4", "", "0.5", "", "1.25"],
+    }
+)
+
+
+def _facilities_csv(path, truth: pd.DataFrame = TRUTH):
+    frame = pd.DataFrame(
+        {"序号": [str(i + 1) for i in range(len(truth))], "名称": truth["名称"], "类型": truth["类型"]}
+    )
+    for (x, y), (lon_col, lat_col) in (
+        (("lon", "lat"), ("经度", "纬度")),
+        (("out_lon", "out_lat"), ("排口经度", "排口纬度")),
+    ):
+        lon, lat = truth[x].to_numpy(dtype=float, copy=True), truth[y].to_numpy(dtype=float, copy=True)
+        for source in ("gcj02", "bd09"):
+            rows = truth["坐标来源"].map(crs_.coordinate_source).eq(source).to_numpy()
+            lon[rows], lat[rows] = crs_.from_wgs84(lon[rows], lat[rows], source)
+        frame[lon_col] = [f"{v:.7f}" if np.isfinite(v) else "" for v in lon]
+        frame[lat_col] = [f"{v:.7f}" if np.isfinite(v) else "" for v in lat]
+    frame = frame.assign(坐标来源=truth["坐标来源"], **{"设计规模（万吨/日）": truth["设计规模（万吨/日）"]})
+    path.write_bytes(frame.to_csv(index=False).encode("gbk"))
+    return path
+
+
+def test_facilities_register_with_row_numbers_sources_and_capacity(tmp_path):
+    layer = inspect("facilities", LayerSource(_facilities_csv(tmp_path / "设施.csv")))
+    assert not _problems(layer, "error"), layer.problems
+    data = layer.data
+    # Gaode (GCJ-02) and Baidu (BD-09) rows within 1 m of their WGS84 truth; GPS rows as written
+    metres = 1000 * great_circle_km(data["lon"], data["lat"], TRUTH["lon"], TRUTH["lat"])
+    assert metres.max() < 1.0
+    given = TRUTH["out_lon"].notna().to_numpy()
+    metres = 1000 * great_circle_km(
+        data["outfall_lon"][given], data["outfall_lat"][given], TRUTH["out_lon"][given], TRUTH["out_lat"][given]
+    )
+    assert metres.max() < 1.0
+    assert data["coord_source"].tolist() == ["gcj02", "wgs84", "bd09", None, "gcj02"]
+    # 序号 is a row number: neither the id nor a column of the layer
+    assert "row_number" not in data and "序号" not in data
+    assert data["id"].str.startswith(GENERATED_PREFIX).all() and data["id"].is_unique  # plant and outfall apart
+    assert data["id_generated"].all()
+    assert data["capacity"].tolist()[:3] == [40_000.0, pytest.approx(np.nan, nan_ok=True), 5_000.0]
+    assert data["capacity"].iloc[4] == 12_500.0
+    assert data["capacity_unit"].fillna("").tolist() == ["m³/d", "", "m³/d", "", "m³/d"]
+    warnings = _problems(layer, "warning")
+    assert any("the register has no 编号 column: the ids of its 5 facilities generated" in w for w in warnings)
+
+
+def test_ids_stable_across_row_orders(tmp_path):
+    first = inspect("facilities", LayerSource(_facilities_csv(tmp_path / "a.csv"))).data
+    backwards = TRUTH.iloc[::-1].reset_index(drop=True)
+    second = inspect("facilities", LayerSource(_facilities_csv(tmp_path / "b.csv", backwards))).data
+    assert second["id"].tolist() == first["id"].tolist()[::-1]
+
+
+def test_unknown_coordinate_source_names_the_row(tmp_path):
+    truth = TRUTH.assign(坐标来源=["高德地图", "GPS", "百度地图", "西安80", "GCJ-02"])
+    layer = inspect("facilities", LayerSource(_facilities_csv(tmp_path / "f.csv", truth)))
+    (error,) = _problems(layer, "error")
+    assert error.startswith(f"{tmp_path / 'f.csv'}:row 5: column 坐标来源: unknown coordinate source '西安80': write ")
+    assert "leave it blank for the file's CRS" in error
+
+
+def test_column_source_wins_over_src_crs_where_given(tmp_path):
+    """Rows with a 坐标来源 follow it; blank rows follow --src-crs (here: taken on Gaode)."""
+    truth = TRUTH.assign(坐标来源=["高德地图", "GPS", "", "", ""], out_lon=np.nan, out_lat=np.nan)
+    written = truth.copy()
+    blank = truth["坐标来源"].eq("").to_numpy()
+    lon, lat = crs_.from_wgs84(truth["lon"].to_numpy()[blank], truth["lat"].to_numpy()[blank], "gcj02")
+    written.loc[blank, "lon"], written.loc[blank, "lat"] = lon, lat
+    path = _facilities_csv(tmp_path / "f.csv", written)
+    data = inspect("facilities", LayerSource(path, crs="gcj02")).data
+    metres = 1000 * great_circle_km(data["lon"], data["lat"], truth["lon"], truth["lat"])
+    assert metres.max() < 1.0
+
+
+def test_capacity_units(tmp_path):
+    head = "名称,类型,经度,纬度,{}\n"
+    cases = {
+        "处理规模(m³/d)": ("20000", 20_000.0, "m³/d"),
+        "设计处理能力(t/d)": ("800", 800.0, "m³/d"),
+        "库容（万m³）": ("35", 350_000.0, "m³"),
+    }
+    for k, (header, (text, value, unit)) in enumerate(cases.items()):
+        kind = "尾矿库" if "库容" in header else "污水处理厂"
+        path = write(tmp_path / f"{k}.csv", head.format(header) + f"甲,{kind},112.05,37.05,{text}\n")
+        layer = inspect("facilities", LayerSource(path))
+        assert not _problems(layer, "error"), header
+        assert (layer.data["capacity"].iloc[0], layer.data["capacity_unit"].iloc[0]) == (value, unit), header
+    path = write(tmp_path / "bad.csv", head.format("设计规模（万吨/年）") + "甲,污水处理厂,112.05,37.05,4\n")
+    (error,) = _problems(inspect("facilities", LayerSource(path)), "error")
+    assert error.startswith(f"{path}: column 设计规模（万吨/年）: unknown capacity unit '万吨/年': write m³/d")
+    path = write(tmp_path / "text.csv", head.format("设计规模（万吨/日）") + "甲,污水处理厂,112.05,37.05,约4\n")
+    (error,) = _problems(inspect("facilities", LayerSource(path)), "error")
+    assert error == f"{path}:row 2: column 设计规模（万吨/日）: capacity '约4' is not a number"
+
+
+SECTIONS_WITH_COUNTY = (
+    "断面编码,断面名称,经度,纬度,所属区县\n"
+    "S1,上游,112.05,37.05,甲县\n"  # in 甲县
+    "S2,中游,112.15,37.05,乙\n"  # in 乙县: 乙 = 乙县
+    "S3,下游,112.16,37.06,甲县\n"  # in 乙县, the register says 甲县
+    "S4,邻省断面,112.5,37.05,\n"  # ~26 km east of every county
+)
+
+
+def test_register_county_disagreeing_with_the_polygon_is_one_warning(tmp_path, counties_file):
+    sections = write(tmp_path / "s.csv", SECTIONS_WITH_COUNTY)
+    sources = {"counties": LayerSource(counties_file), "sections": LayerSource(sections)}
+    project = inspect_project(sources)
+    assert not project.errors
+    (county,) = [str(p) for p in project.problems if "than the register says" in p.message]
+    assert county == (
+        f"{tmp_path / 's.csv'}: column 所属区县: 1 section lies in another county than the register says "
+        "(register → polygon): row 4: 甲县 → 乙县; the polygon's county is used: check the coordinates or the register"
+    )
+    data = project["sections"]
+    assert data["county"].tolist()[:3] == ["甲县", "乙县", "乙县"] and pd.isna(data["county"].iloc[3])
+    assert data["admin_match"].iloc[3] == "outside"
+
+
+def test_outside_every_county_is_a_warning_unless_strict(tmp_path, counties_file):
+    sections = write(tmp_path / "s.csv", SECTIONS_WITH_COUNTY)
+    args = ["validate", "--sections", str(sections), "--counties", str(counties_file)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {sections}:row 5: column 经度: point is 26.7 km outside every county" in result.output
+    strict = CliRunner().invoke(main, [*args, "--strict"])
+    assert strict.exit_code == 1
+    assert f"error: {sections}:row 5: column 经度: point is 26.7 km outside every county" in strict.output
+    assert "leave out --strict" in strict.output
+
+
+def test_swapped_coordinates_stay_an_error(tmp_path, counties_file):
+    sections = write(tmp_path / "s.csv", "断面编码,断面名称,经度,纬度\nS1,上游,37.05,112.05\n")
+    result = CliRunner().invoke(main, ["validate", "--sections", str(sections), "--counties", str(counties_file)])
+    assert result.exit_code == 1 and "longitude and latitude look swapped" in result.output
+
+
+def test_a_section_outside_shows_so_on_the_map(tmp_path, counties_file, rivers_file):
+    sections = write(tmp_path / "s.csv", SECTIONS_WITH_COUNTY)
+    args = ["-q", "map", "--sections", sections, "--counties", counties_file, "--rivers", rivers_file]
+    result = CliRunner().invoke(main, [str(a) for a in [*args, "-o", tmp_path / "m"]])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
+    found = re.findall(r"L\.geoJSON\((\{\"features\".*?\"type\": \"FeatureCollection\"\})", page)
+    points = {f["properties"]["v"][0]: f["properties"]["v"] for group in found for f in json.loads(group)["features"]}
+    assert OUTSIDE_COUNTIES in points["S4"] and OUTSIDE_COUNTIES not in points["S3"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "112°30'15.2\"", "112°30′15.2″", "112度30分15.2秒", "E112°30'15.2\"", "东经112°30′15.2″",
+        "112 30 15.2", "１１２°３０′１５.２″", "112º30′15.2″", "112°30’15.2”",
+    ],
+)  # fmt: skip
+def test_degrees_minutes_seconds_as_bureaus_write_them(text):
+    value, bad = parse_coordinates(pd.Series([text]))
+    assert not bad[0] and value[0] == pytest.approx(112 + 30 / 60 + 15.2 / 3600, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("112.504222°", 112.504222), ("-112.5°", -112.5), ("112°30′W", -112.5), ("１１２.５", 112.5)]
+)
+def test_decimal_degrees_forms(text, value):
+    parsed, bad = parse_coordinates(pd.Series([text]))
+    assert not bad[0] and parsed[0] == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["112 30", "E112°30′N", "112°61′", "112.5°30′"])
+def test_ambiguous_coordinates_are_refused(text):
+    assert parse_coordinates(pd.Series([text]))[1][0]
