@@ -314,11 +314,14 @@ class _Identity:
     header: str
     noun: str
     nouns: str
+    #: Rows of one name and no code told apart by place (facilities: no file names them), else
+    #: an error (sections: measurements name them).
+    by_place: bool = False
 
 
 _IDENTITIES = {
     "sections": _Identity("code", "断面编码", "section", "sections"),
-    "facilities": _Identity("id", "编号", "facility", "facilities"),
+    "facilities": _Identity("id", "编号", "facility", "facilities", by_place=True),
 }
 
 
@@ -343,11 +346,16 @@ def _identify(layer: Layer, key: pd.Series) -> None:
             i, f"neither {header} nor {name_header}: the {who.noun} cannot be identified; give it a name or a code",
             "name"))  # fmt: skip
     made = blank & ~nameless
+    named = key
+    if who.by_place:  # a name (and kind) on several rows without ids: the place tells them apart
+        twice = made & key.where(made).duplicated(keep=False)
+        place = data["lon"].map(lambda v: f"{v:.4f}") + "," + data["lat"].map(lambda v: f"{v:.4f}")
+        key = key.mask(twice, key + "@" + place)
     ids = given.mask(made, generated_ids(key[made]))
     data[who.column] = ids.where(~nameless, None)
     data[f"{who.column}_generated"] = made.to_numpy()
     _repeated_ids(layer, who, ids.where(~nameless, ""), made, key)
-    _shared_names(layer, who, names, key, blank)
+    _shared_names(layer, who, names, named, blank)
     if made.any():
         shown = pd.DataFrame({"name": data["name"][made], "id": ids[made]}).drop_duplicates("id")
         listed = ", ".join(f"{n} → {c}" for n, c in zip(shown["name"][:5], shown["id"][:5], strict=True))
@@ -361,6 +369,11 @@ def _identify(layer: Layer, key: pd.Series) -> None:
             f"{start} generated from their names (the same every run; {who.column}_generated marks them): "
             f"{listed}{more}; give {header} in the register to use your own",
             file=layer.file, column=layer.columns.get(who.column), severity="warning"))  # fmt: skip
+
+
+def _id_column(layer: Layer, who: _Identity) -> str:
+    """The column a problem of identity is located in: the code column, else (none in the file) the name."""
+    return who.column if who.column in layer.columns else "name"
 
 
 def _rows(layer: Layer, positions) -> str:
@@ -384,17 +397,21 @@ def _repeated_ids(layer: Layer, who: _Identity, ids: pd.Series, made: pd.Series,
     groups = pd.Series(np.arange(len(ids)), index=ids.index)[repeated.to_numpy()].groupby(ids[repeated])
     for value, members in groups:
         rows = members.to_numpy()
-        if made.iloc[rows].all() and key.iloc[rows].nunique() == 1:
+        same = made.iloc[rows].all() and key.iloc[rows].nunique() == 1
+        if same and not who.by_place:
             continue  # one name given to several rows without codes: said by _shared_names
         for i in rows[1:]:
             first = layer.raw.where(int(rows[0]))
-            if made.iloc[i] or made.iloc[rows[0]]:
+            if same:
+                message = (f"the same name, kind and place as {first}: a repeated row? remove it, or give each "
+                           f"its own {header}")  # fmt: skip
+            elif made.iloc[i] or made.iloc[rows[0]]:
                 message = (f"{who.noun} {who.column} {value!r} (generated from a name) is also the {who.column} of "
                            f"{first if i != rows[0] else layer.raw.where(int(rows[1]))}: give this {who.noun} its own "
                            f"{header}")  # fmt: skip
             else:
                 message = f"duplicate {who.noun} {'code' if who.column == 'code' else 'id'} {value!r} (also {first})"
-            layer.problems.append(layer.problem(int(i), message, who.column))
+            layer.problems.append(layer.problem(int(i), message, _id_column(layer, who)))
 
 
 def _shared_names(layer: Layer, who: _Identity, names: pd.Series, key: pd.Series, blank: pd.Series) -> None:
@@ -412,12 +429,17 @@ def _shared_names(layer: Layer, who: _Identity, names: pd.Series, key: pd.Series
         kind = layer.data["kind"].iloc[rows[0]] if who.column == "id" else None
         kind = f" ({FACILITY_LABELS_ZH.get(kind, kind)})" if kind else ""
         missing = rows[blank.iloc[rows].to_numpy()]
-        if len(missing):
+        if len(missing) and who.by_place:
+            message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)}; without {header} "
+                       f"{'its id is' if len(missing) == 1 else 'their ids are'} generated from name and place: "
+                       f"name them by {who.column} (e.g. --facility), or give each its own {header}")  # fmt: skip
+            layer.problems.append(layer.problem(int(missing[0]), message, "name", severity="warning"))
+        elif len(missing):
             message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)}, and "
                        f"{_rows(layer, missing)} {'has' if len(missing) == 1 else 'have'} no {header}: these "
                        f"{who.nouns} cannot be told apart; give each its own {header}")  # fmt: skip
             for i in missing:
-                layer.problems.append(layer.problem(int(i), message, who.column))
+                layer.problems.append(layer.problem(int(i), message, _id_column(layer, who)))
         else:
             codes = ", ".join(layer.data[who.column].iloc[rows].astype(str))
             message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)} ({header} {codes}): "

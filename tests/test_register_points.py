@@ -297,3 +297,22 @@ def test_decimal_degrees_forms(text, value):
 @pytest.mark.parametrize("text", ["112 30", "E112°30′N", "112°61′", "112.5°30′"])
 def test_ambiguous_coordinates_are_refused(text):
     assert parse_coordinates(pd.Series([text]))[1][0]
+
+
+def test_facilities_of_one_name_are_told_apart_by_place(tmp_path):
+    head = "序号,名称,类型,经度,纬度\n"
+    rows = "1,泽州污水处理厂,污水处理厂,112.05,37.05\n2,泽州污水处理厂,污水处理厂,112.15,37.06\n"
+    path = write(tmp_path / "f.csv", head + rows)
+    layer = inspect("facilities", LayerSource(path))
+    assert not _problems(layer, "error") and layer.data["id"].is_unique
+    assert (
+        f"{path}:row 2: column 名称: 名称 '泽州污水处理厂' (污水处理厂) is shared by rows 2 and 3; without 编号 "
+        "their ids are generated from name and place: name them by id (e.g. --facility), or give each its own 编号"
+    ) in _problems(layer, "warning")
+    again = inspect("facilities", LayerSource(write(tmp_path / "g.csv", head + rows.splitlines()[1] + "\n" + rows)))
+    assert set(again.data["id"]) == set(layer.data["id"])  # the same ids whatever the order
+    errors = _problems(again, "error")
+    assert errors == [
+        f"{tmp_path / 'g.csv'}:row 4: column 名称: the same name, kind and place as row 2: a repeated row? "
+        "remove it, or give each its own 编号"
+    ]
