@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_hostile_outputs import page_values
 
 from geoenv.cli import main
 from geoenv.layers import great_circle_km
@@ -90,11 +91,24 @@ def test_gaode_facilities_within_a_metre(registers, project, sample_project):
     assert metres.max() < 1.0
 
 
+def _by_name(project) -> pd.DataFrame:
+    """The measurements with each section named (codes differ where the register has none)."""
+    names = project["sections"].set_index("code")["name"]
+    data = project["measurements"]
+    return data.assign(section=data["section"].map(names))
+
+
 def test_measurements_read_as_the_sample_gives_them(project, sample_project):
     keys = ["section", "date", "parameter"]
-    got = project["measurements"].set_index(keys).sort_index()
-    want = sample_project["measurements"]
-    dry = want["section"].eq(bureau.DRY_SECTION) & want["date"].isin(pd.to_datetime(bureau.DRY_MONTHS))
+    got = _by_name(project)
+    dry_name = sample_project["sections"].set_index("code").loc[bureau.DRY_SECTION, "name"]
+    no_sample = got[got["status"].ne("")]
+    assert set(no_sample["section"]) == {dry_name}
+    assert sorted(no_sample["date"].dt.strftime("%Y-%m-%d")) == list(bureau.DRY_MONTHS)
+    assert set(no_sample["status"]) == {"断流"}
+    got = got[got["status"].eq("")].set_index(keys).sort_index()
+    want = _by_name(sample_project)
+    dry = want["section"].eq(dry_name) & want["date"].isin(pd.to_datetime(bureau.DRY_MONTHS))
     want = want[~dry].set_index(keys).sort_index()
     assert got.index.equals(want.index)
     np.testing.assert_allclose(got["value"], want["value"], rtol=1e-12)
@@ -132,8 +146,8 @@ def test_classify_by_river_rates_every_section(registers, tmp_path):
 def test_map_and_report_with_file_names_only(registers, tmp_path, sample_project):
     result = CliRunner().invoke(main, ["map", *_files(registers), "-o", str(tmp_path / "map")])
     assert result.exit_code == 0, result.output
-    page = next((tmp_path / "map").glob("*.html")).read_text(encoding="utf-8")
-    assert all(name in page for name in sample_project["sections"]["name"])
+    page = (tmp_path / "map" / "index.html").read_text(encoding="utf-8")
+    assert set(sample_project["sections"]["name"]) <= page_values(page)
     result = CliRunner().invoke(main, ["report", *_files(registers), "--period", "2024", "-o", str(tmp_path / "rep")])
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(next((tmp_path / "rep").glob("*.xlsx")), read_only=True)

@@ -129,7 +129,7 @@ def test_measurements_wide_and_long(tmp_path):
     assert list(data["parameter"]) == ["nh3n", "tp", "tp"]
     assert data["value"].tolist() == [0.5, 0.01, 0.1]  # 0.02L counts as half the limit
     assert data["below_dl"].tolist() == [False, True, False]
-    assert [p.severity for p in layer.problems] == ["warning"]  # 备注 ignored, said so
+    assert layer.problems == []  # 备注 is a remark column (断流 …), read, not ignored
     long = "断面,日期,项目,监测值,单位\nS01,2024-01-01,COD,18,mg/L\nS01,2024-01-01,溶解氧,7.9,mg/L\n"
     data = load("measurements", LayerSource(write(tmp_path / "l.csv", long))).data
     assert dict(zip(data["parameter"], data["value"], strict=True)) == {"cod": 18.0, "do": 7.9}
