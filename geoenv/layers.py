@@ -593,6 +593,7 @@ def _capacities(layer: Layer) -> None:
             found.append((column, column, split[1] or layer.raw.units.get(column, "")))
     values = pd.DataFrame(index=data.index)
     units = pd.DataFrame(index=data.index)
+    texts = pd.DataFrame(index=data.index)  # what is no number, kept as written
     for column, header, written in found:
         base, factor = None, 1.0
         if written:
@@ -607,10 +608,13 @@ def _capacities(layer: Layer) -> None:
         number = pd.to_numeric(parts["number"], errors="coerce")
         cell_unit = parts["unit"].fillna("").map(unit_key)
         known = cell_unit.eq("") | cell_unit.isin(list(CAPACITY_UNITS))
-        for i in np.flatnonzero((text.ne("") & (number.isna() | ~known)).to_numpy()):
+        loose = text.ne("") & (number.isna() | ~known)
+        for i in np.flatnonzero(loose.to_numpy()):
             layer.problems.append(layer.problem(
-                i, f"capacity {text.iloc[i]!r} is not a number{'' if written else ' (or one with a unit: 4万吨/日)'}",
-                "capacity" if column == "capacity" else header))  # fmt: skip
+                i, f"capacity {text.iloc[i]!r} is not a number{'' if written else ' (or one with a unit: 4万吨/日)'}: "
+                "kept as written, but not used where facilities are ranked by size (trace)",
+                "capacity" if column == "capacity" else header, severity="warning"))  # fmt: skip
+        texts[header] = data[column].where(loose, None)
         own = cell_unit.map(lambda u: CAPACITY_UNITS.get(u, (None, np.nan)))
         use_cell = cell_unit.ne("") & known
         values[header] = (number * own.map(lambda u: u[1]).where(use_cell, factor)).where(known)
@@ -618,14 +622,18 @@ def _capacities(layer: Layer) -> None:
     if values.empty:
         return
     layer.columns.setdefault("capacity", str(values.columns[0]))
-    twice = values.notna().sum(axis=1).gt(1).to_numpy()
+    twice = (values.notna() | texts.notna()).sum(axis=1).gt(1).to_numpy()
     for i in np.flatnonzero(twice):
-        given = [h for h in values.columns if pd.notna(values[h].iloc[i])]
+        given = [h for h in values.columns if pd.notna(values[h].iloc[i]) or pd.notna(texts[h].iloc[i])]
         layer.problems.append(layer.problem(i, f"two capacities ({', '.join(given)}): give one", given[1]))
     first = values.notna().to_numpy().argmax(axis=1)
     rows = np.arange(len(values))
     has = values.notna().any(axis=1).to_numpy()
-    data["capacity"] = np.where(has, values.to_numpy(dtype=float)[rows, first], np.nan)
+    capacity = pd.Series(np.where(has, values.to_numpy(dtype=float)[rows, first], np.nan), index=data.index)
+    written_text = texts.bfill(axis=1).iloc[:, 0] if texts.notna().any(axis=None) else None
+    if written_text is not None:  # numbers and the text that is none, in one column
+        capacity = capacity.astype(object).where(has | written_text.isna(), written_text)
+    data["capacity"] = capacity
     data["capacity_unit"] = np.where(has, units.to_numpy(dtype=object)[rows, first], None)
     for column in {c for c, _, _ in found if c != "capacity"}:
         del data[column]
