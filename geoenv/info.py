@@ -12,9 +12,9 @@ import fiona
 
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource, RawLayer, is_table, list_layers, read_layer
-from geoenv.io.layout import find_layout
+from geoenv.io.layout import find_layout, recognise
 from geoenv.io.read import XLSX_SUFFIXES, Grid, csv_grid, listed_names, open_book, pick_sheet, sheet_grid, table_layer
-from geoenv.schema import LAYER_KINDS, column_index, fold, parameter_code
+from geoenv.schema import LAYER_KINDS
 
 KINDS_BY_GEOMETRY = {
     "Point": ("sections", "facilities"),
@@ -31,10 +31,7 @@ def recognised_columns(headers: list[str], geometry: str | None = None) -> tuple
     best: tuple[str, dict[str, str]] = ("", {})
     simple = (geometry or "").removeprefix("Multi").removeprefix("3D ")
     for kind in KINDS_BY_GEOMETRY.get(simple, LAYER_KINDS):
-        index = column_index(kind)
-        found = {h: index[fold(h)] for h in headers if fold(h) in index}
-        if kind == "measurements":
-            found.update({h: f"parameter {parameter_code(h)}" for h in headers if parameter_code(h)})
+        found = recognise(headers, kind)
         if len(found) > len(best[1]):
             best = (kind, found)
     return best

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from geoenv.schema import COLUMN_ALIASES, LAYER_KINDS, SCHEMAS, column_index, fold, parameter_code
+from geoenv.schema import COLUMN_ALIASES, LAYER_KINDS, SCHEMAS, capacity_header, column_index, fold, parameter_code
 
 HEADER_ROWS = 30
 """Rows searched for the header (title rows, a date line, 单位：… come above it)."""
@@ -113,6 +113,8 @@ def recognise(headers: list[str], kind: str, mapped: dict[str, str] | None = Non
             found[header] = canonical
         elif kind == "measurements" and parameter_code(header):
             found[header] = f"parameter {parameter_code(header)}"
+        elif kind == "facilities" and capacity_header(header):  # 设计规模（万吨/日）
+            found[header] = "capacity"
     return found
 
 
