@@ -227,8 +227,8 @@ def test_info_shows_the_sheet_header_units_notes_and_merges(tmp_path):
         "  blank rows skipped: 1",
         "  3 note rows under the table skipped (rows 15–17: 注：坐标为WGS84（手持GPS）。)",
         "  merged ranges filled: D5:D8, D10:D12",
-        "  recognised as sections: 序号 → row_number, 断面名称 → name, 断面编码 → code, 所在河流 → river, 经度 → lon, 纬度 → lat, "
-        "断面级别 → level, 水质目标 → target_class",
+        "  recognised as sections: 序号 → row_number, 断面名称 → name, 断面编码 → code, 所在河流 → river, "
+        "经度 → lon, 纬度 → lat, 断面级别 → level, 水质目标 → target_class",
     ]:
         assert line in out.splitlines(), (line, out)
     assert "sections: read from sheet 断面表 (its header has 断面名称" in out

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from openpyxl.utils import get_column_letter
+
 from geoenv.schema import COLUMN_ALIASES, LAYER_KINDS, SCHEMAS, capacity_header, column_index, fold, parameter_code
 
 HEADER_ROWS = 30
@@ -290,14 +292,4 @@ def fill_merged(rows: list[list[str]], merged: list[Merged], layout: Layout) -> 
 
 def cell_range(r0: int, c0: int, r1: int, c1: int) -> str:
     """A range as Excel writes it (``C5:C18``) from 0-based positions."""
-    return f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
-
-
-def column_letter(j: int) -> str:
-    """Excel's letter of column ``j`` (0-based): A, …, Z, AA …"""
-    out = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        out = chr(65 + r) + out
-    return out
+    return f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"

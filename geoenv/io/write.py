@@ -112,6 +112,7 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
     def write(tmp: Path) -> None:
         from openpyxl import Workbook
         from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
 
         from geoenv.display import width
 
@@ -133,7 +134,7 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
                         cell.font = bold
             for i, title in enumerate(header):
                 widest = max([width(title), *(width(str(r[i])) for r in rows[:1000] if r[i] is not None)])
-                sheet.column_dimensions[_column_letter(i)].width = min(60, widest + 2)
+                sheet.column_dimensions[get_column_letter(i + 1)].width = min(60, widest + 2)
             sheet.freeze_panes = "A2"
         buffer = io.BytesIO()
         book.save(buffer)
@@ -171,15 +172,6 @@ def _xlsx_value(value: object) -> object:
     if isinstance(value, int | np.integer):
         return int(value)
     return xml_text(str(value))
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 # --- checking targets --------------------------------------------------------------------
