@@ -155,7 +155,10 @@ def test_codes_keep_their_zeros_and_numbers_read_as_written(tmp_path):
     book.active.append(["0013", "乙", 112.123456, 1e-05])
     book.save(path)
     raw = read_layer(LayerSource(path), "sections")
-    assert raw.frame.values.tolist() == [["0012", "甲", "112", "37.8"], ["0013", "乙", "112.123456", "1e-05"]]
+    assert raw.frame.values.tolist() == [
+        ["0012", "甲", "112", "37.8"],
+        ["0013", "乙", "112.123456", "0.00001"],
+    ]  # as Excel shows it
     assert list(raw.rows) == [2, 3] and raw.layout.header == 0
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import decimal
 import io
+import math
 import os
 import re
 import zipfile
@@ -22,6 +24,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
+from openpyxl.utils import column_index_from_string
 
 from geoenv.errors import InputError, Problem
 from geoenv.io.layout import HEADER_ROWS, Layout, Merged, fill_merged, find_layout, lacking
@@ -411,22 +414,23 @@ def _merged_ranges(book: openpyxl.Workbook, sheet) -> list[Merged]:
 
 
 def _column_index(letters: bytes) -> int:
-    j = 0
-    for ch in letters:
-        j = j * 26 + ch - 64
-    return j - 1
+    return column_index_from_string(letters.decode("ascii")) - 1
 
 
 def _cell_text(value: object) -> str:
-    """A cell as the text the user sees: ``12`` for a whole number, ``0.1`` (shortest repr) for
-    a float, ``2023-01-15`` for a date (with the time unless midnight), errors as shown."""
+    """A cell as the text the user sees: ``12`` for a whole number, a float to the 15
+    significant digits Excel shows (``0.3``, not ``0.30000000000000004``), ``2023-01-15`` for
+    a date (with the time unless midnight), errors as shown."""
     kind = type(value)
     if kind is str:
         return value.strip()
     if value is None:
         return ""
     if kind is float:
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        text = f"{value:.15g}"
+        return format(decimal.Decimal(text), "f") if "e" in text and math.isfinite(value) else text
     if kind is int:
         return str(value)
     if isinstance(value, datetime.datetime):
