@@ -10,6 +10,10 @@ import shapely
 from geoenv.crs import working_crs
 
 NEAR_BORDER_M = 100.0
+#: A point outside every county by up to this many metres is kept with no county (a warning:
+#: the 黄河 along the provincial border, a neighbouring province's sections on a shared river);
+#: farther out it is an error: a mistyped degree moves a point ~100 km.
+OUTSIDE_MARGIN_M = 50_000.0
 
 
 def assign_counties(

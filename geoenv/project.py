@@ -14,7 +14,7 @@ from geoenv import data
 from geoenv.config import Config
 from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, is_table
-from geoenv.jurisdiction import NEAR_BORDER_M, assign_counties
+from geoenv.jurisdiction import NEAR_BORDER_M, OUTSIDE_MARGIN_M, assign_counties
 from geoenv.layers import CHINA_BOUNDS, Layer, inspect
 from geoenv.measurements import resolve_sections
 from geoenv.schema import LAYER_KINDS
@@ -72,7 +72,8 @@ def inspect_project(
     except for files that cannot be read at all).
 
     With ``strict``, a section or facility outside every county is an error (else a warning:
-    it keeps no county)."""
+    it keeps no county); one more than :data:`~geoenv.jurisdiction.OUTSIDE_MARGIN_M` outside
+    always is."""
     layers: dict[str, Layer] = {}
     problems: list[Problem] = []
     unreadable: list[Problem] = []
@@ -132,8 +133,10 @@ def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[
     """County, city and adcode of each point, with the problems of the join.
 
     A point just outside every county (within ``near_m``) goes to the nearest, a warning; one
-    farther out keeps no county (``admin_match`` ``outside``), a warning (sections on the 黄河
-    along the provincial border, a neighbour's sections) or with ``strict`` an error. Where
+    farther out but within :data:`~geoenv.jurisdiction.OUTSIDE_MARGIN_M` keeps no county
+    (``admin_match`` ``outside``), a warning (sections on the 黄河 along the provincial border,
+    a neighbour's sections) or with ``strict`` an error; one farther still is an error (a
+    mistyped degree). Where
     the register gives its own county or city and it differs from the polygon's, one warning
     lists the rows with both names.
     """
@@ -152,19 +155,28 @@ def _join_counties(layer: Layer, counties: Layer, near_m: float, problems: list[
                 severity="warning",
             )
         )
+    margin = OUTSIDE_MARGIN_M / 1000
     for i in np.flatnonzero(match == "outside"):
         km = joined["outside_m"].iloc[i] / 1000
-        if strict:
+        where = f"outside every county (the counties in {counties.file})"
+        if km > margin:
             message = (
-                f"point is {km:.1f} km outside every county (the counties in {counties.file}); "
-                "check the coordinates, or leave out --strict to keep it with no county"
+                f"point is {km:.1f} km {where}, more than the {margin:g} km a neighbour's section may lie: "
+                "check the coordinates (a mistyped degree moves a point ~100 km), or give counties that "
+                "cover it (--counties)"
+            )
+        elif strict:
+            message = (
+                f"point is {km:.1f} km {where}; check the coordinates, or leave out --strict to keep it "
+                f"with no county (allowed within {margin:g} km)"
             )
         else:
             message = (
-                f"point is {km:.1f} km outside every county (the counties in {counties.file}): kept with no "
-                "county, shown as outside on maps; check the coordinates if it should lie inside"
+                f"point is {km:.1f} km {where}: kept with no county, shown as outside on maps (界外; "
+                f"allowed within {margin:g} km, --strict refuses it); check the coordinates if it should lie inside"
             )
-        problems.append(layer.problem(int(i), message, "lon", severity="error" if strict else "warning"))
+        severity = "error" if strict or km > margin else "warning"
+        problems.append(layer.problem(int(i), message, "lon", severity=severity))
     for column, values in given.items():
         stated = values.fillna("").astype(str).str.strip()
         found = layer.data[column].fillna("").astype(str)

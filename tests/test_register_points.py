@@ -261,6 +261,25 @@ def test_outside_every_county_is_a_warning_unless_strict(tmp_path, counties_file
     assert "leave out --strict" in strict.output
 
 
+def test_far_outside_every_county_is_an_error_even_without_strict(tmp_path, counties_file):
+    """A mistyped degree (113 for 112) puts a point ~100 km away: beyond the 50 km margin, an error."""
+    sections = write(tmp_path / "s.csv", SECTIONS_WITH_COUNTY + "S5,错一度,113.15,37.05,\n")
+    args = ["validate", "--sections", str(sections), "--counties", str(counties_file)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert (
+        f"error: {sections}:row 6: column 经度: point is 84.5 km outside every county (the counties in "
+        f"{counties_file}), more than the 50 km a neighbour's section may lie: check the coordinates (a mistyped "
+        "degree moves a point ~100 km), or give counties that cover it (--counties)"
+    ) in result.output
+    # the near one (26.7 km) stays a warning that says the margin
+    assert (
+        f"warning: {sections}:row 5: column 经度: point is 26.7 km outside every county (the counties in "
+        f"{counties_file}): kept with no county, shown as outside on maps (界外; allowed within 50 km, --strict "
+        "refuses it)"
+    ) in result.output
+
+
 def test_swapped_coordinates_stay_an_error(tmp_path, counties_file):
     sections = write(tmp_path / "s.csv", "断面编码,断面名称,经度,纬度\nS1,上游,37.05,112.05\n")
     result = CliRunner().invoke(main, ["validate", "--sections", str(sections), "--counties", str(counties_file)])
