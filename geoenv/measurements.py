@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -22,11 +23,11 @@ from geoenv.quality.values import (
     unit_factors,
     unit_in_header,
 )
-from geoenv.schema import PARAMETERS, SCHEMAS, fold, parameter_code
+from geoenv.schema import COLUMN_ALIASES, PARAMETERS, SCHEMAS, fold, header_column, name_key, parameter_code
 
 MEASUREMENT_COLUMNS = (
     "section", "date", "parameter", "text", "value", "below_dl", "detection_limit", "unit", "column", "row",
-    "status",
+    "status", "section_name",
 )  # fmt: skip
 """Columns of the canonical measurements table."""
 REMARK_HEADERS = frozenset(fold(h) for h in ("备注", "说明", "备注说明", "情况说明", "remark", "remarks", "note"))
@@ -59,12 +60,21 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     with different values an error on each of them, with the same value a warning and the
     value counted once. Item columns in a long-form file are reported as ignored.
     """
-    frame, columns, problems = map_columns(raw, "measurements")
+    coded, name_header = _code_and_name(raw)
+    frame, columns, problems = map_columns(coded, "measurements")
     layer = Layer("measurements", _no_measurements(), raw, columns, problems)
     if any(p.severity == "error" for p in problems):
         return layer
     frame = frame.copy()
     frame["_row"] = np.arange(len(frame))
+    if name_header is None:
+        frame["section_name"] = ""
+    else:  # the code where given, else the name; the name beside a code is checked against it
+        code = frame["section"].fillna("").astype(str).str.strip()
+        named = frame.pop(name_header).fillna("").astype(str).str.strip()
+        frame["section"] = code.where(code.ne(""), named)
+        frame["section_name"] = named
+        layer.columns["section_name"] = name_header
     remarks = [c for c in frame.columns if fold(c) in REMARK_HEADERS and c not in columns]
     if "parameter" in frame and "value" in frame:
         long = frame
@@ -76,7 +86,7 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             hint = f"; closest known: {'、'.join(close)}" if close else ""
             layer.problems.append(layer.problem(i, f"unknown parameter {value!r}{hint}", "parameter"))
         long = long.assign(parameter=codes)
-        items = [c for c in frame.columns if c not in columns.values() and c != "_row" and parameter_code(c)]
+        items = [c for c in frame.columns if c not in columns.values() and parameter_code(c)]
         if items:
             layer.problems.append(
                 Problem(
@@ -90,13 +100,17 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     else:
         wide = {c: parameter_code(c) for c in frame.columns if c not in SCHEMAS["measurements"].required}
         params = {c: code for c, code in wide.items() if code}
-        others = [c for c, code in wide.items() if not code and c not in ("_row", *remarks) and c not in columns]
+        others = [
+            c
+            for c, code in wide.items()
+            if not code and c not in ("_row", "section_name", *remarks) and c not in columns
+        ]
         if not params:
             layer.problems.append(
                 Problem(
                     "no parameter columns found: give either parameter and value columns "
                     "(监测项目, 监测值) or one column per parameter (氨氮, 总磷 …); the file's headers are: "
-                    + ", ".join(str(columns.get(c, c)) for c in frame.columns if c != "_row"),
+                    + ", ".join(str(layer.columns.get(c, c)) for c in frame.columns if c != "_row"),
                     file=layer.file,
                 )
             )
@@ -111,7 +125,7 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             )
         layer.columns.update({code: c for c, code in params.items()})
         long = frame.melt(
-            id_vars=["section", "date", "_row"],
+            id_vars=["section", "date", "_row", "section_name"],
             value_vars=list(params),
             var_name="column",
             value_name="value",
@@ -174,6 +188,7 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             "column": column,
             "row": long["_row"],
             "status": status,
+            "section_name": long["section_name"],
         }
     )[keep.to_numpy()]
     data = data[data["status"].eq("") | ~data.duplicated(["row", "status"])].reset_index(drop=True)
@@ -189,6 +204,22 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     _check_dates(layer, data, frame["date"], today)
     layer.data = _check_repeats(layer, data, wide=where)
     return layer
+
+
+def _code_and_name(raw: RawLayer) -> tuple[RawLayer, str | None]:
+    """A file naming its sections both by code (断面编码) and by name (断面名称): the raw layer
+    with the code column chosen as the section (so that no "two columns" warning is given) and
+    the name's header; else ``raw`` and None. The user's ``--column measurements.section`` wins."""
+    if "section" in raw.source.columns:
+        return raw, None
+    codes = {fold(a) for a in ("code", *COLUMN_ALIASES["sections"]["code"])}
+    given = [h for h in raw.frame.columns if header_column(h, "measurements") == "section"]
+    code = [h for h in given if fold(h) in codes]
+    named = [h for h in given if fold(h) not in codes]
+    if len(code) != 1 or len(named) != 1:
+        return raw, None
+    source = replace(raw.source, columns={**raw.source.columns, "section": code[0]})
+    return replace(raw, source=source), named[0]
 
 
 def _row_status(status: pd.Series, missing: pd.Series, row: np.ndarray, remarks: pd.DataFrame | None) -> pd.Series:
@@ -483,39 +514,52 @@ def resolve_sections(measurements: Layer, sections: Layer) -> list[Problem]:
     """Give every measurement row the code of its section, named by code or by name.
 
     A known code stays; a name shared by no other section becomes that section's code. A name
-    two or more sections share is an error on each row using it, naming the register rows that
-    share it; a row naming no section is an error. Rows that name one section by code and by
-    name in turn are checked for repeats once resolved. The errors are added to the
-    measurements' problems and returned.
+    two or more sections share is one error per name, naming the rows using it and the
+    register rows that share it; a row naming no section is an error. A row giving both a code
+    and a name (断面编码 and 断面名称) whose code's section has another name is an error naming
+    both and the register rows (a misassignment otherwise silent). Rows that name one section
+    by code and by name in turn are checked for repeats once resolved. The errors are added to
+    the measurements' problems and returned.
     """
     problems: list[Problem] = []
     data = measurements.data
     code = sections.data["code"].astype(str)
-    name = sections.data["name"].fillna("").astype(str).str.strip()
+    name = sections.data["name"].map(name_key)
     codes = set(code)
     shared = name[name.duplicated(keep=False) & name.ne("")]
     alone = ~name.isin(shared) & name.ne("")
     unique = dict(zip(name[alone], code[alone], strict=True))
     written = data["section"]
+    named = data["section_name"].fillna("").astype(str) if "section_name" in data else pd.Series("", index=data.index)
+    # the column each row names its section in: the name where the code was blank (or none given)
+    column = np.where(named.ne("") & written.eq(named), "section_name", "section")
+    key = written.map(name_key)
     by_code = written.isin(codes)
-    ambiguous = ~by_code & written.isin(set(shared))
-    resolved = written.where(by_code, written.map(unique))
+    ambiguous = ~by_code & key.isin(set(shared))
+    resolved = written.where(by_code, key.map(unique))
     renamed = ~by_code & resolved.notna()
     data["section"] = resolved.fillna(written)
-    for row, section in data.loc[ambiguous, ["row", "section"]].drop_duplicates("row").itertuples(index=False):
-        rows = ", ".join(sections.raw.where(int(i)) for i in np.flatnonzero(name.eq(section).to_numpy()))
+    rows = data.drop_duplicates("row")
+    for section, group in rows[ambiguous[rows.index]].groupby(key[rows.index][ambiguous[rows.index]], sort=False):
+        used = [measurements.raw.where(int(r)) for r in sorted(group["row"])]
+        shown = ", ".join(used[:5]) + (f" … ({len(used)} rows)" if len(used) > 5 else "")
+        register = ", ".join(sections.raw.where(int(i)) for i in np.flatnonzero(name.eq(section).to_numpy()))
+        first = group.index[0]
         problem = measurements.problem(
-            int(row),
-            f"section {section!r} is ambiguous: {rows} of {sections.file} share that name; "
-            "give 断面编码 (the section code) in both files",
-            "section",
+            int(group["row"].min()),
+            f"section {group['section'].iloc[0]!r} is ambiguous: {register} of {sections.file} share that name, "
+            f"and {shown} of this file use it; give 断面编码 (the section code) in both files",
+            column[first],
         )
         measurements.problems.append(problem)
         problems.append(problem)
+    problems += _names_beside_codes(
+        measurements, sections, rows[by_code[rows.index] & (column[rows.index] == "section")]
+    )
     unknown = data[~data["section"].isin(codes) & ~ambiguous].drop_duplicates("row")
-    for row, section in zip(unknown["row"], unknown["section"], strict=True):
+    for i, row, section in zip(unknown.index, unknown["row"], unknown["section"], strict=True):
         problem = measurements.problem(
-            int(row), f"section {section!r} is not in the sections layer ({sections.file})", "section"
+            int(row), f"section {section!r} is not in the sections layer ({sections.file})", column[i]
         )
         measurements.problems.append(problem)
         problems.append(problem)
@@ -524,6 +568,46 @@ def resolve_sections(measurements: Layer, sections: Layer) -> list[Problem]:
         measurements.data = _check_repeats(measurements, data, wide=data["column"].ne("value").any(), among=renamed)
         problems += measurements.problems[before:]
     return problems
+
+
+def _names_beside_codes(measurements: Layer, sections: Layer, rows: pd.DataFrame) -> list[Problem]:
+    """Errors for ``rows`` (one per row of the file, named by code) whose 断面名称 beside the
+    code is not the name of that code's section (added to the measurements' problems)."""
+    if "section_name" not in rows:
+        return []
+    names = sections.data["name"].fillna("").astype(str)
+    position = pd.Series(np.arange(len(sections.data)), index=sections.data["code"].astype(str).to_numpy())
+    position = position[~position.index.duplicated()]
+    given = rows["section_name"].fillna("").astype(str)
+    at = rows["section"].map(position)
+    registered = names.to_numpy()[at.to_numpy(dtype=int)] if len(rows) else np.array([], dtype=object)
+    wrong = given.ne("") & (given.map(name_key).to_numpy() != pd.Series(registered).map(name_key).to_numpy())
+    by_name = names.map(name_key)
+    problems = []
+    for (_, item), i in zip(rows[wrong.to_numpy()].iterrows(), at[wrong.to_numpy()], strict=True):
+        other = np.flatnonzero(by_name.eq(name_key(item["section_name"])).to_numpy())
+        elsewhere = (
+            f"; {item['section_name']!r} is {', '.join(sections.raw.where(int(j)) for j in other)} "
+            f"({', '.join(_code_shown(sections, int(j)) for j in other)})"
+            if len(other)
+            else f"; no section of {sections.file} is named {item['section_name']!r}"
+        )
+        problem = measurements.problem(
+            int(item["row"]),
+            f"code {item['section']!r} and name {item['section_name']!r} name different sections: "
+            f"{item['section']!r} is {names.iloc[int(i)]!r} in {sections.raw.where(int(i))} of {sections.file}"
+            f"{elsewhere}; correct the code or the name",
+            "section",
+        )
+        measurements.problems.append(problem)
+        problems.append(problem)
+    return problems
+
+
+def _code_shown(sections: Layer, position: int) -> str:
+    """``code 'SX006'`` of a register row, or ``no 断面编码`` when its code was generated."""
+    generated = "code_generated" in sections.data and bool(sections.data["code_generated"].iloc[position])
+    return "no 断面编码" if generated else f"code {str(sections.data['code'].iloc[position])!r}"
 
 
 def read_detection_limits(source: LayerSource) -> tuple[tuple[str, float], ...]:

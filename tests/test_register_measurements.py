@@ -233,16 +233,57 @@ def test_measurements_naming_sections_by_name_resolve_to_codes(tmp_path):
     assert f"error: {path}:row 2: column 氨氮: '0.5' conflicts with '0.9' in row 3 (氨氮)" in output
 
 
-def test_a_shared_name_is_refused_naming_both_register_rows(tmp_path):
+def test_a_shared_name_is_refused_once_naming_both_register_rows_and_the_rows_using_it(tmp_path):
     sections = write(tmp_path / "s.csv", SECTIONS + "S3,温南社,汾河,112.52,37.72,Ⅲ类\n")
-    path = write(tmp_path / "m.csv", "断面名称,监测日期,氨氮\n温南社,2023-01-01,0.5\n小店桥,2023-01-01,0.5\n")
+    months = "".join(f"温南社,2023-{m:02d}-01,0.5\n" for m in range(1, 8))
+    path = write(tmp_path / "m.csv", "断面名称,监测日期,氨氮\n" + months + "小店桥,2023-01-01,0.5\n")
     code, output = run("validate", "--sections", sections, "--measurements", path)
     assert code == 1
     assert (
         f"error: {path}:row 2: column 断面名称: section '温南社' is ambiguous: row 2, row 4 of {sections} share "
-        "that name; give 断面编码 (the section code) in both files"
+        "that name, and row 2, row 3, row 4, row 5, row 6 … (7 rows) of this file use it; "
+        "give 断面编码 (the section code) in both files"
     ) in output
-    assert len([line for line in output.splitlines() if line.startswith("error:")]) == 1  # 小店桥 is unique
+    assert len([line for line in output.splitlines() if line.startswith("error:")]) == 1  # once; 小店桥 is unique
+
+
+def test_code_where_given_and_the_name_where_the_code_is_blank(tmp_path):
+    sections = write(tmp_path / "s.csv", SECTIONS + ",汾河静乐断面,汾河,112.55,37.76,Ⅱ类\n")
+    path = write(
+        tmp_path / "m.csv",
+        "断面编码,断面名称,监测日期,项目,监测值\n"
+        "S1,温南社,2023-01-05,氨氮,0.3\n"
+        ",汾河静乐断面,2023-02-05,氨氮,0.4\n"
+        "S2,,2023-02-05,氨氮,0.6\n",
+    )
+    out = tmp_path / "o.csv"
+    code, output = run("classify", path, "--sections", sections, "-o", out)
+    assert code == 0, output
+    assert "two columns give section" not in output and "ignored" not in output
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert table[["name", "n_samples", "cwqi"]].values.tolist() == [
+        ["温南社", 1, 0.3],  # 氨氮 0.3 / 1.0 (class III)
+        ["小店桥", 1, 0.6],
+        ["汾河静乐断面", 1, 0.4],  # by its name: the 省考 row has no code
+    ]
+
+
+def test_a_code_and_a_name_of_different_sections_is_an_error_naming_both(tmp_path):
+    sections = write(tmp_path / "s.csv", SECTIONS + ",汾河静乐断面,汾河,112.55,37.76,Ⅱ类\n")
+    path = write(
+        tmp_path / "m.csv",
+        "断面编码,断面名称,监测日期,项目,监测值\nS1,汾河静乐断面,2023-01-05,氨氮,1.8\nS2,小 店 桥,2023-01-05,氨氮,1\n"
+        "S1,温泉,2023-02-05,氨氮,1\n",
+    )
+    code, output = run("validate", "--sections", sections, "--measurements", path)
+    assert code == 1
+    errors_ = [line for line in output.splitlines() if line.startswith("error:")]
+    assert errors_ == [
+        f"error: {path}:row 2: column 断面编码: code 'S1' and name '汾河静乐断面' name different sections: 'S1' is "
+        f"'温南社' in row 2 of {sections}; '汾河静乐断面' is row 4 (no 断面编码); correct the code or the name",
+        f"error: {path}:row 4: column 断面编码: code 'S1' and name '温泉' name different sections: 'S1' is "
+        f"'温南社' in row 2 of {sections}; no section of {sections} is named '温泉'; correct the code or the name",
+    ]  # 小 店 桥 is 小店桥 written with spaces
 
 
 # --lenient: cells, not rows; no crash
