@@ -9,14 +9,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from geoenv.crs import coordinate_source
 from geoenv.errors import Problem
 from geoenv.io import RawLayer
-from geoenv.schema import (
-    COLUMN_ALIASES,
-    SCHEMAS,
-    column_index,
-    fold,
-)
+from geoenv.schema import COLUMN_ALIASES, SCHEMAS, fold, header_column, header_note
 
 
 @dataclass
@@ -87,11 +83,10 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
             doubled.add(canonical)
         else:
             found[canonical] = header
-    index = column_index(kind)
     position = {h: i for i, h in enumerate(frame.columns)}
     for header in frame.columns:
         shown, base = _shown_header(header, frame.columns)
-        canonical = index.get(fold(base))
+        canonical = header_column(base, kind)
         if not canonical or header in found.values():
             continue
         if canonical not in found:
@@ -109,6 +104,7 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
                     severity="warning",
                 )
             )
+    problems += _shifted_headers(found, raw, kind)
     schema = SCHEMAS[kind]
     has_points = not raw.is_table and schema.points
     missing = [
@@ -139,6 +135,29 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
     renamed = frame.rename(columns={v: k for k, v in found.items()})
     return renamed, found, problems
 
+
+def _shifted_headers(found: dict[str, str], raw: RawLayer, kind: str) -> list[Problem]:
+    """An error for a coordinate header whose note names a shifted system (``经度（GCJ-02）``,
+    ``纬度(百度)``) when neither ``--src-crs`` nor a 坐标来源 column says so: read as WGS84 the
+    points would be some 500 m off."""
+    if raw.source.crs or "coord_source" in found:
+        return []
+    shifted = [h for c, h in found.items() if c in ("lon", "lat") and coordinate_source(header_note(h)) in SHIFTED]
+    if not shifted:
+        return []
+    system = coordinate_source(header_note(shifted[0]))
+    return [
+        Problem(
+            f"the header {shifted[0]!r} says the coordinates are {SHIFTED[system]}: declare it with "
+            f"--src-crs {kind}={system} (or a 坐标来源 column), so they are converted to WGS84",
+            file=str(raw.source.path),
+            column=str(shifted[0]),
+        )
+    ]
+
+
+SHIFTED = {"gcj02": "GCJ-02 (高德/腾讯)", "bd09": "BD-09 (百度)"}
+"""The shifted systems a header's note may name, as a message says them."""
 
 _MANGLED = re.compile(r"^(.*)\.(\d+)$")
 

@@ -80,7 +80,7 @@ COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "section_code",
             "station_code",
         ),
-        "name": ("断面名称", "断面", "名称", "section_name", "station"),
+        "name": ("断面名称", "断面", "名称", "监测断面", "点位名称", "站点名称", "测站名称", "section_name", "station"),
         "river": ("河流", "河流名称", "所在河流", "所属河流", "river_name"),
         "lon": ("经度", "东经", "longitude", "lng", "long", "x"),
         "lat": ("纬度", "北纬", "latitude", "y"),
@@ -122,8 +122,32 @@ COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "city": ("地市", "所属地市", "市", "city_name"),
     },
     "measurements": {
-        "section": ("断面编码", "断面代码", "断面名称", "断面", "code", "station"),
-        "date": ("监测日期", "采样日期", "日期", "监测时间", "采样时间", "时间", "time", "month"),
+        "section": (
+            "断面编码",
+            "断面代码",
+            "断面名称",
+            "断面",
+            "监测断面",
+            "点位名称",
+            "站点名称",
+            "测站名称",
+            "code",
+            "station",
+        ),
+        "date": (
+            "监测日期",
+            "采样日期",
+            "日期",
+            "监测时间",
+            "采样时间",
+            "时间",
+            "监测月份",
+            "月份",
+            "监测年月",
+            "采样月份",
+            "time",
+            "month",
+        ),
         "parameter": ("监测项目", "项目", "指标", "因子", "item", "param"),
         "value": ("监测值", "浓度", "结果", "数值", "concentration", "result"),
         "unit": ("单位",),
@@ -209,9 +233,43 @@ _WATER_INDEX = _index(WATERS)
 _PARAMETER_INDEX = _index({code: (zh, *more) for code, (zh, more) in PARAMETERS.items()})
 
 
-def column_index(layer: str) -> dict[str, str]:
-    """Folded header → canonical column, for one layer kind."""
-    return _index(COLUMN_ALIASES[layer])
+_COLUMN_INDEX = {layer: _index(aliases) for layer, aliases in COLUMN_ALIASES.items()}
+#: A note in brackets at the end of a header: ``纬度（°）``, ``经度(°E)``, ``纬度【WGS84】``.
+_TRAILING_NOTE = re.compile(r"^(?P<base>.*?\S)\s*[(\[【]\s*(?P<note>[^()\[\]【】]*?)\s*[)\]】]\s*$")
+#: Canonical columns whose bracket is a unit read by their own parser (:func:`capacity_header`),
+#: so that two capacity columns with different units stay two columns.
+_OWN_BRACKETS = {"capacity"}
+
+
+def header_column(header: object, kind: str) -> str | None:
+    """The canonical column of layer ``kind`` a header names, or None.
+
+    The header as a whole matches an alias (case, spaces, underscores and brackets ignored);
+    failing that, the header without a note in brackets at its end, for the notes registers
+    write after a header: a unit (``纬度（°）``, ``监测值(mg/L)``), a system (``纬度（WGS84）``)
+    or a form (``纬度(度分秒)``). Item columns (:func:`parameter_code`) and capacity headers
+    (:func:`capacity_header`) are recognised by their own functions.
+
+    Examples
+    --------
+    >>> header_column("纬 度（°N）", "sections"), header_column("监测值(mg/L)", "measurements")
+    ('lat', 'value')
+    """
+    index = _COLUMN_INDEX[kind]
+    canonical = index.get(fold(header))
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    while canonical is None and (match := _TRAILING_NOTE.match(text)):
+        text = match.group("base")
+        canonical = index.get(fold(text))
+        if canonical in _OWN_BRACKETS:
+            return None
+    return canonical
+
+
+def header_note(header: object) -> str:
+    """The note in brackets at the end of a header (``WGS84`` of ``纬度（WGS84）``), else ``""``."""
+    match = _TRAILING_NOTE.match(unicodedata.normalize("NFKC", str(header)).strip())
+    return match.group("note") if match else ""
 
 
 def facility_kind(value: object) -> str | None:

@@ -392,5 +392,5 @@ def test_shapefile_with_a_wrong_cpg_names_the_encoding(tmp_path):
 def test_missing_column_lists_the_headers_found(tmp_path):
     got = problems(tmp_path, "sections", "站点,经度,纬度\nS1,112,37\n")
     assert got[0].endswith(
-        "map another column with --column sections.name=HEADER; the file's headers are: 站点, 经度, 纬度"
+        "map another column with --column sections.name=站点; the file's headers are: 站点, 经度, 纬度"
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from geoenv.schema import COLUMN_ALIASES, LAYER_KINDS, SCHEMAS, capacity_header, column_index, fold, parameter_code
+from geoenv.schema import COLUMN_ALIASES, LAYER_KINDS, SCHEMAS, capacity_header, fold, header_column, parameter_code
 
 HEADER_ROWS = 30
 """Rows searched for the header (title rows, a date line, 单位：… come above it)."""
@@ -105,12 +105,11 @@ def recognise(headers: list[str], kind: str, mapped: dict[str, str] | None = Non
     measurements also item columns as ``parameter CODE``."""
     mapped = mapped or {}
     by_header = {h: c for c, h in mapped.items()}
-    index = column_index(kind)
     found: dict[str, str] = {}
     for header in headers:
         if not header:
             continue
-        canonical = by_header.get(header) or index.get(fold(header))
+        canonical = by_header.get(header) or header_column(header, kind)
         if canonical:
             found[header] = canonical
         elif kind == "measurements" and parameter_code(header):

@@ -1,0 +1,100 @@
+"""Headers as registers write them (issue 12 trial findings 1, 2, 7, 10, 12): a note in brackets
+after a header (``纬度（°）``, ``监测值(mg/L)``), the names results tables give their section and
+month columns, two-level headers, columns with no header named as Excel names them, and two
+sheets that hold the same layer."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from geoenv.columns import map_columns
+from geoenv.io import LayerSource, read_layer
+from geoenv.io.layout import recognise
+from geoenv.layers import inspect
+from geoenv.schema import header_column
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        ("经度（°）", "纬度（°）"),
+        ("经度(°E)", "纬 度（°N）"),
+        ("东经（°）", "北纬（°）"),
+        ("经度（WGS84）", "纬度（WGS84）"),
+        ("经度【度】", "纬度(度)"),
+    ],
+)
+def test_a_coordinate_header_with_a_note_in_brackets_is_recognised(tmp_path, lon, lat):
+    path = tmp_path / "断面.csv"
+    path.write_text(f"断面名称,{lon},{lat}\n上兰,112.43,38.0\n温南社,112.5,37.6\n", encoding="utf-8")
+    layer = inspect("sections", LayerSource(path))
+    assert [p for p in layer.problems if p.severity == "error"] == []
+    assert layer.columns["lon"] == lon and layer.columns["lat"] == lat
+    assert layer.data.geometry.x.tolist() == [112.43, 112.5]
+    assert layer.data.geometry.y.tolist() == [38.0, 37.6]
+
+
+def test_a_dms_header_note_reads_the_degrees_minutes_seconds(tmp_path):
+    path = tmp_path / "断面.csv"
+    path.write_text("断面名称,经度(度分秒),纬度(度分秒)\n上兰,112°25′48″,38°00′00″\n", encoding="utf-8")
+    layer = inspect("sections", LayerSource(path))
+    assert [p for p in layer.problems if p.severity == "error"] == []
+    assert layer.data.geometry.x.round(6).tolist() == [112.43]
+    assert layer.data.geometry.y.tolist() == [38.0]
+
+
+def test_one_recogniser_of_headers_keeps_items_and_capacities():
+    assert header_column("纬度（°）", "sections") == "lat"
+    assert header_column("监测值(mg/L)", "measurements") == "value"
+    assert header_column("纬度（°）（WGS84）", "facilities") == "lat"
+    assert header_column("纬度说明", "sections") is None
+    # a capacity's bracket is its unit: recognised as a capacity column by its own parser
+    assert header_column("设计规模（万吨/日）", "facilities") is None
+    found = recognise(["名称", "设计规模（万吨/日）", "库容（万m³）", "经度（°）"], "facilities")
+    assert found == {"名称": "name", "设计规模（万吨/日）": "capacity", "库容（万m³）": "capacity", "经度（°）": "lon"}
+    found = recognise(["监测断面", "监测月份", "氨氮（mg/L）", "总磷(以P计)"], "measurements")
+    assert found == {"监测断面": "section", "监测月份": "date", "氨氮（mg/L）": "parameter nh3n",
+                     "总磷(以P计)": "parameter tp"}  # fmt: skip
+
+
+@pytest.mark.parametrize("section", ["监测断面", "点位名称", "站点名称", "测站名称", "断面名称"])
+@pytest.mark.parametrize("date", ["监测月份", "月份", "监测年月", "采样月份"])
+def test_results_headers_for_the_section_and_the_month(tmp_path, section, date):
+    path = tmp_path / "监测.csv"
+    path.write_text(f"{section},{date},项目,监测值(mg/L)\n上兰,2024-01,氨氮,0.5\n", encoding="utf-8")
+    frame, columns, problems = map_columns(read_layer(LayerSource(path), "measurements"), "measurements")
+    assert columns == {"section": section, "date": date, "parameter": "项目", "value": "监测值(mg/L)"}
+    assert problems == []
+    assert frame.loc[0, ["section", "date", "value"]].tolist() == ["上兰", "2024-01", "0.5"]
+
+
+@pytest.mark.parametrize("header", ["点位名称", "站点名称", "测站名称", "监测断面"])
+def test_a_sections_register_may_name_its_sections_so_too(tmp_path, header):
+    path = tmp_path / "断面.csv"
+    path.write_text(f"{header},经度,纬度\n上兰,112.43,38.0\n", encoding="utf-8")
+    layer = inspect("sections", LayerSource(path))
+    assert layer.columns["name"] == header and list(layer.data["name"]) == ["上兰"]
+
+
+def test_a_header_saying_gcj02_is_not_read_as_wgs84(tmp_path):
+    path = tmp_path / "断面.csv"
+    path.write_text("断面名称,经度（GCJ-02）,纬度（GCJ-02）\n上兰,112.43,38.0\n", encoding="utf-8")
+    errors = [str(p) for p in inspect("sections", LayerSource(path)).problems if p.severity == "error"]
+    assert errors == [
+        f"{path}: column 经度（GCJ-02）: the header '经度（GCJ-02）' says the coordinates are GCJ-02 (高德/腾讯): "
+        "declare it with --src-crs sections=gcj02 (or a 坐标来源 column), so they are converted to WGS84"
+    ]
+    layer = inspect("sections", LayerSource(path, crs="gcj02"))
+    assert [p for p in layer.problems if p.severity == "error"] == []
+    assert abs(layer.data.geometry.x.iloc[0] - 112.43) > 1e-3  # shifted back to WGS84
+
+
+def _book(path, rows, merged=()):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    for ref in merged:
+        book.active.merge_cells(ref)
+    book.save(path)
+    return path
