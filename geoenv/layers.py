@@ -314,15 +314,50 @@ class _Identity:
     header: str
     noun: str
     nouns: str
-    #: Rows of one name and no code told apart by place (facilities: no file names them), else
-    #: an error (sections: measurements name them).
-    by_place: bool = False
+    #: Columns that tell apart rows of one name without a code, in turn (the place, lon/lat to
+    #: 4 decimals, last): a section's river; a facility's kind is in its key already.
+    apart: tuple[str, ...]
+    #: How files name these rows when their names are shared (said in the warning).
+    by: str
 
 
 _IDENTITIES = {
-    "sections": _Identity("code", "断面编码", "section", "sections"),
-    "facilities": _Identity("id", "编号", "facility", "facilities", by_place=True),
+    "sections": _Identity(
+        "code", "断面编码", "section", "sections", ("river",), "files that name these sections must use the codes"
+    ),
+    "facilities": _Identity("id", "编号", "facility", "facilities", (), "name them by id (e.g. --facility)"),
 }
+
+
+def _told_apart(
+    data: pd.DataFrame, key: pd.Series, twice: pd.Series, columns: tuple[str, ...]
+) -> tuple[pd.Series, pd.Series]:
+    """Keys of the rows ``twice`` (one name, no code) extended until they differ: ``@`` and
+    each of ``columns`` in turn, then the place (lon, lat to 4 decimals) for those still alike.
+
+    A row's key depends only on the rows sharing its name, never on row order, so the codes
+    made from it are the same every run.
+
+    Returns
+    -------
+    The keys, and what made each extended one (``name and river``, ``name, river and place``).
+    """
+    used: list[str] = []
+    basis = pd.Series("", index=key.index, dtype=object)
+    for column in (*(c for c in columns if c in data), "place"):
+        if not twice.any():
+            break
+        used.append(column)
+        basis = basis.mask(
+            twice, "name and " + used[0] if len(used) == 1 else f"name, {', '.join(used[:-1])} and {column}"
+        )
+        if column == "place":
+            value = data["lon"].map(lambda v: f"{v:.4f}") + "," + data["lat"].map(lambda v: f"{v:.4f}")
+        else:
+            value = data[column].map(name_key)
+        key = key.mask(twice, key + "@" + value)
+        twice = twice & key.where(twice).duplicated(keep=False)
+    return key, basis
 
 
 def _identify(layer: Layer, key: pd.Series) -> None:
@@ -347,17 +382,19 @@ def _identify(layer: Layer, key: pd.Series) -> None:
             "name"))  # fmt: skip
     made = blank & ~nameless
     named = key
-    if who.by_place:  # a name (and kind) on several rows without ids: the place tells them apart
-        twice = made & key.where(made).duplicated(keep=False)
-        place = data["lon"].map(lambda v: f"{v:.4f}") + "," + data["lat"].map(lambda v: f"{v:.4f}")
-        key = key.mask(twice, key + "@" + place)
+    # a name (and kind) on several rows without codes: the river, then the place, tells them apart
+    twice = made & key.where(made).duplicated(keep=False)
+    key, basis = _told_apart(data, key, twice, who.apart)
     ids = given.mask(made, generated_ids(key[made]))
     data[who.column] = ids.where(~nameless, None)
     data[f"{who.column}_generated"] = made.to_numpy()
     _repeated_ids(layer, who, ids.where(~nameless, ""), made, key)
-    _shared_names(layer, who, names, named, blank)
+    _shared_names(layer, who, names, named, blank, basis)
     if made.any():
-        shown = pd.DataFrame({"name": data["name"][made], "id": ids[made]}).drop_duplicates("id")
+        label = data["name"].astype(str).str.strip()
+        if "river" in data and "river" in who.apart:  # 东关断面 (浊漳河), 东关断面 (滹沱河)
+            label = label.mask(twice & data["river"].notna(), label + " (" + data["river"].astype(str) + ")")
+        shown = pd.DataFrame({"name": label[made], "id": ids[made]})
         listed = ", ".join(f"{n} → {c}" for n, c in zip(shown["name"][:5], shown["id"][:5], strict=True))
         more = f", … ({len(shown)} in all)" if len(shown) > 5 else ""
         what = "codes" if who.column == "code" else "ids"
@@ -365,8 +402,10 @@ def _identify(layer: Layer, key: pd.Series) -> None:
             start = f"{made.sum()} {who.nouns} have no {header}: {what}"
         else:
             start = f"the register has no {header} column: the {what} of its {made.sum()} {who.nouns}"
+        told = " or ".join((*(c for c in who.apart if c in data), "place"))
+        repeats = f"with the {told} where a name repeats; " if twice.any() else ""
         layer.problems.append(Problem(
-            f"{start} generated from their names (the same every run; {who.column}_generated marks them): "
+            f"{start} generated from their names ({repeats}the same every run; {who.column}_generated marks them): "
             f"{listed}{more}; give {header} in the register to use your own",
             file=layer.file, column=layer.columns.get(who.column), severity="warning"))  # fmt: skip
 
@@ -398,12 +437,11 @@ def _repeated_ids(layer: Layer, who: _Identity, ids: pd.Series, made: pd.Series,
     for value, members in groups:
         rows = members.to_numpy()
         same = made.iloc[rows].all() and key.iloc[rows].nunique() == 1
-        if same and not who.by_place:
-            continue  # one name given to several rows without codes: said by _shared_names
+        alike = ", ".join(("name", *(c for c in ("kind", *who.apart) if c in layer.data)))
         for i in rows[1:]:
             first = layer.raw.where(int(rows[0]))
             if same:
-                message = (f"the same name, kind and place as {first}: a repeated row? remove it, or give each "
+                message = (f"the same {alike} and place as {first}: a repeated row? remove it, or give each "
                            f"its own {header}")  # fmt: skip
             elif made.iloc[i] or made.iloc[rows[0]]:
                 message = (f"{who.noun} {who.column} {value!r} (generated from a name) is also the {who.column} of "
@@ -414,9 +452,12 @@ def _repeated_ids(layer: Layer, who: _Identity, ids: pd.Series, made: pd.Series,
             layer.problems.append(layer.problem(int(i), message, _id_column(layer, who)))
 
 
-def _shared_names(layer: Layer, who: _Identity, names: pd.Series, key: pd.Series, blank: pd.Series) -> None:
-    """A name shared by several rows: a warning naming them when each has its own code (a
-    measurement naming the name cannot say which), else an error at the rows without one."""
+def _shared_names(
+    layer: Layer, who: _Identity, names: pd.Series, key: pd.Series, blank: pd.Series, basis: pd.Series
+) -> None:
+    """A name shared by several rows: a warning naming them (a file naming the name cannot say
+    which; measurements that do are refused by :func:`~geoenv.measurements.resolve_sections`);
+    rows without a code got theirs from the name and river or place (:func:`_told_apart`)."""
     shared = names.ne("") & key.duplicated(keep=False)
     if not shared.any():
         return
@@ -429,17 +470,14 @@ def _shared_names(layer: Layer, who: _Identity, names: pd.Series, key: pd.Series
         kind = layer.data["kind"].iloc[rows[0]] if who.column == "id" else None
         kind = f" ({FACILITY_LABELS_ZH.get(kind, kind)})" if kind else ""
         missing = rows[blank.iloc[rows].to_numpy()]
-        if len(missing) and who.by_place:
+        if len(missing):
+            what = "its id is" if who.column == "id" else "its code is"
+            if len(missing) > 1:
+                what = "their ids are" if who.column == "id" else "their codes are"
+            frm = max(basis.iloc[missing], key=len) or "name"
             message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)}; without {header} "
-                       f"{'its id is' if len(missing) == 1 else 'their ids are'} generated from name and place: "
-                       f"name them by {who.column} (e.g. --facility), or give each its own {header}")  # fmt: skip
+                       f"{what} generated from {frm}: {who.by}, or give each its own {header}")  # fmt: skip
             layer.problems.append(layer.problem(int(missing[0]), message, "name", severity="warning"))
-        elif len(missing):
-            message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)}, and "
-                       f"{_rows(layer, missing)} {'has' if len(missing) == 1 else 'have'} no {header}: these "
-                       f"{who.nouns} cannot be told apart; give each its own {header}")  # fmt: skip
-            for i in missing:
-                layer.problems.append(layer.problem(int(i), message, _id_column(layer, who)))
         else:
             codes = ", ".join(layer.data[who.column].iloc[rows].astype(str))
             message = (f"{name_header} {name!r}{kind} is shared by {_rows(layer, rows)} ({header} {codes}): "

@@ -84,17 +84,79 @@ def test_a_shared_name_with_codes_is_a_warning_naming_both_rows(tmp_path):
     ]
 
 
-def test_a_shared_name_without_a_code_is_an_error_naming_both_rows(tmp_path):
-    rows = [*SECTIONS, ["", "温南社", "汾河", "112.16", "37.06", "省考", "Ⅲ类"]]
-    layer = inspect("sections", LayerSource(write(tmp_path / "s.csv", _csv(rows))))
-    errors = _problems(layer, "error")
-    message = (
-        "断面名称 '温南社' is shared by rows 3 and 6, and rows 3 and 6 have no 断面编码: these sections "
-        "cannot be told apart; give each its own 断面编码"
+# 东关断面 twice without a code (on the 浊漳河 and the 滹沱河), 西关断面 twice on one river
+SHARED = [
+    ["断面编码", "断面名称", "所在河流", "经度", "纬度", "断面级别"],
+    ["SX032", "浊漳河长子断面", "浊漳河", "112.07", "37.02", "国考"],
+    ["", "东关断面", "浊漳河", "112.05", "37.05", "省考"],
+    ["", "浊漳河黎城断面", "浊漳河", "112.08", "37.06", "省考"],
+    ["", "东关断面", "滹沱河", "112.15", "37.05", "省考"],
+    ["", "西关断面", "汾河", "112.12", "37.02", "省考"],
+    ["", "西关断面", "汾河", "112.13", "37.03", "省考"],
+]
+
+
+def test_a_shared_name_without_a_code_is_a_warning_with_codes_from_name_and_river(tmp_path):
+    path = write(tmp_path / "s.csv", _csv(SHARED))
+    layer = inspect("sections", LayerSource(path))
+    assert not _problems(layer, "error")
+    data = layer.data
+    assert data["code"].is_unique and data["code_generated"].tolist() == [False] + [True] * 5
+    codes = data.set_index(["name", "river", "lon"])["code"].to_dict()
+    # the same codes from the rows in another order (they depend on the rows sharing the name only)
+    again = inspect("sections", LayerSource(write(tmp_path / "r.csv", _csv([SHARED[0], *SHARED[:0:-1]])))).data
+    assert again.set_index(["name", "river", "lon"])["code"].to_dict() == codes
+    warnings = _problems(layer, "warning")
+    assert (
+        f"{path}:row 3: column 断面名称: 断面名称 '东关断面' is shared by rows 3 and 5; without 断面编码 their codes "
+        "are generated from name and river: files that name these sections must use the codes, or give each its "
+        "own 断面编码"
+    ) in warnings
+    assert (
+        f"{path}:row 6: column 断面名称: 断面名称 '西关断面' is shared by rows 6 and 7; without 断面编码 their codes "
+        "are generated from name, river and place: files that name these sections must use the codes, or give "
+        "each its own 断面编码"
+    ) in warnings
+    # the count and the list agree: five rows without a code, five codes listed
+    (made,) = [w for w in warnings if "have no 断面编码" in w]
+    assert (
+        "5 sections have no 断面编码: codes generated from their names (with the river or place where a name " in made
     )
-    assert errors == [f"{tmp_path / 's.csv'}:row {n}: column 断面编码: {message}" for n in (3, 6)]
-    result = CliRunner().invoke(main, ["validate", "--sections", str(tmp_path / "s.csv")])
-    assert result.exit_code == 1 and message in result.output
+    listed = re.findall(r"(\S+?(?: \(\S+\))?) → (name-[0-9a-f]{10})", made)
+    assert [code for _, code in listed] == data["code"].tolist()[1:]
+    assert [n for n, _ in listed][:3] == ["东关断面 (浊漳河)", "浊漳河黎城断面", "东关断面 (滹沱河)"]
+
+
+def test_a_shared_name_loads_and_is_refused_only_where_measurements_name_it(tmp_path, counties_file):
+    sections = write(tmp_path / "s.csv", _csv(SHARED))
+    args = ["validate", "--sections", str(sections), "--counties", str(counties_file)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    by_name = write(tmp_path / "m.csv", "断面名称,监测时间,氨氮\n东关断面,2023-01,0.5\n浊漳河黎城断面,2023-01,0.4\n")
+    result = CliRunner().invoke(main, [*args, "--measurements", str(by_name)])
+    assert result.exit_code == 1
+    assert f"error: {by_name}:row 2: column 断面名称: section '东关断面' is ambiguous: row 3, row 5 of {sections}" in (
+        result.output
+    )
+    # named by the generated codes the warning lists, the same measurements load
+    data = inspect("sections", LayerSource(sections)).data.set_index(["name", "river"])
+    code = data.loc[("东关断面", "滹沱河"), "code"]
+    by_code = write(tmp_path / "c.csv", f"断面编码,监测时间,氨氮\n{code},2023-01,0.5\n")
+    project = inspect_project(
+        {
+            "counties": LayerSource(counties_file),
+            "sections": LayerSource(sections),
+            "measurements": LayerSource(by_code),
+        }
+    )
+    assert not project.errors and project["measurements"]["section"].tolist() == [code]
+
+
+def test_a_repeated_section_row_without_a_code_is_an_error(tmp_path):
+    path = write(tmp_path / "s.csv", _csv([*SHARED, SHARED[2]]))
+    assert _problems(inspect("sections", LayerSource(path)), "error") == [
+        f"{path}:row 8: column 断面编码: the same name, river and place as row 3: a repeated row? remove it, or "
+        "give each its own 断面编码"
+    ]
 
 
 def test_a_register_code_equal_to_a_generated_one_is_refused(tmp_path):
