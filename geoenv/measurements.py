@@ -135,7 +135,7 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     if "unit" not in long:
         long["unit"] = long["column"].map(lambda c: unit_in_header(c) or raw.units.get(c, "")) if where else ""
     row = long["_row"].to_numpy()
-    dates, date_problems = parse_dates(frame["date"], frame["section"], raw.where)
+    dates, date_problems = parse_dates(frame["date"], raw.where)
     for position, message in sorted(date_problems.items()):
         layer.problems.append(layer.problem(position, message, "date"))
     known = long["parameter"].notna()
@@ -409,15 +409,14 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_FORMS_SHOWN = "2023-01-15, 2023/1/15, 2023年1月15日, 20230115, 2023-01, 2023年1月, 202301 or an Excel date"
 
 
-def parse_dates(
-    text: pd.Series, section: pd.Series | None = None, where: Callable[[int], str] | None = None
-) -> tuple[pd.Series, dict[int, str]]:
+def parse_dates(text: pd.Series, where: Callable[[int], str] | None = None) -> tuple[pd.Series, dict[int, str]]:
     """Dates as bureaus write them, and a message for each row that cannot be read as one.
 
     Month-only forms (``202301``, ``2023.1``, ``2023-1``, ``2023年1月``) give the first day of
     the month (periods need only the month). Text ``2023.1`` is January and ``2023.10``
-    October; but a number cell 2023.10 shows as ``2023.1``, so where ``2023.1`` comes twice for
-    one section in a column that never writes ``2023.10`` those rows are refused as ambiguous.
+    October; but a number cell 2023.10 shows as ``2023.1``, so ``2023.1`` is refused as
+    ambiguous unless the column also writes ``2023.10`` (evidence that its months are text).
+    A bare year (``2023``) is refused as no month, a blank cell as a missing date.
     ``15/01/2023`` is day first when some day of the column is above 12 (``01/15/2023`` month
     first likewise); when the column never says, or also holds year-first dates, the rows are
     refused (conflicting forms). Other text goes to pandas' own parser.
@@ -426,8 +425,6 @@ def parse_dates(
     ----------
     text
         The dates as written, one per row.
-    section
-        The section of each row, for the ``2023.1`` check.
     where
         How a message names another row (``row 5``); by default its position.
 
@@ -485,14 +482,15 @@ def parse_dates(
             month[dmy] = dmy_b[dmy] if day_first else dmy_a[dmy]
             day[dmy] = dmy_a[dmy] if day_first else dmy_b[dmy]
     if dotted.any() and not raw[dotted].str.match(r"^\d{4}\.10$").any():
-        one = dotted & raw.str.match(r"^\d{4}\.1$")
-        who = (section if section is not None else pd.Series("", index=raw.index)).fillna("").astype(str)
-        twice = one & pd.DataFrame({"s": who, "d": raw}).duplicated(keep=False)
-        for i in positions[twice]:
+        for i in positions[dotted & raw.str.match(r"^\d{4}\.1$")]:
             problems[int(i)] = (
-                f"{raw.iloc[i]!r} may be January or October (an Excel number 2023.10 shows as 2023.1) and comes "
-                "twice for this section: write the months as text (2023-01, 2023-10) or as dates"
+                f"{raw.iloc[i]!r} may be January or October (a number cell 2023.10 shows as 2023.1, and the "
+                "column writes no month as 2023.10): write the months as text (2023-01, 2023-10) or as dates"
             )
+    for i in positions[raw.str.match(r"^\d{4}(?:\.0+)?$")]:
+        problems[int(i)] = f"{raw.iloc[i]!r} is a year, not a month: write the month of the sample, e.g. 2023-01"
+    for i in positions[raw.eq("")]:
+        problems[int(i)] = "the date is missing: write the month of the sample, e.g. 2023-01"
     dates = pd.to_datetime(
         pd.DataFrame({"year": year, "month": month, "day": day}).where(year.notna() & month.notna()),
         errors="coerce",

@@ -215,6 +215,22 @@ def test_conflicting_date_forms_are_errors_naming_rows(tmp_path):
     assert errors(layer) == [] and sorted(set(layer.data["date"].dt.month)) == [1, 10]
 
 
+def test_a_lone_2023_1_a_bare_year_and_a_blank_date_are_refused(tmp_path):
+    # an October-only workbook whose dates are number cells 2023.10: Excel shows 2023.1
+    path = workbook(tmp_path / "m.xlsx", [["断面编码", "监测日期", "氨氮"], ["S1", 2023.10, 0.5], ["S2", 2023.2, 0.5]])
+    assert errors(inspect("measurements", LayerSource(path))) == [
+        f"{path}:row 2: column 监测日期: '2023.1' may be January or October (a number cell 2023.10 shows as 2023.1, "
+        "and the column writes no month as 2023.10): write the months as text (2023-01, 2023-10) or as dates"
+    ]
+    path = workbook(tmp_path / "y.xlsx", [["断面编码", "监测日期", "氨氮"], ["S1", 2023, 0.5], ["S1", None, 0.6]])
+    assert errors(inspect("measurements", LayerSource(path))) == [
+        f"{path}:row 2: column 监测日期: '2023' is a year, not a month: write the month of the sample, e.g. 2023-01",
+        f"{path}:row 3: column 监测日期: the date is missing: write the month of the sample, e.g. 2023-01",
+    ]
+    dates, problems = parse_dates(pd.Series(["2023", "2023.0", "", "2023.12", "2023.1", "2023.2"]))
+    assert sorted(problems) == [0, 1, 2, 4] and dates.dropna().dt.month.tolist() == [12, 2]
+
+
 # Sections by code or by name
 
 
