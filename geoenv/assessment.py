@@ -11,7 +11,7 @@ from geoenv.quality import Evaluation, Period, aggregate, evaluate, parse_period
 from geoenv.quality.evaluate import SECTION_COLUMNS
 from geoenv.quality.standard import III, class_index
 
-REGISTER_COLUMNS = ["name", "river", "county", "city", "level"]
+REGISTER_COLUMNS = ["code_generated", "name", "river", "county", "city", "level"]
 ASSESSMENT_COLUMNS = [SECTION_COLUMNS[0], *REGISTER_COLUMNS, *SECTION_COLUMNS[1:]]
 
 
@@ -41,7 +41,8 @@ def assess(
 
     Returns
     -------
-    The evaluation, its sections table with the register's name, river, county, city, level.
+    The evaluation, its sections table with the register's ``code_generated`` (the code made
+    from the name), name, river, county, city, level.
     """
     if "measurements" not in project.layers:
         raise InputError("no measurements given: name a file (geoenv classify 监测数据.csv)")

@@ -33,7 +33,8 @@ HEADERS_ZH = {
     "id": "编号", "kind": "类型", "capacity": "规模", "downstream_section": "下游断面",
     "group": "名称", "n_sections": "断面数", "good_ratio": "优良比例", "worse_than_v_ratio": "劣V比例",
     "rating": "水质状况", "rated_by": "评价方式", "class_of_means": "均值类别", "cwqi_rank": "CWQI排名",
-    "candidates": "溯源排查对象(前三)", "no_sample": "未采样(月)",
+    "candidates": "溯源排查对象(前三)", "no_sample": "未采样(月)", "code_generated": "编码由名称生成",
+    "id_generated": "编号由名称生成",
 }  # fmt: skip
 
 
@@ -45,9 +46,11 @@ def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, p
     relations = relate(basin.net, basin.sections, basin.facilities)
     rel = relations.sections.set_index("code")
     register = basin.sections.set_index(basin.sections["code"].astype(str))
+    generated = _generated(register, "code")
     sections = pd.DataFrame(
         {
             "code": register.index,
+            "code_generated": generated.to_numpy(),
             "name": register["name"],
             "county": register.get("county"),
             "city": register.get("city"),
@@ -61,6 +64,9 @@ def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, p
         sections[column] = sections["code"].map(quality[column]) if column in quality else None
     for column in ("upstream_codes", "downstream_code", "distance_km"):
         sections[column] = sections["code"].map(rel[column])
+    label = _labels(register["name"], register.index.to_series(), generated)
+    for column in ("upstream_codes", "downstream_code"):
+        sections[column] = sections[column].map(lambda codes: _named(codes, label))
 
     facilities = pd.DataFrame()
     if basin.facilities is not None:
@@ -70,13 +76,16 @@ def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, p
             {
                 "kind": f["kind"].map(FACILITY_LABELS_ZH),
                 "id": f["id"].astype(str),
+                "id_generated": _generated(f, "id").to_numpy(),
                 "name": f["name"],
                 "county": f.get("county"),
                 "river": f.get("river"),
                 "capacity": f.get("capacity"),
             }
         )
-        facilities["downstream_section"] = facilities["id"].map(down["downstream_code"])
+        facilities["downstream_section"] = (
+            facilities["id"].map(down["downstream_code"]).map(lambda codes: _named(codes, label))
+        )
         facilities["distance_km"] = facilities["id"].map(down["distance_km"])
         order = {k: i for i, k in enumerate(FACILITY_LABELS_ZH.values())}
         facilities = facilities.sort_values(["kind", "id"], key=lambda c: c.map(order) if c.name == "kind" else c)
@@ -96,10 +105,42 @@ def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, p
     }
 
 
+def _generated(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Whether each row's code (``column``) was generated from its name (False when the layer
+    does not say)."""
+    flag = f"{column}_generated"
+    return frame[flag].fillna(False).astype(bool) if flag in frame else pd.Series(False, index=frame.index)
+
+
+def _labels(names: pd.Series, codes: pd.Series, generated: pd.Series) -> dict[str, str]:
+    """Code → how a reader knows the section or facility: its name, with its code in brackets
+    when the register gave one (``汾河静乐断面 (SX007)``; ``汾河静乐断面`` for a generated
+    ``name-…`` code, which says nothing more than the name)."""
+    name = names.fillna("").astype(str).str.strip().to_numpy()
+    code = codes.astype(str).to_numpy()
+    keep = generated.to_numpy() & (name != "")
+    shown = [n if g else (f"{n} ({c})" if n else c) for n, c, g in zip(name, code, keep, strict=True)]
+    return dict(zip(code, shown, strict=True))
+
+
+def _named(codes: object, label: dict[str, str]) -> object:
+    """``;``-joined codes (as :func:`~geoenv.relations.relate` writes them) as labels, joined by ``；``."""
+    if not isinstance(codes, str) or not codes:
+        return codes
+    return "；".join(label.get(c, c) for c in codes.split(";"))
+
+
 def _top(basin: Basin, code: str, status: pd.DataFrame) -> str:
     found = trace(basin, code, status=status).table
     found = found[found["kind"] != "section"].head(TOP_CANDIDATES)
-    return "；".join(f"{r.id} {r.name} ({r.distance_km:.1f} km)" for r in found.itertuples())
+    if basin.facilities is not None:
+        f = basin.facilities
+        label = _labels(f["name"], f["id"].astype(str), _generated(f, "id"))
+    else:
+        label = {}
+    return "；".join(
+        f"{label.get(str(r.id), f'{r.name} ({r.id})')} ({r.distance_km:.1f} km)" for r in found.itertuples()
+    )
 
 
 def write_report(tables: dict[str, pd.DataFrame], folder: Path, *, lang: str = "zh", overwrite: bool) -> list[Path]:

@@ -401,3 +401,40 @@ def test_facilities_of_one_name_are_told_apart_by_place(tmp_path):
         f"{tmp_path / 'g.csv'}:row 4: column 名称: the same name, kind and place as row 2: a repeated row? "
         "remove it, or give each its own 编号"
     ]
+
+
+def test_classify_and_report_carry_code_generated_and_name_sections_by_name(tmp_path, counties_file, rivers_file):
+    """Relations in the report read as names (a generated ``name-…`` code says nothing more);
+    a register's own code is kept in brackets."""
+    sections = write(
+        tmp_path / "s.csv",
+        "断面编码,断面名称,所在河流,经度,纬度,水质目标\n"
+        "SX01,汾河上游,汾河,112.17,37.05,Ⅲ类\n,温南社,汾河,112.1,37.05,Ⅲ类\n,小店桥,汾河,112.03,37.05,Ⅲ类\n",
+    )
+    facilities = write(tmp_path / "f.csv", "名称,类型,经度,纬度\n甲污水处理厂,污水处理厂,112.12,37.05\n")
+    measurements = write(
+        tmp_path / "m.csv",
+        "断面名称,监测时间,氨氮,溶解氧\n汾河上游,2023-01,0.5,8\n温南社,2023-01,1.8,8\n小店桥,2023-01,0.4,8\n",
+    )
+    common = ["--sections", sections, "--counties", counties_file]
+    result = CliRunner().invoke(
+        main, [str(a) for a in ["-q", "classify", *common, measurements, "-o", tmp_path / "c.csv"]]
+    )
+    assert result.exit_code == 0, result.output
+    classified = pd.read_csv(tmp_path / "c.csv", encoding="utf-8-sig").set_index("name")
+    assert list(classified.columns[:2]) == ["section", "code_generated"]
+    assert classified["code_generated"].to_dict() == {"汾河上游": False, "温南社": True, "小店桥": True}
+    args = [*common, "--rivers", rivers_file, "--facilities", facilities, "--measurements", measurements]
+    result = CliRunner().invoke(
+        main, [str(a) for a in ["-q", "report", *args, "--period", "2023", "-o", tmp_path / "r"]]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "r" / "sections.csv", encoding="utf-8-sig").set_index("名称")
+    assert table["编码由名称生成"].to_dict() == {"汾河上游": False, "温南社": True, "小店桥": True}
+    assert table.loc["温南社", "上游断面"] == "汾河上游 (SX01)"
+    assert table.loc["汾河上游", "下游断面"] == "温南社"
+    plants = pd.read_csv(tmp_path / "r" / "facilities.csv", encoding="utf-8-sig")
+    assert plants[["名称", "编号由名称生成", "下游断面"]].values.tolist() == [["甲污水处理厂", True, "温南社"]]
+    exceeding = pd.read_csv(tmp_path / "r" / "exceedances.csv", encoding="utf-8-sig")
+    assert exceeding["名称"].tolist() == ["温南社"]
+    assert re.fullmatch(r"甲污水处理厂 \(\d+\.\d km\)", exceeding["溯源排查对象(前三)"].iloc[0])
