@@ -12,6 +12,7 @@ import pandas as pd
 from geoenv.crs import coordinate_source
 from geoenv.errors import Problem
 from geoenv.io import RawLayer
+from geoenv.io.layout import is_unnamed
 from geoenv.schema import COLUMN_ALIASES, SCHEMAS, fold, header_column, header_note
 
 
@@ -122,9 +123,14 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
         )
         missing = []
     free = [h for h in headers if h not in found.values()]
+    headerless = [h for h in headers if is_unnamed(h)]
     for column in missing:
         aliases = "、".join(_aliases(kind, column)[:4])
-        example = _closest(free, _aliases(kind, column)) or "HEADER"
+        # a header suggested for one column is not suggested for the next (经纬度 for lon, then
+        # the column under it with no header of its own, 列E, for lat)
+        example = _closest(free, _aliases(kind, column)) or next((h for h in headerless if h in free), "HEADER")
+        if example in free:
+            free.remove(example)
         problems.append(
             Problem(
                 f"missing required column {column!r} (headers such as {aliases}); "

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from geoenv.cli import main
 from geoenv.columns import map_columns
 from geoenv.io import LayerSource, read_layer
 from geoenv.io.layout import recognise
@@ -98,3 +100,52 @@ def _book(path, rows, merged=()):
         book.active.merge_cells(ref)
     book.save(path)
     return path
+
+
+def test_a_header_cell_merged_down_over_both_header_rows_names_its_column(tmp_path):
+    """The trial's 表头合并.xlsx: a title row, then 所在河流 (A2:A3) and 断面级别 (F2:F3) merged
+    down beside 断面 over 名称/编码 and 坐标 over 经度/纬度; 联系人 (G2:H2) over nothing."""
+    rows = [
+        ["断面名录"],
+        ["所在河流", "断面", None, "坐标", None, "断面级别", "联系人", None],
+        [None, "名称", "编码", "经度", "纬度", None, None, None],
+        ["汾河", "汾河静乐断面", "SX006", 111.9, 38.37, "国考", "张三", "138"],
+        ["汾河", "上兰", "SX007", 112.43, 38.0, "省考", "李四", "139"],
+    ]
+    path = _book(tmp_path / "表头合并.xlsx", rows, ["A1:H1", "A2:A3", "B2:C2", "D2:E2", "F2:F3", "G2:H2"])
+    raw = read_layer(LayerSource(path), "sections")
+    assert raw.layout.header == 1 and raw.layout.sub_header == 2 and list(raw.rows) == [4, 5]
+    assert list(raw.frame.columns) == ["所在河流", "名称", "编码", "经度", "纬度", "断面级别", "联系人", "联系人.1"]
+    layer = inspect("sections", LayerSource(path))
+    assert [p for p in layer.problems if p.severity == "error"] == []
+    assert list(layer.data["river"]) == ["汾河", "汾河"] and list(layer.data["level"]) == ["national", "provincial"]
+    assert list(layer.data["code"]) == ["SX006", "SX007"]
+
+
+def test_a_column_with_no_header_is_named_as_excel_names_it_and_the_hint_works(tmp_path):
+    """The trial's 经纬度合并表头.xlsx: 经纬度 merged over the two coordinate columns (D1:E1)."""
+    rows = [["断面名称", "断面编码", "所在河流", "经纬度", None, "断面级别"],
+            ["汾河静乐断面", "SX006", "汾河", 111.9, 38.37, "国考"]]  # fmt: skip
+    path = _book(tmp_path / "经纬度合并表头.xlsx", rows, ["D1:E1"])
+    raw = read_layer(LayerSource(path), "sections")
+    assert list(raw.frame.columns) == ["断面名称", "断面编码", "所在河流", "经纬度", "列E", "断面级别"]
+    errors = [p.message for p in inspect("sections", LayerSource(path)).problems if p.severity == "error"]
+    assert [m.split("; the file's headers are: ")[1] for m in errors] == [
+        "断面名称, 断面编码, 所在河流, 经纬度, 列E, 断面级别"
+    ] * 2
+    assert "map another column with --column sections.lon=经纬度;" in errors[0]
+    assert "map another column with --column sections.lat=列E;" in errors[1]
+    result = CliRunner().invoke(
+        main, ["validate", "--sections", str(path), "--column", "sections.lon=经纬度", "--column", "sections.lat=列E"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"sections: {path}: 1 rows" in result.stderr
+    layer = inspect("sections", LayerSource(path, columns={"lon": "经纬度", "lat": "列E"}))
+    assert (layer.data.geometry.x.tolist(), layer.data.geometry.y.tolist()) == ([111.9], [38.37])
+
+
+def test_values_right_of_the_last_header_are_named_by_their_column(tmp_path):
+    path = _book(tmp_path / "s.xlsx", [["断面名称", "经度", "纬度"], ["上兰", 112.43, 38.0, None, "备用"]])
+    raw = read_layer(LayerSource(path), "sections")
+    assert list(raw.frame.columns) == ["断面名称", "经度", "纬度", "列E"]  # the empty column D dropped
+    assert raw.frame["列E"].tolist() == ["备用"]

@@ -158,11 +158,14 @@ def find_layout(
     if not filled:
         return Layout(-1, [], [])
     header = _header_row(rows, filled, kind, mapped)
+    sub = _sub_header(rows, header, merged)
+    if sub is None and _merged_down_onto(header, merged):  # the lower of two header rows was chosen
+        header, sub = header - 1, header
     headers = list(rows[header])
     below = header + 1
-    sub = _sub_header(rows, header, merged)
     if sub is not None:
-        headers = [s or h for h, s in zip(_pad(headers, len(rows[sub])), _pad(rows[sub], len(headers)), strict=True)]
+        upper = _across(headers, header, merged)
+        headers = [s or h for h, s in zip(_pad(upper, len(rows[sub])), _pad(rows[sub], len(upper)), strict=True)]
         below = sub + 1
     headers = _trim(headers)
     layout = Layout(header, headers, [], sub_header=sub)
@@ -190,7 +193,7 @@ def find_layout(
     data = body[: len(body) - len(layout.notes)]
     layout.data = data
     layout.blank = (data[-1] - start + 1 - len(data)) if data else 0
-    layout.headers = _unique([h or f"Unnamed: {j}" for j, h in enumerate(headers)])
+    layout.headers = _unique([h or unnamed(j) for j, h in enumerate(headers)])
     if kind:
         layout.matched = recognise(layout.headers, kind, mapped)
         layout.missing = lacking(layout.matched, kind)
@@ -221,6 +224,33 @@ def _sub_header(rows: list[list[str]], header: int, merged: list[Merged]) -> int
     row = rows[nxt]
     covered = all(any(j < len(row) and row[j] for j in range(c0, c1 + 1)) for _, c0, _, c1 in across)
     return nxt if covered else None
+
+
+def _merged_down_onto(header: int, merged: list[Merged]) -> bool:
+    """Whether a cell of the row above ``header`` is merged down over it (``所在河流`` A2:A3
+    over a second header row 3)."""
+    return header > 0 and any(m[0] == header - 1 and m[2] >= header for m in merged)
+
+
+def _across(row: list[str], header: int, merged: list[Merged]) -> list[str]:
+    """The upper header row with each cell merged across copied into the columns it spans, so
+    that a column under ``坐标`` (D2:E2) with no header of its own is named ``坐标``."""
+    out = list(row)
+    for r0, c0, _, c1 in merged:
+        if r0 == header and c1 > c0 and c0 < len(out) and out[c0]:
+            out = _pad(out, c1 + 1)
+            out[c0 + 1 : c1 + 1] = [out[c0]] * (c1 - c0)
+    return out
+
+
+def unnamed(position: int) -> str:
+    """The name of a column with no header, as the user finds it in Excel: ``列E``."""
+    return f"列{get_column_letter(position + 1)}"
+
+
+def is_unnamed(header: object) -> bool:
+    """Whether ``header`` is a name :func:`unnamed` gives."""
+    return bool(re.fullmatch("列[A-Z]{1,3}", str(header)))
 
 
 def _notes(rows: list[list[str]], body: list[int], width: int) -> list[int]:

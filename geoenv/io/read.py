@@ -27,7 +27,7 @@ import pyogrio
 from openpyxl.utils import column_index_from_string
 
 from geoenv.errors import InputError, Problem
-from geoenv.io.layout import HEADER_ROWS, Layout, Merged, fill_merged, find_layout, lacking
+from geoenv.io.layout import HEADER_ROWS, Layout, Merged, fill_merged, find_layout, lacking, unnamed
 from geoenv.schema import SCHEMAS
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
@@ -300,12 +300,12 @@ def table_layer(grid: Grid, source: LayerSource, kind: str | None) -> RawLayer:
             ])  # fmt: skip
     else:  # a sheet: values right of the last header get columns of their own, as in pandas
         wider = max((_last(rows[i]) for i in layout.data if len(rows[i]) > width), default=0)
-        headers = headers + [f"Unnamed: {j}" for j in range(width, wider)]
+        headers = headers + [unnamed(j) for j in range(width, wider)]
         width = len(headers)
     pad = [""] * width
     data = [row[:width] if len(row) >= width else row + pad[len(row) :] for row in (rows[i] for i in layout.data)]
     frame = pd.DataFrame(data, columns=headers, dtype=str) if data else pd.DataFrame(columns=headers, dtype=str)
-    empty = [h for h in headers if h.startswith("Unnamed: ") and frame[h].eq("").all()]
+    empty = [h for j, h in enumerate(headers) if h == unnamed(j) and frame[h].eq("").all()]
     frame = frame.drop(columns=empty)
     layout.headers = [h for h in headers if h not in empty]
     numbers = np.array([grid.number(i) for i in layout.data], dtype=int)
