@@ -183,7 +183,7 @@ def test_no_sheet_fits_names_each_sheet_and_what_it_lacks(tmp_path):
     assert any("missing required column 'lon'" in p.message for p in layer.problems)
 
 
-def test_of_several_sheets_that_fit_the_best_is_read_and_said(tmp_path):
+def test_several_sheets_that_hold_the_layer_are_an_error_naming_them(tmp_path):
     path = tmp_path / "s.xlsx"
     book = openpyxl.Workbook()
     book.active.title = "简表"
@@ -193,13 +193,21 @@ def test_of_several_sheets_that_fit_the_best_is_read_and_said(tmp_path):
     sheet.append(["断面编码", "断面名称", "所在河流", "经度", "纬度", "断面级别"])
     sheet.append(["S01", "上兰", "汾河", 112.43, 38.0, "国考"])
     book.save(path)
-    raw = read_layer(LayerSource(path), "sections")
-    assert raw.sheet == "全表"
-    assert [p.message for p in raw.problems] == [
-        "sheets 简表, 全表 all hold sections; read '全表' (most recognised columns); "
-        "choose another with --layer sections=SHEET"
-    ]
+    with pytest.raises(InputError) as caught:
+        read_layer(LayerSource(path), "sections")
+    assert str(caught.value) == (
+        f"{path}: 2 sheets hold the sections: 简表 (断面编码, 断面名称, 经度, 纬度); "
+        "全表 (断面编码, 断面名称, 所在河流, 经度, 纬度, 断面级别); "
+        "name the one to read with --layer sections=SHEET (layer = in geoenv.toml)"
+    )
     assert read_layer(LayerSource(path, layer="简表"), "sections").sheet == "简表"
+    result = CliRunner().invoke(main, ["validate", "--sections", str(path)])
+    assert result.exit_code == 1 and "2 sheets hold the sections: 简表 (" in result.stderr
+    result = CliRunner().invoke(main, ["validate", "--sections", str(path), "--layer", "sections=全表"])
+    assert result.exit_code == 0, result.stderr
+    assert f"sections: {path}: 1 rows" in result.stderr
+    info = CliRunner().invoke(main, ["info", str(path)])
+    assert info.exit_code == 0 and "sections: 2 sheets hold the sections: 简表 (" in info.output
 
 
 def test_a_two_level_header_reads_the_sub_headers(tmp_path):

@@ -234,30 +234,25 @@ def choose_sheet(
 
 
 def pick_sheet(layouts: dict[str, Layout], kind: str, path: Path) -> tuple[str, str, list[Problem]]:
-    """The sheet whose header has the required columns of ``kind`` (the one with most
-    recognised columns among several, the first on a tie), given each sheet's layout.
+    """The sheet whose header has the required columns of ``kind``, given each sheet's layout.
 
-    Returns the sheet, why it was chosen, and a warning when several sheets would do. When none
-    does and more than one sheet has rows, :class:`InputError` lists each sheet and what it
-    lacks; with one sheet with rows, that one (its missing columns are reported when mapped).
+    Returns the sheet, why it was chosen, and problems found choosing it (none today). When
+    several sheets would do, :class:`InputError` names them with their recognised headers (read
+    one with ``--layer``); when none does and more than one sheet has rows, it lists each sheet
+    and what it lacks; with one sheet with rows, that one (its missing columns are reported when
+    mapped).
     """
     names = list(layouts)
     fits = [n for n in names if layouts[n].fits]
     if len(fits) == 1:
         required = [h for h, c in layouts[fits[0]].matched.items() if c in SCHEMAS[kind].required]
         return fits[0], f"its header has {', '.join(required)}", []
-    if fits:
-        best = max(fits, key=lambda n: (len(layouts[n].matched), -fits.index(n)))
-        others = [n for n in fits if n != best]
-        count = len(layouts[best].matched)
-        reason = f"its header has the most {kind} columns ({count}); also fit: {listed_names(others)}"
-        warning = Problem(
-            f"sheets {listed_names(fits)} all hold {kind}; read {best!r} (most recognised columns); "
-            f"choose another with --layer {kind}=SHEET",
-            file=str(path),
-            severity="warning",
-        )
-        return best, reason, [warning]
+    if fits:  # which one is meant (this year's, a summary, one month of twelve) is the user's call
+        shown = "; ".join(f"{n} ({', '.join(layouts[n].matched)})" for n in fits[:SHEETS_LISTED])
+        more = f"; and {len(fits) - SHEETS_LISTED} more" if len(fits) > SHEETS_LISTED else ""
+        message = (f"{len(fits)} sheets hold the {kind}: {shown}{more}; name the one to read with "
+                   f"--layer {kind}=SHEET (layer = in geoenv.toml)")  # fmt: skip
+        raise InputError(Problem(message, file=str(path)))
     with_rows = [n for n in names if layouts[n].header >= 0]
     if len(with_rows) <= 1:
         name = with_rows[0] if with_rows else names[0]
