@@ -13,6 +13,7 @@ from geoenv.crs import coordinate_source
 from geoenv.errors import Problem
 from geoenv.io import RawLayer
 from geoenv.io.layout import is_unnamed
+from geoenv.io.read import unsaved_formula
 from geoenv.schema import COLUMN_ALIASES, SCHEMAS, fold, header_column, header_note
 
 
@@ -49,6 +50,9 @@ class Layer:
     def problem(self, position: int, message: str, column: str | None = None, **kw) -> Problem:
         """A problem located at row ``position`` and canonical ``column`` of this layer."""
         header = self.columns.get(column, column) if column else None
+        formula = self.raw.formulas.get((position, header))
+        if formula is not None:  # the cell is empty because no program computed it
+            message = f"{message}: the cell is {unsaved_formula(formula)}"
         return Problem(message, file=self.file, where=self.raw.where(position), column=header, row=position, **kw)
 
 

@@ -149,3 +149,28 @@ def test_values_right_of_the_last_header_are_named_by_their_column(tmp_path):
     raw = read_layer(LayerSource(path), "sections")
     assert list(raw.frame.columns) == ["断面名称", "经度", "纬度", "列E"]  # the empty column D dropped
     assert raw.frame["列E"].tolist() == ["备用"]
+
+
+def test_a_formula_with_no_saved_value_is_named_as_such(tmp_path):
+    """A workbook written by a script has formulas no program computed: openpyxl reads them as
+    empty, which must not read as a coordinate simply missing."""
+    target = '="Ⅲ"&"类"'
+    rows = [["断面名称", "断面编码", "经度", "纬度", "水质目标"],
+            ["上兰", "S1", 112.43, 38.0, "Ⅲ类"], ["温南社", "S2", 112.5, "=38+0.366830", target]]  # fmt: skip
+    path = _book(tmp_path / "公式.xlsx", rows)
+    raw = read_layer(LayerSource(path), "sections")
+    assert raw.formulas == {(1, "纬度"): "38+0.366830", (1, "水质目标"): '"Ⅲ"&"类"'}
+    layer = inspect("sections", LayerSource(path))
+    said = "a formula with no saved value (=38+0.366830): open and save the workbook in Excel/WPS, or type the value"
+    assert [str(p) for p in layer.problems if p.severity == "error"] == [
+        f"{path}:row 3: column 纬度: coordinate is missing: the cell is {said}"
+    ]
+    assert f"{path}: 2 cells read as empty (D3, E3): {said}" in [str(p) for p in layer.problems]
+
+
+def test_a_formula_with_its_saved_value_is_read_as_the_value():
+    from geoenv.io.read import _unsaved_formulas
+
+    xml = b'<row r="3"><c r="D3"><f>38+0.36</f><v>38.36</v></c><c r="E3"><f>1+1</f><v /></c></row>'
+    assert _unsaved_formulas(xml, 10) == {(2, 4): "1+1"}
+    assert _unsaved_formulas(xml, 2) == {}

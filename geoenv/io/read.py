@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime
 import decimal
+import html
 import io
 import math
 import os
@@ -24,7 +25,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from geoenv.errors import InputError, Problem
 from geoenv.io.layout import HEADER_ROWS, Layout, Merged, fill_merged, find_layout, lacking, unnamed
@@ -92,6 +93,9 @@ class RawLayer:
     #: Workbooks: the sheet read, and why it was chosen when no ``--layer`` named it.
     sheet: str | None = None
     sheet_reason: str = ""
+    #: Workbooks: (row position in ``frame``, header) → the formula of a cell with no saved value
+    #: (read as empty; :meth:`geoenv.columns.Layer.problem` says so where such a cell is named).
+    formulas: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def where(self, position: int) -> str:
         """How the user finds row ``position`` (0-based) in the file."""
@@ -170,6 +174,8 @@ class Grid:
     numbers: list[int] | None = None
     merged: list[Merged] = field(default_factory=list)
     encoding: str | None = None
+    #: A workbook's formula cells with no saved value (row, column, 0-based) → the formula.
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def number(self, position: int) -> int:
         """The row number the user sees for row ``position``."""
@@ -306,6 +312,8 @@ def table_layer(grid: Grid, source: LayerSource, kind: str | None) -> RawLayer:
     numbers = np.array([grid.number(i) for i in layout.data], dtype=int)
     raw = RawLayer(frame, source, grid.encoding, is_table=True, units=dict(layout.units),
                    detection_limits=dict(layout.detection_limits), rows=numbers, layout=layout)  # fmt: skip
+    if grid.formulas:
+        _formulas(raw, grid, headers)
     if layout.notes:
         first, last = grid.number(layout.notes[0]), grid.number(layout.notes[-1])
         span = f"row {first}" if first == last else f"rows {first}–{last}"
@@ -315,6 +323,27 @@ def table_layer(grid: Grid, source: LayerSource, kind: str | None) -> RawLayer:
         raw.problems.append(Problem(f"{n} note row{'s' if n > 1 else ''} under the table skipped ({span}: {text})",
                                     file=str(path), severity="warning"))  # fmt: skip
     return raw
+
+
+def unsaved_formula(formula: str) -> str:
+    """What to say of a cell holding a formula with no saved value."""
+    shown = formula if len(formula) <= 20 else formula[:20] + "…"
+    return (f"a formula with no saved value (={shown}): open and save the workbook in Excel/WPS, "
+            "or type the value")  # fmt: skip
+
+
+def _formulas(raw: RawLayer, grid: Grid, headers: list[str]) -> None:
+    """Record the data cells of ``raw`` that are formulas with no saved value, and warn of them."""
+    position = {r: i for i, r in enumerate(raw.layout.data)}
+    cells = sorted((r, c, f) for (r, c), f in grid.formulas.items() if r in position and c < len(headers))
+    raw.formulas = {(position[r], headers[c]): f for r, c, f in cells if headers[c] in raw.frame.columns}
+    if not cells:
+        return
+    refs = [f"{get_column_letter(c + 1)}{r + 1}" for r, c, _ in cells]
+    listed = ", ".join(refs[:5]) + (f" … ({len(refs)} in all)" if len(refs) > 5 else "")
+    n = len(cells)
+    message = f"{n} cell{'s' if n > 1 else ''} read as empty ({listed}): {unsaved_formula(cells[0][2])}"
+    raw.problems.append(Problem(message, file=str(raw.source.path), severity="warning"))
 
 
 def _last(row: list[str]) -> int:
@@ -384,20 +413,46 @@ def sheet_grid(book: openpyxl.Workbook, name: str, path: Path, *, max_rows: int 
         sheet.reset_dimensions()  # some writers record wrong dimensions; read every cell there is
         cells = sheet.iter_rows(min_row=1, max_row=max_rows, values_only=True)
         rows = [[_cell_text(v) for v in values] for values in cells]
-        merged = _merged_ranges(book, sheet)
+        with book._archive.open(sheet._worksheet_path) as src:  # private in openpyxl, no public way
+            xml = src.read()
+        merged = _merged_ranges(xml)
+        formulas = _unsaved_formulas(xml, len(rows))
     except Exception as exc:  # a corrupt sheet fails in many ways inside openpyxl and zipfile
         message = f"not a readable XLSX workbook ({type(exc).__name__}: {exc})"
         raise InputError(Problem(message, file=str(path))) from exc
-    return Grid(rows, None, merged, None)
+    return Grid(rows, None, merged, None, formulas)
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
-def _merged_ranges(book: openpyxl.Workbook, sheet) -> list[Merged]:
-    """The merged ranges of a read-only sheet, from its XML (read-only sheets do not parse them)."""
-    with book._archive.open(sheet._worksheet_path) as src:  # private in openpyxl, no public way
-        xml = src.read()
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_SAVED = re.compile(rb"<(?:\w+:)?v>[^<]")
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>([^<]*)<")
+
+
+def _unsaved_formulas(xml: bytes, rows: int) -> dict[tuple[int, int], str]:
+    """The formula cells of a sheet's XML in its first ``rows`` rows that have no saved value
+    (a workbook written by a script and never opened in Excel: openpyxl reads them as empty)."""
+    out: dict[tuple[int, int], str] = {}
+    for match in _FORMULA.finditer(xml):  # formula cells only; none in most registers
+        start = xml.rfind(b"<c ", 0, match.start())
+        end = xml.find(b"</c>", match.start())
+        cell = xml[start:end]
+        ref = _CELL_REF.search(cell[: cell.find(b">")])
+        if start < 0 or end < 0 or not ref or _SAVED.search(cell):
+            continue
+        row = int(ref.group(2)) - 1
+        if row >= rows:
+            break
+        text = _FORMULA_TEXT.search(cell)
+        out[row, _column_index(ref.group(1))] = html.unescape(text.group(1).decode()) if text else ""
+    return out
+
+
+def _merged_ranges(xml: bytes) -> list[Merged]:
+    """The merged ranges of a sheet, from its XML (read-only sheets do not parse them)."""
     at = xml.rfind(b"<mergeCells")
     if at < 0:
         at = xml.rfind(b":mergeCells")
