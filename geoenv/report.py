@@ -50,8 +50,8 @@ def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, p
     sections = pd.DataFrame(
         {
             "code": register.index,
-            "code_generated": generated.to_numpy(),
             "name": register["name"],
+            "code_generated": generated.to_numpy(),
             "county": register.get("county"),
             "city": register.get("city"),
             "river": register.get("river"),
@@ -76,8 +76,8 @@ def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, p
             {
                 "kind": f["kind"].map(FACILITY_LABELS_ZH),
                 "id": f["id"].astype(str),
-                "id_generated": _generated(f, "id").to_numpy(),
                 "name": f["name"],
+                "id_generated": _generated(f, "id").to_numpy(),
                 "county": f.get("county"),
                 "river": f.get("river"),
                 "capacity": f.get("capacity"),
