@@ -12,7 +12,7 @@ import pandas as pd
 from geoenv.crs import coordinate_source
 from geoenv.errors import Problem
 from geoenv.io import RawLayer
-from geoenv.io.layout import is_unnamed
+from geoenv.io.layout import is_unit, is_unnamed
 from geoenv.io.read import unsaved_formula
 from geoenv.schema import COLUMN_ALIASES, SCHEMAS, fold, header_column, header_note
 
@@ -143,7 +143,17 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
             )
         )
     renamed = frame.rename(columns={v: k for k, v in found.items()})
+    if kind == "measurements" and "value" in found and "unit" not in found:
+        renamed = _value_unit(renamed, found["value"], raw)
     return renamed, found, problems
+
+
+def _value_unit(frame: pd.DataFrame, header: str, raw: RawLayer) -> pd.DataFrame:
+    """Long-form results without a 单位 column take the unit of their value column from its
+    header (``监测值(μg/L)``) or a units row under it, as a ``unit`` column."""
+    note = header_note(header)
+    unit = note if is_unit(note) else raw.units.get(header, "")
+    return frame.assign(unit=unit) if unit else frame
 
 
 def _shifted_headers(found: dict[str, str], raw: RawLayer, kind: str) -> list[Problem]:

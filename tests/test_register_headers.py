@@ -174,3 +174,15 @@ def test_a_formula_with_its_saved_value_is_read_as_the_value():
     xml = b'<row r="3"><c r="D3"><f>38+0.36</f><v>38.36</v></c><c r="E3"><f>1+1</f><v /></c></row>'
     assert _unsaved_formulas(xml, 10) == {(2, 4): "1+1"}
     assert _unsaved_formulas(xml, 2) == {}
+
+
+@pytest.mark.parametrize(
+    ("header", "units_row"), [("监测值(μg/L)", None), ("监测值", ",,,μg/L"), ("结果（μg/L）", None)]
+)
+def test_the_unit_of_a_long_form_value_column_is_used(tmp_path, header, units_row):
+    lines = [f"断面名称,监测日期,项目,{header}", *([units_row] if units_row else []), "上兰,2024-01,汞,0.04"]
+    path = tmp_path / "监测.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    layer = inspect("measurements", LayerSource(path))
+    assert [p for p in layer.problems if p.severity == "error"] == []
+    assert layer.data[["parameter", "value", "unit"]].values.tolist() == [["hg", pytest.approx(0.00004), "mg/L"]]
