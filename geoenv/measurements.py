@@ -14,6 +14,7 @@ import pandas as pd
 from geoenv.columns import Layer, map_columns
 from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, RawLayer, read_layer
+from geoenv.quality.standard import AT_LEAST, III, limits
 from geoenv.quality.values import (
     limit_number,
     no_sample,
@@ -58,8 +59,22 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     ``today`` (default: the current date) or :data:`EARLY_GAP_YEARS` before the rest of the
     file (see :func:`implausible_dates`); and repeated rows (same section, date and item):
     with different values an error on each of them, with the same value a warning and the
-    value counted once. Item columns in a long-form file are reported as ignored.
+    value counted once. Item columns in a long-form file are reported as ignored. The
+    problems come in the order of the file's rows (those of the whole file first).
     """
+    layer = _read_measurements(raw, today=today)
+    layer.problems = by_row(layer.problems)
+    return layer
+
+
+def by_row(problems: list[Problem]) -> list[Problem]:
+    """``problems`` (of one file) in the order of their rows, those of no row first; a stable
+    sort: the problems of one row keep their order."""
+    return sorted(problems, key=lambda p: (p.row is not None, p.row or 0))
+
+
+def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> Layer:
+    """The work of :func:`measurements_layer`, its problems in the order found."""
     coded, name_header = _code_and_name(raw)
     frame, columns, problems = map_columns(coded, "measurements")
     layer = Layer("measurements", _no_measurements(), raw, columns, problems)
@@ -150,6 +165,7 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     parsed = parse_values(text, limit)
     key = long["column"] if where else long["parameter"]
     _limits_from_the_column(layer, parsed, key, factor, long, wide=where)
+    _check_limits(layer, long, parsed["detection_limit"] * factor, stated * factor, key, wide=where)
     value = parsed["value"] * factor
     column = long["column"] if where else pd.Series("value", index=long.index)
 
@@ -259,16 +275,61 @@ def _limits_from_the_column(
         if item in limits.index:
             seen = "、".join(f"{v:g}L" for v in sorted(limits.loc[item, "unique"]))
             disagree = f"; the column's cells give different limits ({seen}), so none is taken"
-        unit = standard_unit(code) if isinstance(code, str) else "mg/L"
+        unit = (standard_unit(code) if isinstance(code, str) else "") or "mg/L"
         cell = "cells say" if len(cells) != 1 else "cell says"
+        named = "" if wide else f"{name}: "  # a wide column names the item itself
         layer.problems.append(
             Problem(
-                f"{name}: {len(cells)} {cell} not detected (未检出/ND) with no "
-                f"detection limit ({shown}){disagree}: write them as 0.01L with the method's limit, add a 检出限 "
-                f"row under the header, or give it with --detection-limits FILE (columns 项目, 检出限, 单位) "
-                f'or in geoenv.toml: [detection_limits] "{name}" = "0.01 {unit}"',
+                f"{named}{len(cells)} {cell} not detected (未检出/ND) with no detection limit ({shown}){disagree}: "
+                "write each as the method's detection limit followed by L (检出限L), add a 检出限 row under the "
+                "header, or give it with --detection-limits FILE (columns 项目, 检出限, 单位) or in geoenv.toml: "
+                f'[detection_limits] "{name}" = "检出限 {unit}", with the method\'s limit in place of 检出限',
                 file=layer.file,
                 column=str(item) if wide else layer.columns.get("value"),
+            )
+        )
+
+
+def _check_limits(
+    layer: Layer, long: pd.DataFrame, used: pd.Series, stated: pd.Series, key: pd.Series, *, wide: bool
+) -> None:
+    """Warnings, one per column (wide) or item (long), for detection limits that look wrong:
+    half the limit above the item's class III limit (a unit slip: 0.04 taken as mg/L for 汞
+    where the lab meant μg/L), and a 检出限 row or column that differs from the limit given
+    with --detection-limits or in geoenv.toml (the file's is used). ``used`` and ``stated``
+    are in the standard's unit (NaN where none)."""
+    code = long["parameter"]
+    third = pd.Series(limits(code.fillna("")).take(III, axis=1), index=long.index)
+    high = used.notna() & (used / 2 > third) & ~code.isin(AT_LEAST)
+    given = code.map(dict(reversed(layer.raw.source.detection_limits)))
+    differ = stated.notna() & given.notna() & ((stated - given).abs() > 1e-9 * given)
+    where = layer.columns.get("value")
+    for item, rows in long[high].groupby(key[high], sort=False):
+        parameter = rows["parameter"].iloc[0]
+        unit = standard_unit(parameter)
+        seen = "、".join(f"{v:.6g} {unit}" for v in sorted(used[rows.index].round(12).unique()))
+        named = "" if wide else f"{PARAMETERS[parameter][0]}: "
+        layer.problems.append(
+            Problem(
+                f"{named}the detection limit {seen} counts 未检出 as half of it, above the class III limit "
+                f"({third[rows.index[0]]:.6g} {unit}), so every such cell rates worse than III: is the limit in "
+                "another unit (μg/L read as mg/L)? Write the unit in the header (汞(μg/L)) or in a units row under it",
+                file=layer.file,
+                column=str(item) if wide else where,
+                severity="warning",
+            )
+        )
+    for item, rows in long[differ].groupby(key[differ], sort=False):
+        parameter = rows["parameter"].iloc[0]
+        unit = standard_unit(parameter)
+        named = "" if wide else f"{PARAMETERS[parameter][0]}: "
+        layer.problems.append(
+            Problem(
+                f"{named}the file's 检出限 ({stated[rows.index[0]]:.6g} {unit}) differs from the one given with "
+                f"--detection-limits or in geoenv.toml ({given[rows.index[0]]:.6g} {unit}): the file's is used",
+                file=layer.file,
+                column=str(item) if wide else layer.columns.get("detection_limit", where),
+                severity="warning",
             )
         )
 
@@ -565,6 +626,8 @@ def resolve_sections(measurements: Layer, sections: Layer) -> list[Problem]:
         before = len(measurements.problems)
         measurements.data = _check_repeats(measurements, data, wide=data["column"].ne("value").any(), among=renamed)
         problems += measurements.problems[before:]
+    problems = by_row(problems)  # after the problems of reading, in the order of the rows
+    measurements.problems[len(measurements.problems) - len(problems) :] = problems
     return problems
 
 

@@ -72,7 +72,7 @@ def test_wide_workbook_not_detected_takes_the_limit_its_column_writes(tmp_path):
     code, output = run("classify", path)
     assert code == 1
     assert output.count("error:") == 1
-    expected = "column 氨氮: 氨氮: 1 cell says not detected (未检出/ND) with no detection limit (row 3)"
+    expected = "column 氨氮: 1 cell says not detected (未检出/ND) with no detection limit (row 3)"
     assert f"error: {path}: {expected}" in output
 
 
@@ -125,11 +125,36 @@ def test_no_limit_is_one_error_per_item_saying_how_to_give_it(tmp_path):
     got = errors(layer)
     assert len(got) == 1  # 氨氮 takes its column's one limit; 总磷's cells disagree
     assert got[0].startswith(
-        f"{path}: column 总磷: 总磷: 7 cells say not detected (未检出/ND) with no detection limit "
+        f"{path}: column 总磷: 7 cells say not detected (未检出/ND) with no detection limit "
         "(row 2, row 3, row 4, row 5, row 6 … (7 rows)); the column's cells give different limits (0.01L、0.02L)"
     )
-    assert "--detection-limits FILE" in got[0] and '[detection_limits] "总磷" = "0.01 mg/L"' in got[0]
+    assert "--detection-limits FILE" in got[0]
+    assert '[detection_limits] "总磷" = "检出限 mg/L", with the method\'s limit in place of 检出限' in got[0]
+    assert "0.01 mg/L" not in got[0]  # no number to copy: 0.01 mg/L would be 100 times the limit of 汞
+    # long form: the value column does not name the item, so the message does
+    path = write(tmp_path / "l.csv", "断面编码,监测日期,项目,监测值\nS1,2023-01-01,汞,未检出\n")
+    assert errors(inspect("measurements", LayerSource(path)))[0].startswith(
+        f"{path}: column 监测值: 汞: 1 cell says not detected (未检出/ND) with no detection limit (row 2): "
+    )
     assert value_of(layer, "S1", "2023-03-01", "nh3n") == pytest.approx(0.005)
+
+
+def test_half_a_limit_above_class_iii_and_a_file_limit_overriding_the_given_one_are_warned(tmp_path):
+    # a 检出限 row of 0.04 under 汞 with no units row: taken as mg/L, while the lab meant μg/L
+    path = write(tmp_path / "m.csv", "断面编码,监测日期,汞,氨氮,铜\nS1,2023-01-01,未检出,未检出,0.05L\n")
+    raw = read_layer(LayerSource(path, detection_limits=(("nh3n", 0.025),)), "measurements")
+    raw.detection_limits.update({"汞": "0.04", "氨氮": "0.05"})
+    layer = measurements_layer(raw)
+    assert errors(layer) == []
+    warnings = [str(p) for p in layer.problems if p.severity == "warning"]
+    assert warnings == [
+        f"{path}: column 汞: the detection limit 0.04 mg/L counts 未检出 as half of it, above the class III limit "
+        "(0.0001 mg/L), so every such cell rates worse than III: is the limit in another unit (μg/L read as mg/L)? "
+        "Write the unit in the header (汞(μg/L)) or in a units row under it",
+        f"{path}: column 氨氮: the file's 检出限 (0.05 mg/L) differs from the one given with --detection-limits or "
+        "in geoenv.toml (0.025 mg/L): the file's is used",
+    ]  # 铜 0.05L: half is far below its class III limit, 1.0 mg/L
+    assert value_of(layer, "S1", "2023-01-01", "nh3n") == pytest.approx(0.025)
 
 
 # 断流, 冰封 …: months kept as their status
@@ -312,7 +337,7 @@ def test_lenient_skips_one_cell_and_keeps_the_rest_of_the_row(tmp_path):
     code, output = run("classify", path, "--lenient", "-o", out, "--items", items)
     assert code == 0, output
     skipped = pd.read_csv(tmp_path / "o.skipped.csv", encoding="utf-8-sig")
-    assert skipped[["where", "column"]].values.tolist() == [["row 4", "监测日期"], ["row 2", "总磷"]]
+    assert skipped[["where", "column"]].values.tolist() == [["row 2", "总磷"], ["row 4", "监测日期"]]  # by row
     table = pd.read_csv(items, encoding="utf-8-sig").set_index("parameter")
     assert table.loc["nh3n", "n"] == 2 and table.loc["nh3n", "mean"] == pytest.approx(0.6)  # row 2's 氨氮 kept
     assert table.loc["tp", "n"] == 1 and table.loc["tp", "mean"] == pytest.approx(0.1)
@@ -328,4 +353,4 @@ def test_lenient_with_bad_dates_repeats_future_dates_and_no_limits_does_not_cras
         code, output = run("classify", path, "--lenient", *args)
         assert code == 0, output
         assert "Traceback" not in output and "unexpected" not in output
-    assert "skipped: " in output and "column 总磷: 总磷: 1 cell says not detected" in output
+    assert "skipped: " in output and "column 总磷: 1 cell says not detected" in output
