@@ -327,6 +327,19 @@ def test_a_code_and_a_name_of_different_sections_is_an_error_naming_both(tmp_pat
     ]  # 小 店 桥 is 小店桥 written with spaces
 
 
+def test_a_groups_main_pollutants_of_equal_share_put_the_worse_class_first(tmp_path):
+    sections = write(tmp_path / "s.csv", SECTIONS)
+    rows = "S1,2023-01-01,4,0.5,10\nS2,2023-01-01,8,1.8,35\n"
+    path = write(tmp_path / "m.csv", "断面编码,监测日期,溶解氧,氨氮,化学需氧量\n" + rows)
+    out = tmp_path / "g.csv"
+    code, output = run("classify", path, "--sections", sections, "--group", "river", "-o", out)
+    assert code == 0, output
+    # each item is worse than III in one section of two; 溶解氧 4 is IV, 化学需氧量 35 and 氨氮 1.8 are V
+    assert pd.read_csv(out, encoding="utf-8-sig")["main_pollutants"].tolist() == [
+        "化学需氧量(50%)、氨氮(50%)、溶解氧(50%)"
+    ]
+
+
 # --lenient: cells, not rows; no crash
 
 

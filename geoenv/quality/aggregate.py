@@ -85,14 +85,21 @@ def aggregate(evaluation: Evaluation, sections: pd.DataFrame, by: str) -> pd.Dat
 
 def _main_pollutants(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Up to three items by the share of the group's sections in which they are worse than III,
-    written ``氨氮(40%)``."""
-    worse = items.assign(worse=class_index(items["class"]) > III)
+    written ``氨氮(40%)``; of items with the same share, the one worst in a section first
+    (氨氮 in 劣V before 溶解氧 in IV), then in the order of the standard."""
+    worse = items.assign(k=class_index(items["class"]))
+    worse = worse.assign(worse=worse["k"] > III)
     n = worse.groupby(keys)["section"].nunique().rename("n")
-    share = worse[worse["worse"]].groupby([*keys, "parameter"])["section"].nunique().rename("count").reset_index()
+    share = (
+        worse[worse["worse"]]
+        .groupby([*keys, "parameter"])
+        .agg(count=("section", "nunique"), worst=("k", "max"))
+        .reset_index()
+    )
     share = share.join(n, on=keys)
     share["share"] = share["count"] / share["n"]
     share["order"] = share["parameter"].map({c: i for i, c in enumerate(EVALUATION_ITEMS)})
-    share = share.sort_values([*keys, "share", "order"], ascending=[True, True, False, True])
+    share = share.sort_values([*keys, "share", "worst", "order"], ascending=[*(True,) * len(keys), False, False, True])
     top = share.groupby(keys).head(3)
     top = top.assign(text=[f"{item_name(p)}({s:.0%})" for p, s in zip(top["parameter"], top["share"], strict=True)])
     return top.groupby(keys)["text"].agg("、".join).rename("main_pollutants").reset_index()
