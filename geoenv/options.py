@@ -92,8 +92,9 @@ def layer_options(func):
                      help="CRS of files that do not declare one: EPSG code, WKT, gcj02 or bd09 "
                           "(Gaode/Baidu picks), e.g. --src-crs facilities=gcj02."),
         click.option("--strict", is_flag=True,
-                     help="A section or facility outside every county is an error (default: a warning; "
-                          "it keeps no county, as sections of a neighbouring province do)."),
+                     help="A section or facility outside every county is an error (default: a warning "
+                          "within 50 km, where it keeps no county as sections of a neighbouring province do; "
+                          "farther is always an error)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
