@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -136,7 +137,11 @@ def _label(kind: str, column: str) -> str:
 
 
 def find_layout(
-    rows: list[list[str]], kind: str | None = None, *, mapped: dict[str, str] | None = None, merged: list[Merged] = ()
+    rows: list[list[str]],
+    kind: str | None = None,
+    *,
+    mapped: dict[str, str] | None = None,
+    merged: Sequence[Merged] = (),
 ) -> Layout:
     """Find header, units row, 检出限 row, data rows and trailing notes of a table.
 

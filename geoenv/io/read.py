@@ -471,17 +471,16 @@ def _cell_text(value: object) -> str:
     """A cell as the text the user sees: ``12`` for a whole number, a float to the 15
     significant digits Excel shows (``0.3``, not ``0.30000000000000004``), ``2023-01-15`` for
     a date (with the time unless midnight), errors as shown."""
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return value.strip()
     if value is None:
         return ""
-    if kind is float:
+    if type(value) is float:
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         text = f"{value:.15g}"
         return format(decimal.Decimal(text), "f") if "e" in text and math.isfinite(value) else text
-    if kind is int:
+    if type(value) is int:
         return str(value)
     if isinstance(value, datetime.datetime):
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
