@@ -47,6 +47,9 @@ COORDINATE_SOURCES: dict[str, str] = {
 COORDINATE_SOURCE_NAMES = "GPS/WGS84, CGCS2000/天地图/北斗 (as WGS84), 高德/腾讯/GCJ-02, 百度/BD-09"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _source_key(value: str) -> str:
     return re.sub(r"[\s\-_:：()（）]+", "", unicodedata.normalize("NFKC", value).lower())
 
@@ -61,11 +64,20 @@ def coordinate_source(value: object) -> str | None:
     --------
     >>> coordinate_source("高德地图"), coordinate_source("WGS-84"), coordinate_source("BD-09")
     ('gcj02', 'wgs84', 'bd09')
+    >>> coordinate_source("高德地图拾取"), coordinate_source("高德转GPS"), coordinate_source("奥维地图")
+    ('gcj02', None, None)
     """
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
     if not text:
         return ""
-    return COORDINATE_SOURCES.get(_source_key(text))
+    key = _source_key(text)
+    if key in COORDINATE_SOURCES:
+        return COORDINATE_SOURCES[key]
+    if _CONTROL.search(text):
+        return None
+    # GPS实测（WGS84）, 高德地图拾取, 百度地图(BD09): the names it holds all say one system
+    named = {system for name, system in COORDINATE_SOURCES.items() if not name.isdigit() and name in key}
+    return named.pop() if len(named) == 1 else None
 
 
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 formulas.

@@ -57,3 +57,8 @@ def format_table(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> 
         return "  ".join(padded).rstrip()
 
     return "\n".join([line(names), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 error``, ``3 errors`` (``plural`` for nouns that do not take an s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -52,6 +52,8 @@ class GeoenvError(Exception):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
+        #: Warnings found beside the errors (a unit slip, columns ignored), worth showing with them.
+        self.warnings: list[Problem] = []
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -69,10 +71,13 @@ class OutputError(GeoenvError):
 
 
 def raise_on_errors(problems: list[Problem], cls: type[GeoenvError] = InputError) -> None:
-    """Raise ``cls`` with every error in ``problems`` (warnings alone do not raise)."""
+    """Raise ``cls`` with every error in ``problems`` (warnings alone do not raise); the
+    warnings go with it (``exc.warnings``), as they may explain the errors."""
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        raise cls(errors)
+        exc = cls(errors)
+        exc.warnings = [p for p in problems if p.severity != "error"]
+        raise exc
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:

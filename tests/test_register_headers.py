@@ -139,7 +139,7 @@ def test_a_column_with_no_header_is_named_as_excel_names_it_and_the_hint_works(t
         main, ["validate", "--sections", str(path), "--column", "sections.lon=经纬度", "--column", "sections.lat=列E"]
     )
     assert result.exit_code == 0, result.stderr
-    assert f"sections: {path}: 1 rows" in result.stderr
+    assert f"sections: {path}: 1 row" in result.stderr
     layer = inspect("sections", LayerSource(path, columns={"lon": "经纬度", "lat": "列E"}))
     assert (layer.data.geometry.x.tolist(), layer.data.geometry.y.tolist()) == ([111.9], [38.37])
 

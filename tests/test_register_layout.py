@@ -205,7 +205,7 @@ def test_several_sheets_that_hold_the_layer_are_an_error_naming_them(tmp_path):
     assert result.exit_code == 1 and "2 sheets hold the sections: 简表 (" in result.stderr
     result = CliRunner().invoke(main, ["validate", "--sections", str(path), "--layer", "sections=全表"])
     assert result.exit_code == 0, result.stderr
-    assert f"sections: {path}: 1 rows" in result.stderr
+    assert f"sections: {path}: 1 row" in result.stderr
     info = CliRunner().invoke(main, ["info", str(path)])
     assert info.exit_code == 0 and "sections: 2 sheets hold the sections: 简表 (" in info.output
 

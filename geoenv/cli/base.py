@@ -69,6 +69,8 @@ class _Group(click.Group):
         except GeoenvError as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
+            if ctx.obj:
+                _warn(ctx, exc.warnings)
             for line in _summary(exc.problems, "error"):
                 echo(line, err=True)
             ctx.exit(1)

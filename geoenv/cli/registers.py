@@ -9,7 +9,7 @@ import click
 from geoenv.assessment import assess, group_table
 from geoenv.basin import open_basin, placement_problems
 from geoenv.cli.base import _emit, _log, _open_network, _outputs, _project, _summary, echo, main
-from geoenv.display import format_table
+from geoenv.display import counted, format_table
 from geoenv.errors import InputError, problems_table
 from geoenv.info import describe
 from geoenv.io.write import csv_writer, sibling, write_files
@@ -58,12 +58,14 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
         for line in _summary([p for p in project.problems if p.severity == severity], severity):
             echo(line, err=True)
     for kind, layer in project.layers.items():
-        _log(ctx, f"{kind}: {layer.file}: {len(layer.data)} rows")
+        rows = counted(len(layer.raw.frame) if layer.raw.is_table else len(layer.data), "row")
+        values = f", {counted(len(layer.data), 'value')}" if kind == "measurements" else ""
+        _log(ctx, f"{kind}: {layer.file}: {rows}{values}")
     errors = project.errors
     if errors:
-        echo(f"{len(errors)} errors, {len(project.problems) - len(errors)} warnings", err=True)
+        echo(f"{counted(len(errors), 'error')}, {counted(len(project.problems) - len(errors), 'warning')}", err=True)
         ctx.exit(1)
-    echo(f"ok: {len(project.problems)} warnings")
+    echo(f"ok: {counted(len(project.problems), 'warning')}")
 
 
 @main.command()

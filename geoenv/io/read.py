@@ -242,7 +242,8 @@ def choose_sheet(
 def pick_sheet(layouts: dict[str, Layout], kind: str, path: Path) -> tuple[str, str, list[Problem]]:
     """The sheet whose header has the required columns of ``kind``, given each sheet's layout.
 
-    Returns the sheet, why it was chosen, and problems found choosing it (none today). When
+    Returns the sheet, why it was chosen, and problems found choosing it (a warning for each
+    other sheet with two or more of the layer's columns, passed over). When
     several sheets would do, :class:`InputError` names them with their recognised headers (read
     one with ``--layer``); when none does and more than one sheet has rows, it lists each sheet
     and what it lacks; with one sheet with rows, that one (its missing columns are reported when
@@ -252,7 +253,14 @@ def pick_sheet(layouts: dict[str, Layout], kind: str, path: Path) -> tuple[str, 
     fits = [n for n in names if layouts[n].fits]
     if len(fits) == 1:
         required = [h for h, c in layouts[fits[0]].matched.items() if c in SCHEMAS[kind].required]
-        return fits[0], f"its header has {', '.join(required)}", []
+        passed = [n for n in names if n != fits[0] and len(layouts[n].matched) >= 2]
+        problems = [
+            Problem(f"sheet {n} also has {kind} columns ({', '.join(layouts[n].matched)}) but {_lacks(layouts[n])}: "
+                    f"not read (sheet {fits[0]} is); if its rows belong to the register, put them in one sheet",
+                    file=str(path), severity="warning")
+            for n in passed
+        ]  # fmt: skip
+        return fits[0], f"its header has {', '.join(required)}", problems
     if fits:  # which one is meant (this year's, a summary, one month of twelve) is the user's call
         shown = "; ".join(f"{n} ({', '.join(layouts[n].matched)})" for n in fits[:SHEETS_LISTED])
         more = f"; and {len(fits) - SHEETS_LISTED} more" if len(fits) > SHEETS_LISTED else ""
@@ -490,11 +498,12 @@ def _cell_text(value: object) -> str:
 
 
 def _separator(text: str) -> str:
-    """The field separator of a CSV: the one of ``, ; \\t |`` the header uses most (``,`` when
-    none, a table of one column)."""
-    header = text.lstrip("\n").split("\n", 1)[0]
-    counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
+    """The field separator of a CSV: the one of ``, ; \\t |`` that some line among the first
+    30 uses most (the header, whatever title lines come above it: ``说明: WGS84; 单位: 度`` has
+    one ``;``, the header ten ``,``); ``,`` when none does (a table of one column)."""
+    lines = [line for line in text.split("\n", 60)[:60] if line.strip()][:30]
+    counts = {sep: max((line.count(sep) for line in lines), default=0) for sep in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 
 
