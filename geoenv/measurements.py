@@ -4,6 +4,7 @@ value, date and repeat checked and located."""
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,6 +17,8 @@ from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, RawLayer, read_layer
 from geoenv.quality.standard import AT_LEAST, III, limits
 from geoenv.quality.values import (
+    MISSING,
+    limit_header,
     limit_number,
     no_sample,
     parse_limit,
@@ -50,8 +53,9 @@ def measurements_layer(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     column); such rows are kept with no value, one per row of the file.
 
     Dates are read as bureaus write them (see :func:`parse_dates`). The detection limit of
-    a 未检出/ND cell comes from, in order: a 检出限 row under the header (wide) or a 检出限
-    column (long); ``raw.source.detection_limits``; the item's other cells written ``0.01L``
+    a 未检出/ND cell comes from, in order: the item's limit column (wide: ``氨氮检出限``,
+    ``汞检出限(μg/L)``, row by row, see :func:`_limit_columns`), then a 检出限 row under the
+    header (wide) or a 检出限 column (long); ``raw.source.detection_limits``; the item's other cells written ``0.01L``
     when they agree on one limit. Without any, one error per item says how to give it.
 
     Besides values that are not numbers, the rows are checked for what would give a silently
@@ -120,6 +124,8 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             for c, code in wide.items()
             if not code and c not in ("_row", "section_name", *remarks) and c not in columns
         ]
+        limit_of = _limit_columns(layer, params, others)
+        others = [c for c in others if limit_header(c) is None or c in limit_of.get(None, ())]  # reported
         if not params:
             layer.problems.append(
                 Problem(
@@ -148,7 +154,7 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
         long["parameter"] = long["column"].map(params)
     where = "column" in long
     if "unit" not in long:
-        long["unit"] = long["column"].map(lambda c: unit_in_header(c) or raw.units.get(c, "")) if where else ""
+        long["unit"] = long["column"].map(lambda c: _column_unit(raw, c)) if where else ""
     row = long["_row"].to_numpy()
     dates, date_problems = parse_dates(frame["date"], raw.where)
     for position, message in sorted(date_problems.items()):
@@ -157,8 +163,10 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     factor, wrong_unit = unit_factors(long["parameter"].fillna(""), long["unit"])
     status = no_sample(long["value"])
     text = long["value"].where(status.eq(""), "")
-    if "detection_limit" not in long and where:
-        long["detection_limit"] = long["column"].map(raw.detection_limits)
+    if "detection_limit" not in long and where:  # a limit column first, then a 检出限 row under the header
+        below = limit_number(long["column"].map(raw.detection_limits))
+        beside = _column_limits(layer, frame, long, {c: h for c, h in limit_of.items() if c is not None})
+        long["detection_limit"] = beside.fillna(below)
     given = dict(reversed(raw.source.detection_limits))  # the first given wins
     stated = limit_number(long["detection_limit"]) if "detection_limit" in long else pd.Series(np.nan, long.index)
     limit = stated.fillna(long["parameter"].map(given) / factor)
@@ -222,6 +230,95 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     return layer
 
 
+def _column_unit(raw: RawLayer, header: str) -> str:
+    """The unit of a wide-form column: in its header (``汞(μg/L)``), else in a units row under it."""
+    return unit_in_header(header) or raw.units.get(header, "")
+
+
+def _limit_columns(layer: Layer, params: dict[str, str], others: list[str]) -> dict[str | None, str | list[str]]:
+    """The columns among ``others`` (wide form, naming no item) that give an item's detection
+    limit (``氨氮检出限``, ``汞检出限（μg/L）``: see :func:`~geoenv.quality.values.limit_header`).
+
+    Returns item column → its limit column (each column of an item written in two), and under
+    ``None`` the limit columns of an item whose own column is ignored as unknown (they are
+    ignored with it). Added in place: an error for a limit column naming no known item and for
+    a second limit column of one item; a warning for the limit of an item with no column.
+    """
+    found: dict[str | None, str | list[str]] = {}
+    ignored: list[str] = []
+    by_code: dict[str, str] = {}
+    layout = layer.raw.layout
+    where = f"row {layout.header + 1}" if layout is not None and layout.header >= 0 else None
+    unknown = {fold(re.split(r"[(（\[]", unicodedata.normalize("NFKC", str(o)))[0]) for o in others}
+    for header in others:
+        parsed = limit_header(header)
+        if parsed is None:
+            continue
+        item = parsed[0]
+        code = parameter_code(item)
+        if code is None and fold(item) in unknown:
+            ignored.append(header)
+        elif code is None:
+            close = difflib.get_close_matches(item, [zh for zh, _ in PARAMETERS.values()], n=2, cutoff=0.3)
+            hint = f" (closest known: {'、'.join(close)})" if close else ""
+            message = (
+                f"{item!r} is not a known item{hint}, so this detection-limit column is the limit of no column: "
+                "write the item's name as its own column does, followed by 检出限"
+            )
+            layer.problems.append(Problem(message, file=layer.file, where=where, column=header))
+        elif not (items := [c for c, c_code in params.items() if c_code == code]):
+            message = f"ignored: the file has no {PARAMETERS[code][0]} column for this detection limit to apply to"
+            layer.problems.append(Problem(message, file=layer.file, where=where, column=header, severity="warning"))
+        elif code in by_code:
+            message = (
+                f"also gives the detection limit of {PARAMETERS[code][0]}, as column {by_code[code]} does: keep one"
+            )
+            layer.problems.append(Problem(message, file=layer.file, where=where, column=header))
+        else:
+            by_code[code] = header
+            found.update(dict.fromkeys(items, header))
+    if ignored:
+        found[None] = ignored
+    return found
+
+
+def _column_limits(layer: Layer, frame: pd.DataFrame, long: pd.DataFrame, limit_of: dict[str, str]) -> pd.Series:
+    """Each cell's detection limit from its item's limit column (see :func:`_limit_columns`),
+    in the unit of the item's column (NaN where the limit cell is blank or there is none).
+
+    The limit column's unit is the one in its header or a units row under it, else its item
+    column's. Added in place: an error for each limit cell that is not a number above 0, and
+    one for a limit column whose unit does not fit the item.
+    """
+    limit = pd.Series(np.nan, index=long.index)
+    raw = layer.raw
+    reported: set[tuple[object, str]] = set()  # once per cell, for an item written in two columns
+    for column, header in limit_of.items():
+        code = parameter_code(column)
+        own = _column_unit(raw, column)
+        unit = limit_header(header)[1] or raw.units.get(header, "") or own
+        factor, wrong = unit_factors(pd.Series([code, code]), pd.Series([unit, own]))
+        if wrong[0]:
+            if ("unit", header) not in reported:
+                reported.add(("unit", header))
+                message = f"unit {unit!r} does not fit {PARAMETERS[code][0]} (use {standard_unit(code) or 'no unit'})"
+                layer.problems.append(Problem(message, file=layer.file, column=header))
+            continue
+        text = frame[header].fillna("").astype(str).map(lambda t: unicodedata.normalize("NFKC", t).strip())
+        number = limit_number(text)
+        for i in np.flatnonzero((number.isna() & ~text.str.lower().isin(MISSING)).to_numpy()):
+            if (int(i), header) not in reported:
+                reported.add((int(i), header))
+                message = (
+                    f"{text.iloc[i]!r} is not a detection limit: write a number above 0 (0.025, with the unit in "
+                    "the header: 检出限(μg/L)), or leave the cell blank"
+                )
+                layer.problems.append(layer.problem(int(i), message, header))
+        cells = long["column"].eq(column).to_numpy()
+        limit[cells] = number.to_numpy()[long["_row"].to_numpy()[cells]] * factor[0] / factor[1]
+    return limit
+
+
 def _code_and_name(raw: RawLayer) -> tuple[RawLayer, str | None]:
     """A file naming its sections both by code (断面编码) and by name (断面名称): the raw layer
     with the code column chosen as the section (so that no "two columns" warning is given) and
@@ -278,12 +375,14 @@ def _limits_from_the_column(
         unit = (standard_unit(code) if isinstance(code, str) else "") or "mg/L"
         cell = "cells say" if len(cells) != 1 else "cell says"
         named = "" if wide else f"{name}: "  # a wide column names the item itself
+        beside = f" or a column {name}检出限 beside it" if wide else ""
         layer.problems.append(
             Problem(
                 f"{named}{len(cells)} {cell} not detected (未检出/ND) with no detection limit ({shown}){disagree}: "
                 "write each as the method's detection limit followed by L (检出限L), add a 检出限 row under the "
-                "header, or give it with --detection-limits FILE (columns 项目, 检出限, 单位) or in geoenv.toml: "
-                f'[detection_limits] "{name}" = "检出限 {unit}", with the method\'s limit in place of 检出限',
+                f"header{beside}, or give it with --detection-limits FILE (columns 项目, 检出限, 单位) or in "
+                f'geoenv.toml: [detection_limits] "{name}" = "检出限 {unit}", '
+                "with the method's limit in place of 检出限",
                 file=layer.file,
                 column=str(item) if wide else layer.columns.get("value"),
             )

@@ -103,6 +103,121 @@ def test_limit_from_a_limits_file_and_the_class_it_gives(tmp_path):
     assert table.loc["nh3n", "n_below_dl"] == 2
 
 
+def test_limit_columns_beside_the_items_give_each_row_its_limit(tmp_path):
+    path = workbook(
+        tmp_path / "m.xlsx",
+        [
+            ["2023年地表水监测结果"],
+            [
+                "断面编码",
+                "监测日期",
+                "氨氮",
+                "氨氮检出限",
+                "总磷",
+                "总磷检出限(mg/L)",
+                "汞",
+                "汞检出限（μg/L）",
+                "铅",
+                "铅DL",
+            ],
+            ["S1", "2023-01", "未检出", 0.025, "未检出", 0.01, "未检出", 0.04, 0.002, None],
+            ["S1", "2023-02", "未检出", 0.05, "ND", "0.02L", "未检出", 0.1, "未检出", 0.001],
+            ["S1", "2023-03", 0.3, None, 0.02, None, "未检出", None, 0.003, None],
+        ],
+    )
+    limits = write(tmp_path / "检出限.csv", "项目,检出限,单位\n汞,0.02,μg/L\n")
+    layer = inspect("measurements", LayerSource(path, detection_limits=read_detection_limits(LayerSource(limits))))
+    assert errors(layer) == []
+    assert not [p for p in layer.problems if "columns ignored" in p.message]
+    assert value_of(layer, "S1", "2023-01-01", "nh3n") == pytest.approx(0.0125)  # half of each row's limit
+    assert value_of(layer, "S1", "2023-02-01", "nh3n") == pytest.approx(0.025)
+    assert value_of(layer, "S1", "2023-01-01", "tp") == pytest.approx(0.005)
+    assert value_of(layer, "S1", "2023-02-01", "tp") == pytest.approx(0.01)
+    assert value_of(layer, "S1", "2023-01-01", "hg") == pytest.approx(0.00002)  # 0.04 μg/L, halved, in mg/L
+    assert value_of(layer, "S1", "2023-02-01", "hg") == pytest.approx(0.00005)
+    # a blank limit cell falls back to the next source: here the --detection-limits table
+    assert value_of(layer, "S1", "2023-03-01", "hg") == pytest.approx(0.00001)
+    assert value_of(layer, "S1", "2023-02-01", "pb") == pytest.approx(0.0005)
+    assert value_of(layer, "S1", "2023-03-01", "nh3n") == pytest.approx(0.3)  # a measured value stays
+    hg = layer.data[layer.data["parameter"].eq("hg")].sort_values("date")
+    assert list(hg["detection_limit"].round(8)) == [0.00004, 0.0001, 0.00002]
+    # the file's limit column takes precedence over the table's, as a long-form 检出限 column does
+    differ = [str(p) for p in layer.problems if "differs from the one given" in p.message]
+    assert differ == [
+        f"{path}: column 汞: the file's 检出限 (4e-05 mg/L) differs from the one given with --detection-limits "
+        "or in geoenv.toml (2e-05 mg/L): the file's is used"
+    ]
+
+
+def test_limit_column_in_the_units_of_the_item_column_and_the_class_it_gives(tmp_path):
+    rows = [["断面编码", "监测日期", "汞(μg/L)", "汞检出限", "氨氮", "氨氮方法检出限"]]
+    rows += [["S1", f"2023-0{m}", "未检出", 0.04, "未检出", 0.025] for m in (1, 2)]
+    path = workbook(tmp_path / "m.xlsx", rows)
+    layer = inspect("measurements", LayerSource(path))
+    assert errors(layer) == []
+    assert value_of(layer, "S1", "2023-01-01", "hg") == pytest.approx(0.00002)  # the limit in 汞's own μg/L
+    items = tmp_path / "items.csv"
+    code, output = run("classify", path, "--items", items, "-o", tmp_path / "o.csv")
+    assert code == 0, output
+    table = pd.read_csv(items, encoding="utf-8-sig").set_index("parameter")
+    assert table.loc["nh3n", "mean"] == pytest.approx(0.0125) and table.loc["nh3n", "class"] == "I"
+    assert table.loc["hg", "n_below_dl"] == 2 and table.loc["hg", "class"] == "I"
+
+
+def test_limit_columns_naming_no_item_or_holding_no_number_are_located_errors(tmp_path):
+    path = workbook(
+        tmp_path / "m.xlsx",
+        [
+            [
+                "断面编码",
+                "监测日期",
+                "氨氮",
+                "氨氮检出限",
+                "总磷",
+                "总憐检出限",
+                "锰",
+                "锰检出限",
+                "汞",
+                "汞检出限(个/L)",
+            ],
+            ["S1", "2023-01", "未检出", "未检出", 0.1, 0.01, 0.05, 0.01, 0.00001, 0.04],
+            ["S1", "2023-02", "未检出", -0.025, 0.1, 0.01, 0.05, 0.01, 0.00001, 0.04],
+            ["S1", "2023-03", "未检出", "/", 0.1, 0.01, 0.05, 0.01, 0.00001, 0.04],
+        ],
+    )
+    layer = inspect("measurements", LayerSource(path))
+    got = errors(layer)
+    fix = "write a number above 0 (0.025, with the unit in the header: 检出限(μg/L)), or leave the cell blank"
+    assert f"{path}:row 1: column 总憐检出限: '总憐' is not a known item (closest known: 总磷" in got[0]
+    assert got[0].endswith("write the item's name as its own column does, followed by 检出限")
+    assert f"{path}: column 汞检出限(个/L): unit '个/L' does not fit 汞 (use mg/L)" in got
+    assert f"{path}:row 2: column 氨氮检出限: '未检出' is not a detection limit: {fix}" in got
+    assert f"{path}:row 3: column 氨氮检出限: '-0.025' is not a detection limit: {fix}" in got
+    # row 4's limit cell is blank (/): with no other source its 未检出 is the usual error
+    assert any(e.startswith(f"{path}: column 氨氮: 3 cells say not detected") for e in got)
+    assert len(got) == 5
+    ignored = [p.message for p in layer.problems if "columns ignored" in p.message]
+    assert ignored == ["columns ignored (not a known parameter): 锰、锰检出限"]  # an unknown item with its limit
+    # a second limit column for one item, and a limit for an item the file has no column of
+    path = workbook(
+        tmp_path / "two.xlsx",
+        [
+            ["断面编码", "监测日期", "氨氮", "氨氮检出限", "氨氮 DL", "总磷检出限"],
+            ["S1", "2023-01", "未检出", 0.025, 0.02, 0.01],
+        ],
+    )
+    layer = inspect("measurements", LayerSource(path))
+    assert errors(layer) == [
+        f"{path}:row 1: column 氨氮 DL: also gives the detection limit of 氨氮, as column 氨氮检出限 does: keep one"
+    ]
+    assert value_of(layer, "S1", "2023-01-01", "nh3n") == pytest.approx(0.0125)
+    warned = [str(p) for p in layer.problems if p.severity == "warning"]
+    assert (
+        f"{path}:row 1: column 总磷检出限: ignored: the file has no 总磷 column for this detection limit to apply to"
+        in warned
+    )
+
+
 def test_limit_from_the_config(tmp_path):
     path = write(tmp_path / "m.csv", WIDE + "S1,2023-01-01,未检出,0.1\n")
     config = write(tmp_path / "geoenv.toml", '[measurements]\npath = "m.csv"\n[detection_limits]\n"氨氮" = "25 μg/L"\n')

@@ -72,6 +72,42 @@ def unit_in_header(header: str) -> str | None:
     return match.group(1) if match else None
 
 
+_SEPARATOR = r"[\s_\-·:：]"
+_LIMIT_HEADER = (
+    re.compile(rf"^(?P<item>.+?){_SEPARATOR}*(?:方法检出限|检出限值|检出限)$"),
+    # DL after a separator or a character not a Latin letter: 总磷DL, TP_DL, TP DL (not TPDL)
+    re.compile(rf"^(?P<item>.+?)(?:{_SEPARATOR}+|(?<![A-Za-z]))M?DL$", re.IGNORECASE),
+)
+_BARE_LIMIT = frozenset({"检出限", "检出限值", "方法检出限", "dl", "mdl"})
+
+
+def limit_header(header: object) -> tuple[str, str] | None:
+    """The item and unit of a wide-form column giving an item's detection limit.
+
+    The header is the item's name followed by 检出限, 检出限值, 方法检出限 or DL, with a unit
+    in brackets after it or after the item (``氨氮检出限``, ``总磷检出限(mg/L)``,
+    ``汞检出限（μg/L）``, ``汞(μg/L)检出限``, ``TP_DL``). Returns ``(item as written, unit)``,
+    the unit ``""`` when the header writes none; None for any other header (a bare 检出限 too:
+    that is the long form's column).
+
+    Examples
+    --------
+    >>> limit_header("汞检出限（μg/L）"), limit_header("TP_DL"), limit_header("氨氮")
+    (('汞', 'μg/L'), ('TP', ''), None)
+    """
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    unit = unit_in_header(text)
+    if unit is not None:
+        text = _UNIT_IN_HEADER.sub("", text).strip()
+    if text.lower() in _BARE_LIMIT:
+        return None
+    match = next((m for m in (pattern.match(text) for pattern in _LIMIT_HEADER) if m), None)
+    if match is None:
+        return None
+    item = match.group("item").strip()
+    return item, unit or unit_in_header(item) or ""
+
+
 def unit_factors(parameter: pd.Series, unit: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Factor converting each row's unit to the standard's, and which rows' units are wrong.
 
