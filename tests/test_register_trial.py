@@ -96,3 +96,15 @@ def test_validate_counts_rows_values_errors_and_warnings_as_they_read(tmp_path):
     assert code == 1
     assert f"measurements: {results}: 2 rows, 4 values" in output
     assert output.rstrip().endswith("1 error, 0 warnings")
+
+
+def test_validate_honours_the_near_border_setting(tmp_path, counties_file):
+    sections = tmp_path / "s.csv"
+    sections.write_text("断面编码,断面名称,经度,纬度\nS1,甲,112.21,37.05\n", encoding="utf-8")  # ~0.9 km east of 乙县
+    config = tmp_path / "geoenv.toml"
+    config.write_text(f'[sections]\npath = "{sections}"\n[counties]\npath = "{counties_file}"\n', encoding="utf-8")
+    code, output = run("validate", "--config", config)
+    assert code == 0 and "outside every county" in output and "assigned to the nearest" not in output
+    config.write_text(config.read_text(encoding="utf-8") + "[settings]\nnear_border_m = 2000\n", encoding="utf-8")
+    code, output = run("validate", "--config", config)
+    assert code == 0 and "assigned to the nearest, 乙县" in output

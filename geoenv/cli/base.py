@@ -16,6 +16,7 @@ from geoenv.display import format_table, printable
 from geoenv.errors import GeoenvError, InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
+from geoenv.jurisdiction import NEAR_BORDER_M
 from geoenv.network import is_network_file, open_network
 from geoenv.options import sources_from_options
 from geoenv.project import load_project, resolve_sources
@@ -96,11 +97,16 @@ def _warn(ctx: click.Context, problems: list[Problem]) -> None:
         _log(ctx, line)
 
 
+def near_border_m(config) -> float:
+    """How far outside every county a point goes to the nearest: ``[settings] near_border_m``."""
+    return config.settings.get("near_border_m", NEAR_BORDER_M) if config else NEAR_BORDER_M
+
+
 def _project(ctx: click.Context, kw: dict, *, lenient: bool = False):
     strict = kw.pop("strict", False)
     overrides, config = sources_from_options(kw)
     sources, embedded = resolve_sources(overrides, config)
-    near_m = config.settings.get("near_border_m", 100.0) if config else 100.0
+    near_m = near_border_m(config)
     if embedded:
         _log(ctx, "using the embedded Shanxi data (illustrative sample registers)")
     project = load_project(sources, near_m=near_m, embedded=embedded, lenient=lenient, strict=strict)

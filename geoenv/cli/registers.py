@@ -8,7 +8,7 @@ import click
 
 from geoenv.assessment import assess, group_table
 from geoenv.basin import open_basin, placement_problems
-from geoenv.cli.base import _emit, _log, _open_network, _outputs, _project, _summary, echo, main
+from geoenv.cli.base import _emit, _log, _open_network, _outputs, _project, _summary, echo, main, near_border_m
 from geoenv.display import counted, format_table
 from geoenv.errors import InputError, problems_table
 from geoenv.info import describe
@@ -48,7 +48,7 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
     """
     overrides, config = sources_from_options(kw)
     sources, embedded = resolve_sources(overrides, config)
-    project = inspect_project(sources, embedded=embedded, strict=kw.pop("strict", False))
+    project = inspect_project(sources, near_m=near_border_m(config), embedded=embedded, strict=kw.pop("strict", False))
     if not project.errors and {"rivers", "sections"} <= set(project.layers):
         net = _open_network(ctx, project.layers["rivers"].raw.source, flow, outlets, tolerance_m)
         facilities = project.layers["facilities"].data if "facilities" in project.layers else None
