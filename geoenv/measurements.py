@@ -716,9 +716,12 @@ def resolve_sections(measurements: Layer, sections: Layer) -> list[Problem]:
     )
     unknown = data[~data["section"].isin(codes) & ~ambiguous].drop_duplicates("row")
     for i, row, section in zip(unknown.index, unknown["row"], unknown["section"], strict=True):
-        problem = measurements.problem(
-            int(row), f"section {section!r} is not in the sections layer ({sections.file})", column[i]
+        message = (
+            f"section {section!r} is not in the sections layer ({sections.file})"
+            if section
+            else "the section is missing: give its 断面编码 or 断面名称"
         )
+        problem = measurements.problem(int(row), message, column[i])
         measurements.problems.append(problem)
         problems.append(problem)
     if renamed.any():
