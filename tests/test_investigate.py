@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import shapely
 from test_cli import run
+from test_maps import points_of
 from test_network import CRS, X0, Y0, tree
 
 from geoenv.basin import open_basin
@@ -245,3 +246,15 @@ def test_bad_requests(tmp_path, args, message):
     result = run(*args, "-o", out)
     assert result.exit_code in (1, 2) and message in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_the_trace_map_shows_the_period_of_its_table(tmp_path):
+    """SX014 is IV in 2023 and V over 2023–2024: a 2023 trace's map must say IV, as its table."""
+    table, page = tmp_path / "t.csv", tmp_path / "t.html"
+    result = run("trace", "SX014", "--period", "2023", "-o", str(table), "--map", str(page))
+    assert result.exit_code == 0, result.output
+    assert "SX014 汾河孝义断面 in 2023: class IV" in result.output
+    features = points_of(page.read_text(encoding="utf-8"))
+    values = next(f["properties"]["v"] for f in features if f["properties"]["v"][0] == "SX014")
+    assert values[5:7] == ["IV", "IV"]  # target IV, and 2023's class IV, not the pooled V
+    assert values[7].startswith("化学需氧量(0.5)")  # 2023's main pollutants, not the pooled 化学需氧量(0.6)

@@ -117,7 +117,8 @@ def trace_(
     if map_output:
         title = f"溯源：{row['code']} {row['name']}（{chosen.label}）"
         style = MapStyle(title)
-        html = build_overview(project, style=style, basin=basin, highlights=(trace_highlight(basin, result),)).html
+        highlight = trace_highlight(basin, result)
+        html = build_overview(project, style=style, basin=basin, period=chosen, highlights=(highlight,)).html
         also[map_output] = text_writer(html)
     _emit(ctx, result.table, output, overwrite, "rows", also=also)
 
