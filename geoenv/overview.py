@@ -154,7 +154,9 @@ def build_overview(
         ftable = facilities.reindex(columns=FACILITY_COLUMNS).sort_values("id", kind="stable")
     else:
         ftable = pd.DataFrame(columns=FACILITY_COLUMNS)
-    lengths = river_lengths(project["rivers"], project["counties"])
+    # the rivers of the network when there is one (a saved network is not the embedded rivers)
+    lines = basin.net.reaches[["name", "geometry"]] if basin is not None else project["rivers"]
+    lengths = river_lengths(lines, project["counties"])
     return Overview(html, table, ftable, lengths)
 
 

@@ -101,3 +101,20 @@ def test_metres_in_a_geojson_without_crs(tmp_path):
     result = run("-q", "network", "check", tmp_path / "utm.geojson", "--tolerance-m", "50")
     assert result.exit_code == 1 and "not degrees" in result.output and "--src-crs 32649" in result.output
     assert "unexpected" not in result.output
+
+
+def test_a_saved_network_is_the_only_rivers_of_the_map(tmp_path):
+    """A network of 汾河 and 黄河 only: the map's river lengths list those two, not the embedded
+    rivers that would fill in for a rivers layer left out."""
+    rivers = gpd.read_file(data.RIVERS)
+    lines = tmp_path / "汾黄.gpkg"
+    rivers[rivers["name"].isin(["汾河", "黄河"])].to_file(lines, engine="pyogrio")
+    net = tmp_path / "net.gpkg"
+    assert run("-q", "network", "build", lines, "-o", net).exit_code == 0
+    result = run("-q", "map", "--rivers", net, "-o", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    lengths = pd.read_csv(tmp_path / "m" / "river_lengths.csv", encoding="utf-8-sig")
+    assert set(lengths["river"]) == {"汾河", "黄河"}
+    km = lengths.groupby("river")["length_km"].sum()
+    line_km = rivers[rivers["name"].eq("汾河")].to_crs(32649).length.sum() / 1000
+    assert abs(km["汾河"] - line_km) < 0.01 * line_km  # the 汾河 lies in Shanxi's counties: all of it
