@@ -21,6 +21,7 @@ from geoenv.quality.values import (
     limit_header,
     limit_number,
     no_sample,
+    normalized,
     parse_limit,
     parse_values,
     standard_unit,
@@ -154,7 +155,7 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
         long["parameter"] = long["column"].map(params)
     where = "column" in long
     if "unit" not in long:
-        long["unit"] = long["column"].map(lambda c: _column_unit(raw, c)) if where else ""
+        long["unit"] = long["column"].map({c: _column_unit(raw, c) for c in long["column"].unique()}) if where else ""
     row = long["_row"].to_numpy()
     dates, date_problems = parse_dates(frame["date"], raw.where)
     for position, message in sorted(date_problems.items()):
@@ -199,6 +200,7 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     )
     status = _row_status(status, parsed["missing"], row, frame[remarks] if remarks else None)
     keep = ~parsed["missing"] | status.ne("")
+    standard_units = {p: standard_unit(p) for p in long["parameter"].fillna("").unique()}
     data = pd.DataFrame(
         {
             "section": long["section"].fillna("").astype(str).str.strip(),
@@ -208,7 +210,7 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             "value": value,
             "below_dl": parsed["below_dl"],
             "detection_limit": parsed["detection_limit"] * factor,
-            "unit": long["parameter"].fillna("").map(standard_unit),
+            "unit": long["parameter"].fillna("").map(standard_units),
             "column": column,
             "row": long["_row"],
             "status": status,
@@ -304,7 +306,7 @@ def _column_limits(layer: Layer, frame: pd.DataFrame, long: pd.DataFrame, limit_
                 message = f"unit {unit!r} does not fit {PARAMETERS[code][0]} (use {standard_unit(code) or 'no unit'})"
                 layer.problems.append(Problem(message, file=layer.file, column=header))
             continue
-        text = frame[header].fillna("").astype(str).map(lambda t: unicodedata.normalize("NFKC", t).strip())
+        text = normalized(frame[header])
         number = limit_number(text)
         for i in np.flatnonzero((number.isna() & ~text.str.lower().isin(MISSING)).to_numpy()):
             if (int(i), header) not in reported:
@@ -339,8 +341,13 @@ def _row_status(status: pd.Series, missing: pd.Series, row: np.ndarray, remarks:
     """The no-sample status of each cell of rows that have no value: the word in one of the
     row's cells, else in its remark columns; ``""`` for the cells of rows with values (a 备注
     such as 断流后恢复 beside values is just a remark)."""
-    blank = pd.Series(missing.to_numpy() | status.ne("").to_numpy()).groupby(row).transform("all").to_numpy()
-    said = status.groupby(row).transform("max").to_numpy()  # "" sorts first: any word wins
+    worded = status.ne("").to_numpy()
+    if not worded.any() and remarks is None:
+        return status
+    blank = pd.Series(missing.to_numpy() | worded).groupby(row).transform("all").to_numpy()
+    first = pd.Series(status.to_numpy()[worded], index=row[worded]).groupby(level=0).first()
+    said = pd.Series(row).map(first).to_numpy(dtype=object)
+    said[pd.isna(said)] = ""
     if remarks is not None:
         remark = remarks.apply(no_sample).max(axis=1).to_numpy()[row]
         said = np.where(said == "", remark, said)
@@ -508,8 +515,8 @@ def _check_repeats(layer: Layer, data: pd.DataFrame, *, wide: bool, among: pd.Se
     usable = data["date"].notna() & data["parameter"].notna() & data["value"].notna()
     repeated = usable & data.duplicated(keys, keep=False)
     if among is not None:
-        groups = data[keys].astype(str).agg("|".join, axis=1)
-        repeated &= groups.isin(set(groups[repeated & among.to_numpy()]))
+        groups = data.groupby(keys, sort=False, dropna=False).ngroup()
+        repeated &= groups.isin(groups[repeated & among.to_numpy()])
     if not repeated.any():
         return data
     group = data[repeated].assign(_g=lambda d: d.groupby(keys, sort=False).ngroup())
@@ -593,7 +600,7 @@ def parse_dates(text: pd.Series, where: Callable[[int], str] | None = None) -> t
     The dates (NaT where unreadable) and, by position, what is wrong with each row that has none.
     """
     where = where or (lambda i: f"position {i + 1}")
-    raw = text.fillna("").astype(str).map(lambda t: unicodedata.normalize("NFKC", t).strip())
+    raw = normalized(text)
     year = pd.Series(np.nan, index=raw.index)
     month, day, form = year.copy(), pd.Series(1.0, index=raw.index), pd.Series("", index=raw.index)
     serial = pd.Series(np.nan, index=raw.index)

@@ -114,7 +114,8 @@ def unit_factors(parameter: pd.Series, unit: pd.Series) -> tuple[np.ndarray, np.
     A blank unit means the standard's. Returns ``(factor, bad)``: ``bad`` marks units that are
     unknown or do not fit the item (µg/L for pH, mg/L for fecal coliform).
     """
-    folded = unit.fillna("").map(fold_unit)
+    unit = unit.fillna("")
+    folded = unit.map({u: fold_unit(u) for u in unit.unique()})
     known = folded.map(_UNIT_INDEX)
     blank = folded.isin(["", "-", "/"])
     wanted = parameter.map(dimension)
@@ -122,6 +123,13 @@ def unit_factors(parameter: pd.Series, unit: pd.Series) -> tuple[np.ndarray, np.
     ok = blank | (found == wanted)
     factor = known.map(lambda u: u[1] if isinstance(u, tuple) else np.nan).where(~blank, 1.0)
     return factor.fillna(1.0).to_numpy(dtype=float), ~ok.to_numpy()
+
+
+def normalized(text: pd.Series) -> pd.Series:
+    """Cells as text, NFKC-normalised (full-width digits, ＜, ｍｇ) and stripped, each distinct
+    text normalised once (a register repeats its values)."""
+    text = text.fillna("").astype(str)
+    return text.map({t: unicodedata.normalize("NFKC", t).strip() for t in text.unique()})
 
 
 def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> pd.DataFrame:
@@ -142,7 +150,7 @@ def parse_values(text: pd.Series, detection_limit: pd.Series | None = None) -> p
     ``not_finite`` (``nan``, ``inf``, or a number too large for a float such as ``1e309``),
     ``negative`` and ``no_limit`` (``ND``/``未检出`` with no limit given: also ``bad``).
     """
-    text = text.fillna("").astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
+    text = normalized(text)
     parts = text.str.extract(_VALUE)
     number = pd.to_numeric(parts[1], errors="coerce")
     marked = parts[0].fillna("").ne("") | parts[2].fillna("").ne("")
@@ -178,7 +186,7 @@ def limit_number(text: pd.Series) -> pd.Series:
         number = text.astype(float)
     else:
         text = text.astype(object).where(text.notna(), "").astype(str)
-        parts = text.map(lambda s: unicodedata.normalize("NFKC", s).strip()).str.extract(_VALUE)
+        parts = normalized(text).str.extract(_VALUE)
         number = pd.to_numeric(parts[1], errors="coerce")
     return number.where(np.isfinite(number) & (number > 0))
 
