@@ -22,6 +22,7 @@ from pyproj import CRS, Transformer
 
 from geoenv import crs as crs_
 from geoenv.columns import Layer, map_columns
+from geoenv.display import counted
 from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, RawLayer, read_layer
 from geoenv.measurements import measurements_layer
@@ -129,6 +130,16 @@ def coordinate_problem(text: str) -> str:
     return f"{text!r} is not a number"
 
 
+def _crs_name(crs: CRS | str | None) -> str:
+    """A CRS as a message names it: ``EPSG:32649``, its name for a WKT, ``not declared``."""
+    if crs is None:
+        return "not declared"
+    if isinstance(crs, CRS):
+        epsg = crs.to_epsg()
+        return f"EPSG:{epsg}" if epsg else crs.name
+    return str(crs)
+
+
 def _declared_crs(raw: RawLayer) -> CRS | str | None:
     return crs_.parse_crs(raw.source.crs) if raw.source.crs else None
 
@@ -194,7 +205,7 @@ def _parse_row_sources(layer: Layer) -> None:
     if "coord_source" not in layer.data:
         return
     text = layer.data["coord_source"].fillna("").astype(str).str.strip()
-    systems = text.map(crs_.coordinate_source)
+    systems = text.map({t: crs_.coordinate_source(t) for t in text.unique()})
     for i in np.flatnonzero(systems.isna().to_numpy()):
         layer.problems.append(
             layer.problem(
@@ -398,10 +409,11 @@ def _identify(layer: Layer, key: pd.Series) -> None:
         listed = ", ".join(f"{n} → {c}" for n, c in zip(shown["name"][:5], shown["id"][:5], strict=True))
         more = f", … ({len(shown)} in all)" if len(shown) > 5 else ""
         what = "codes" if who.column == "code" else "ids"
+        count = counted(int(made.sum()), who.noun, who.nouns)
         if who.column in layer.columns:
-            start = f"{made.sum()} {who.nouns} have no {header}: {what}"
+            start = f"{count} {'has' if made.sum() == 1 else 'have'} no {header}: {what}"
         else:
-            start = f"the register has no {header} column: the {what} of its {made.sum()} {who.nouns}"
+            start = f"the register has no {header} column: the {what} of its {count}"
         told = " or ".join((*(c for c in who.apart if c in data), "place"))
         repeats = f"with the {told} where a name repeats; " if twice.any() else ""
         layer.problems.append(Problem(
@@ -438,14 +450,14 @@ def _repeated_ids(layer: Layer, who: _Identity, ids: pd.Series, made: pd.Series,
         rows = members.to_numpy()
         same = made.iloc[rows].all() and key.iloc[rows].nunique() == 1
         alike = ", ".join(("name", *(c for c in ("kind", *who.apart) if c in layer.data)))
+        first = layer.raw.where(int(rows[0]))
         for i in rows[1:]:
-            first = layer.raw.where(int(rows[0]))
             if same:
                 message = (f"the same {alike} and place as {first}: a repeated row? remove it, or give each "
                            f"its own {header}")  # fmt: skip
             elif made.iloc[i] or made.iloc[rows[0]]:
                 message = (f"{who.noun} {who.column} {value!r} (generated from a name) is also the {who.column} of "
-                           f"{first if i != rows[0] else layer.raw.where(int(rows[1]))}: give this {who.noun} its own "
+                           f"{first}: give this {who.noun} its own "
                            f"{header}")  # fmt: skip
             else:
                 message = f"duplicate {who.noun} {'code' if who.column == 'code' else 'id'} {value!r} (also {first})"
@@ -516,7 +528,7 @@ def _own_sources_on_geometry(layer: Layer, points: np.ndarray) -> np.ndarray:
     if declared in crs_.SHIFTED or not (isinstance(declared, CRS) and declared.is_geographic):
         layer.problems.append(Problem(
             f"{shifted.sum()} rows say their coordinates were taken on Gaode or Baidu maps "
-            f"({layer.columns.get('coord_source')}), but the layer's CRS is {declared}: such rows need "
+            f"({layer.columns.get('coord_source')}), but the layer's CRS is {_crs_name(declared)}: such rows need "
             "geometries in degrees as the map showed them (a geographic CRS such as 4326)",
             file=layer.file, column=layer.columns.get("coord_source")))  # fmt: skip
         return points
@@ -684,6 +696,15 @@ def _capacities(layer: Layer) -> None:
             f"{_rows(layer, members.to_numpy())} ({kinds}) {'gives' if len(members) == 1 else 'give'} a capacity "
             f"in {unit}: is the unit right? "
             "(a plant's or wetland's capacity is a flow, m³/d; a tailings pond's 库容 a volume, m³)",
+            file=layer.file, column=layer.columns.get("capacity"), severity="warning"))  # fmt: skip
+    unitless = has & pd.isna(data["capacity_unit"]).to_numpy()
+    united = data["kind"][~pd.isna(data["capacity_unit"]).to_numpy()].unique()
+    mixed = pd.Series(np.arange(len(data)))[unitless & data["kind"].isin(united).to_numpy()]
+    if len(mixed):  # 2 beside 4万吨/日 → 40000: not comparable
+        layer.problems.append(Problem(
+            f"{_rows(layer, mixed.to_numpy())} {'gives' if len(mixed) == 1 else 'give'} a capacity without a unit "
+            "where other facilities of the kind have one: kept as written, but not comparable (give the unit, "
+            "e.g. 设计规模（万吨/日）)",
             file=layer.file, column=layer.columns.get("capacity"), severity="warning"))  # fmt: skip
 
 

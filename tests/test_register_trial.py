@@ -116,3 +116,33 @@ def test_a_row_without_a_section_says_so(tmp_path):
     code, output = run("classify", results, "--sections", data.SECTIONS)
     assert code == 1
     assert f"error: {results}:row 3: column 断面编码: the section is missing: give its 断面编码 or 断面名称" in output
+
+
+def test_capacities_in_a_units_row_and_without_a_unit_beside_others(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "名称,类型,经度,纬度,设计规模\n单位,,,,万立方米/日\n甲厂,污水处理厂,112.55,37.80,4\n乙厂,污水处理厂,112.50,37.60,\n",
+        encoding="utf-8",
+    )
+    layer = project_from({"facilities": path}).layers["facilities"]
+    assert layer.raw.units == {"设计规模": "万立方米/日"}
+    assert layer.data["capacity"].tolist()[0] == 40000 and layer.data["capacity_unit"].tolist()[0] == "m³/d"
+    assert layer.data["name"].tolist() == ["甲厂", "乙厂"]  # the units row is no facility
+    messages = [p.message for p in layer.problems]
+    assert any("the ids of its 2 facilities generated from their names" in m for m in messages), messages
+    mixed = tmp_path / "g.csv"
+    mixed.write_text(
+        "编号,名称,类型,经度,纬度,设计规模\nF1,甲厂,污水处理厂,112.55,37.80,4万吨/日\nF2,乙厂,污水处理厂,112.50,37.60,2\n",
+        encoding="utf-8",
+    )
+    layer = project_from({"facilities": mixed}).layers["facilities"]
+    assert layer.data["capacity"].tolist() == [40000, 2]
+    assert any(
+        p.message == "row 3 gives a capacity without a unit where other facilities of the kind have one: kept as "
+        "written, but not comparable (give the unit, e.g. 设计规模（万吨/日）)"
+        for p in layer.problems
+    ), [p.message for p in layer.problems]
+    one = tmp_path / "h.csv"
+    one.write_text("名称,类型,经度,纬度\n甲厂,污水处理厂,112.55,37.80\n", encoding="utf-8")
+    messages = [p.message for p in project_from({"facilities": one}).layers["facilities"].problems]
+    assert any("the ids of its 1 facility generated" in m for m in messages), messages

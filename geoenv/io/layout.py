@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from geoenv.schema import COLUMN_ALIASES, LAYER_KINDS, SCHEMAS, capacity_header, fold, header_column, parameter_code
+from geoenv.schema import (
+    CAPACITY_UNITS,
+    COLUMN_ALIASES,
+    LAYER_KINDS,
+    SCHEMAS,
+    capacity_header,
+    fold,
+    header_column,
+    parameter_code,
+    unit_key,
+)
 
 HEADER_ROWS = 30
 """Rows searched for the header (title rows, a date line, 单位：… come above it)."""
@@ -46,7 +56,7 @@ def is_unit(text: str) -> bool:
     """Whether a cell is a unit (``mg/L``, ``μg/L``, ``个/L``, ``无量纲``, ``m³/d``, ``(km)`` …)."""
     value = unicodedata.normalize("NFKC", text).strip().lower().replace(" ", "")
     value = value.removeprefix("(").removesuffix(")").removeprefix("[").removesuffix("]")
-    return bool(value) and bool(_UNIT.match(value))
+    return bool(value) and (bool(_UNIT.match(value)) or unit_key(value) in CAPACITY_UNITS)
 
 
 @dataclass
