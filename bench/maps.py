@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geoenv import data
+from geoenv import datasets
 from geoenv.maps import FACILITY_SYMBOLS, MapContent, MapStyle, browser, publish_map, render_html
 
 BOUNDS = (110.3, 34.6, 114.5, 40.7)
@@ -54,7 +54,7 @@ def content(rng) -> MapContent:
     lon, lat = scattered(5000, rng)
     steps = rng.normal(0, 0.02, (5000, 8, 2)).cumsum(axis=1) + np.c_[lon, lat][:, None, :]
     rivers = gpd.GeoDataFrame({"name": ["某河"] * 5000}, geometry=shapely.linestrings(steps), crs=4326)
-    counties = gpd.read_file(data.COUNTIES)
+    counties = gpd.read_file(datasets.get_path("shanxi_counties"))
     return MapContent(counties, rivers, sections, facilities)
 
 

@@ -31,7 +31,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from geoenv import data
+from geoenv import datasets
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.io.read import FOLDER_SUFFIXES
@@ -195,11 +195,20 @@ def _layer(path: Path, kind: str, value: object) -> tuple[LayerSource | None, li
     if problems:
         return None, problems
     crs = value.get("crs")
-    source = LayerSource(
-        path=path.parent / value["path"] if "path" in value else data.RIVERS,
+    given = path.parent / value["path"] if "path" in value else None
+    base = LayerSource(given, outlets=datasets.outlets_of(given)) if given else embedded_source(kind)
+    source = replace(
+        base,
         layer=value.get("layer"),
         columns=dict(columns),
         crs=str(crs) if crs is not None else None,
         add=tuple(LayerSource(path.parent / name) for name in added),
     )
     return source, []
+
+
+def embedded_source(kind: str) -> LayerSource:
+    """The embedded dataset standing in for the layer ``kind``, with what is known of it
+    (the rivers' outlets)."""
+    name = datasets.for_kind(kind)
+    return LayerSource(datasets.get_path(name), outlets=datasets.DATASETS[name].outlets)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from geoenv import data
-from geoenv.config import Config, read_config
+from geoenv import datasets
+from geoenv.config import Config, embedded_source, read_config
 from geoenv.crs import parse_crs
 from geoenv.errors import InputError
 from geoenv.io import LayerSource
@@ -151,6 +151,7 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
             columns={**source.columns, **mapped[kind]},
             crs=declared.get(kind, declared.get(None, source.crs)),
             add=source.add,
+            outlets=datasets.outlets_of(Path(path)) if path else source.outlets,
             detection_limits=(limits + (config.detection_limits if config else ()) if kind == "measurements" else ()),
         )
     added = tuple(LayerSource(Path(p), crs=declared.get("rivers")) for p in kw.pop("add_rivers", ()))
@@ -159,7 +160,7 @@ def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Confi
             raise click.BadParameter(f"{source.path} is a saved network: add the lines it was built from",
                                      param_hint="--add-rivers")  # fmt: skip
     if added:
-        base = overrides["rivers"] or LayerSource(data.RIVERS)
+        base = overrides["rivers"] or embedded_source("rivers")
         overrides["rivers"] = replace(base, add=base.add + added)
     return overrides, config
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoenv import data
-from geoenv.config import Config
+from geoenv import datasets
+from geoenv.config import Config, embedded_source
 from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, is_table
 from geoenv.jurisdiction import NEAR_BORDER_M, OUTSIDE_MARGIN_M, assign_counties
@@ -57,10 +57,10 @@ def resolve_sources(
     """
     given = {k: v for k, v in (config.sources if config else {}).items()}
     given.update({k: v for k, v in overrides.items() if v is not None})
-    sources = {kind: LayerSource(path) for kind, path in data.BASE.items()}
-    use_sample = not any(kind in given for kind in data.SAMPLE)
+    sources = {kind: embedded_source(kind) for kind in datasets.BASE}
+    use_sample = not any(kind in given for kind in datasets.SAMPLE)
     if use_sample:
-        sources.update({kind: LayerSource(path) for kind, path in data.SAMPLE.items()})
+        sources.update({kind: embedded_source(kind) for kind in datasets.SAMPLE})
     sources.update(given)
     return {kind: sources[kind] for kind in LAYER_KINDS if kind in sources}, use_sample
 

@@ -6,7 +6,7 @@ Sources
 - Rivers: GSHHG 2.3 full-resolution WDBII rivers (LGPL), through the Debian packages ``gmt``
   and ``gmt-gshhg-full``: ``gmt coast -R110/114.6/34.5/40.8 -Df -Ia -M``.
 
-What is done to them is described in ``data/README.md``.
+What is done to them is described in ``geoenv/datasets/README.md``.
 """
 
 from __future__ import annotations
@@ -173,11 +173,11 @@ def main() -> None:
     lines.insert(0, "id", [f"R{i + 1:03d}" for i in range(len(lines))])
     options = {"COORDINATE_PRECISION": 5, "RFC7946": "NO", "WRITE_NAME": "NO"}
     for frame, path in (
-        (counties, ROOT / "data/boundaries/shanxi_counties.geojson"),
-        (cities, ROOT / "data/boundaries/shanxi_cities.geojson"),
+        (counties, ROOT / "geoenv/datasets/boundaries/shanxi_counties.geojson"),
+        (cities, ROOT / "geoenv/datasets/boundaries/shanxi_cities.geojson"),
         (
             lines[["id", "name", "gshhg_level", "geometry"]],
-            ROOT / "data/rivers/shanxi_rivers.geojson",
+            ROOT / "geoenv/datasets/rivers/shanxi_rivers.geojson",
         ),
     ):
         path.unlink(missing_ok=True)

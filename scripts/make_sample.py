@@ -1,4 +1,4 @@
-"""Write the illustrative sample registers in data/sample/ (seeded; not official data).
+"""Write the illustrative sample registers in geoenv/datasets/sample/ (seeded; not official data).
 
 Sections sit on the named rivers, one at the middle of each river's longest stretch in
 each county it crosses for at least 5 km (every such county on the 汾河, every other one on
@@ -20,7 +20,7 @@ import shapely.ops
 from geoenv.crs import utm_crs
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "data" / "sample"
+OUT = ROOT / "geoenv" / "datasets" / "sample"
 METRIC = utm_crs(112.3, 37.7)
 RNG = np.random.default_rng(20241)
 # Counties below big towns or industry, where the sample makes the water worse.
@@ -57,8 +57,8 @@ def place_sections(rivers: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.
 
 
 def main() -> None:
-    rivers = gpd.read_file(ROOT / "data/rivers/shanxi_rivers.geojson").to_crs(METRIC)
-    counties = gpd.read_file(ROOT / "data/boundaries/shanxi_counties.geojson").to_crs(METRIC)
+    rivers = gpd.read_file(ROOT / "geoenv/datasets/rivers/shanxi_rivers.geojson").to_crs(METRIC)
+    counties = gpd.read_file(ROOT / "geoenv/datasets/boundaries/shanxi_counties.geojson").to_crs(METRIC)
     s = place_sections(rivers, counties)
     s["load"] = s["county"].map(LOADED).fillna(1.0) * (1 + 0.3 * s["k"] / s["n"])
     s["code"] = [f"SX{i + 1:03d}" for i in range(len(s))]
@@ -88,7 +88,7 @@ def main() -> None:
 
 
 SHANXI = shapely.union_all(
-    gpd.read_file(ROOT / "data/boundaries/shanxi_counties.geojson").to_crs(METRIC).geometry.to_numpy()
+    gpd.read_file(ROOT / "geoenv/datasets/boundaries/shanxi_counties.geojson").to_crs(METRIC).geometry.to_numpy()
 )
 
 

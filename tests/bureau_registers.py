@@ -23,7 +23,7 @@ import openpyxl
 import pandas as pd
 
 from geoenv import crs as crs_
-from geoenv import data
+from geoenv import datasets
 
 #: The section whose two months are written 断流 (no water, no sample), and those months.
 DRY_SECTION = "SX030"
@@ -35,7 +35,7 @@ GAODE_EVERY = 3
 def sample(kind: str) -> pd.DataFrame:
     """An embedded sample register as text (facilities are GBK)."""
     encoding = "gb18030" if kind == "facilities" else "utf-8-sig"
-    return pd.read_csv(data.path(kind), dtype=str, keep_default_na=False, encoding=encoding)
+    return pd.read_csv(datasets.get_path(datasets.for_kind(kind)), dtype=str, keep_default_na=False, encoding=encoding)
 
 
 def _dms(value: float) -> str:

@@ -9,9 +9,11 @@ import pytest
 import shapely
 from test_cli import run
 
-from geoenv import data
+from geoenv import datasets
 from geoenv.io import LayerSource
 from geoenv.layers import load
+
+RIVERS = datasets.get_path("shanxi_rivers")
 
 FEN_AT = (112.14715, 37.29571)  # a point of the embedded 汾河, between 文水 (SX016) and 平遥 (SX015)
 
@@ -26,7 +28,7 @@ def own_river(tmp_path):
     frame = gpd.GeoDataFrame({"HLBM": ["WYH1"], "HLMC": ["文峪河"]}, geometry=[line], crs=32649).to_crs(4326)
     frame.to_file(tmp_path / "文峪河.shp", encoding="utf-8")
     at = gpd.GeoSeries([line.interpolate(0.5, normalized=True)], crs=32649).to_crs(4326).iloc[0]
-    sections = pd.read_csv(data.SECTIONS, dtype=str)
+    sections = pd.read_csv(datasets.get_path("sample_sections"), dtype=str)
     sections.loc[len(sections)] = ["W01", "文峪河测试断面", "文峪河", f"{at.x:.6f}", f"{at.y:.6f}", "市考", "Ⅲ类"]
     sections.to_csv(tmp_path / "sections.csv", index=False)
     return tmp_path
@@ -64,7 +66,8 @@ def test_added_ids_never_collide(tmp_path):
                              geometry=[shapely.LineString([(112.0, 37.1), (112.1, 37.1)])], crs=4326)  # fmt: skip
     clash.to_file(tmp_path / "重号.geojson")
     source = LayerSource(
-        data.RIVERS, add=(LayerSource(tmp_path / "无编码.geojson"), LayerSource(tmp_path / "重号.geojson"))
+        RIVERS,
+        add=(LayerSource(tmp_path / "无编码.geojson"), LayerSource(tmp_path / "重号.geojson")),
     )
     rivers = load("rivers", source).data
     assert rivers["id"].is_unique and rivers["id"].tolist()[-2:] == ["无编码.1", "重号:R001"]
@@ -73,7 +76,7 @@ def test_added_ids_never_collide(tmp_path):
 
 def test_a_saved_network_does_not_take_added_rivers(own_river):
     net = own_river / "net.gpkg"
-    assert run("-q", "network", "build", data.RIVERS, "-o", net).exit_code == 0
+    assert run("-q", "network", "build", RIVERS, "-o", net).exit_code == 0
     result = run("-q", "relations", "--rivers", net, "--add-rivers", own_river / "文峪河.shp",
                  "--sections", own_river / "sections.csv", "-o", own_river / "r.csv")  # fmt: skip
     assert (
@@ -106,7 +109,7 @@ def test_metres_in_a_geojson_without_crs(tmp_path):
 def test_a_saved_network_is_the_only_rivers_of_the_map(tmp_path):
     """A network of 汾河 and 黄河 only: the map's river lengths list those two, not the embedded
     rivers that would fill in for a rivers layer left out."""
-    rivers = gpd.read_file(data.RIVERS)
+    rivers = gpd.read_file(RIVERS)
     lines = tmp_path / "汾黄.gpkg"
     rivers[rivers["name"].isin(["汾河", "黄河"])].to_file(lines, engine="pyogrio")
     net = tmp_path / "net.gpkg"

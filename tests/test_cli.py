@@ -82,11 +82,11 @@ def test_join_sections_with_user_columns_and_gcj02(tmp_path):
 
 
 def test_info_reports_crs_counts_and_columns():
-    result = run("info", "data/rivers/shanxi_rivers.geojson")
+    result = run("info", "geoenv/datasets/rivers/shanxi_rivers.geojson")
     assert result.exit_code == 0
     assert "crs: EPSG:4326" in result.output and "features: 35" in result.output
     assert "recognised as rivers:" in result.output and "name → name" in result.output
-    result = run("info", "data/sample/facilities.csv")
+    result = run("info", "geoenv/datasets/sample/facilities.csv")
     assert "encoding: GBK" in result.output and "类型 → kind" in result.output
 
 

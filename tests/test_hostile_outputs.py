@@ -197,11 +197,11 @@ def test_a_really_full_disk(tmpfs):
     assert result.exit_code == 1, result.output
     assert "the disk is full" in result.output and str(tmpfs / "maps") in result.output
     assert "unexpected" not in result.output and list(tmpfs.iterdir()) == []
-    from geoenv import data
+    from geoenv import datasets
 
     filler = tmpfs / "filler"
     filler.write_bytes(b"\0" * 250_000)  # about 50 kB left: GDAL fails inside its own transaction
-    result = run("-q", "network", "build", data.RIVERS, "-o", tmpfs / "net.gpkg")
+    result = run("-q", "network", "build", datasets.get_path("shanxi_rivers"), "-o", tmpfs / "net.gpkg")
     assert result.exit_code == 1 and "the disk is full" in result.output and "unexpected" not in result.output
     assert list(tmpfs.iterdir()) == [filler]
 

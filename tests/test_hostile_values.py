@@ -17,7 +17,7 @@ from geoenv.layers import MAX_OUTFALL_KM, inspect, load
 from geoenv.measurements import implausible_dates
 from geoenv.options import NON_NEGATIVE
 
-RIVERS = Path(__file__).resolve().parent.parent / "data" / "rivers" / "shanxi_rivers.geojson"
+RIVERS = Path(__file__).resolve().parent.parent / "geoenv" / "datasets" / "rivers" / "shanxi_rivers.geojson"
 LONG = "断面编码,监测日期,监测项目,监测值\n"
 SECTIONS = "断面编码,断面名称,经度,纬度\n"
 FACILITIES = "编号,名称,类型,经度,纬度,排口经度,排口纬度\n"
@@ -184,7 +184,7 @@ def test_outfall_out_of_range_or_far_from_its_plant(tmp_path):
 
 
 def test_embedded_outfalls_are_near_their_plants():
-    layer = load("facilities", LayerSource(Path(__file__).resolve().parent.parent / "data/sample/facilities.csv"))
+    layer = load("facilities", LayerSource(RIVERS.parent.parent / "sample" / "facilities.csv"))
     assert not [p for p in layer.problems if "outfall" in p.message]
 
 
@@ -287,7 +287,7 @@ def test_item_columns_in_a_long_file_are_reported(tmp_path):
 
 def test_measurements_with_only_section_and_date(tmp_path):
     path = write(tmp_path / "m.csv", "断面编码,监测日期\nSX001,2023-01-01\n")
-    for args in (("classify", path), ("classify", path, "--sections", "data/sample/sections.csv")):
+    for args in (("classify", path), ("classify", path, "--sections", "geoenv/datasets/sample/sections.csv")):
         code, output = run(*args)
         assert code == 1 and "unexpected" not in output
         assert (

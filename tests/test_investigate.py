@@ -159,13 +159,12 @@ def test_unknown_and_unplaced_are_clear(basin):
 
 @pytest.fixture(scope="module")
 def shanxi():
-    from geoenv import data
-    from geoenv.io import LayerSource
+    from geoenv.config import embedded_source
     from geoenv.network import open_network
     from geoenv.project import project_from
 
     project = project_from({})
-    net = open_network(LayerSource(data.RIVERS))
+    net = open_network(embedded_source("rivers"))
     return project, open_basin(net, project["sections"], project["facilities"])
 
 

@@ -27,11 +27,14 @@ from conftest import SHARED
 from shapely.geometry import LineString
 from test_cli import run
 
-from geoenv import data
+from geoenv import datasets
+from geoenv.config import embedded_source
 from geoenv.io import LayerSource
 from geoenv.maps.qa import check_map
 from geoenv.network import build_network, open_network
 from geoenv.network.check import KINDS, check_network
+
+RIVERS = datasets.get_path("shanxi_rivers")
 
 CRS = 32649
 X0, Y0 = 500000.0, 4150000.0
@@ -221,10 +224,18 @@ EMBEDDED = {
 
 def test_embedded_rivers_known_counts(tmp_path):
     started = time.perf_counter()
-    result = run("network", "check", data.RIVERS, "-o", tmp_path / "qa.gpkg", "--map", tmp_path / "qa.html")
+    result = run(
+        "network",
+        "check",
+        RIVERS,
+        "-o",
+        tmp_path / "qa.gpkg",
+        "--map",
+        tmp_path / "qa.html",
+    )
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 30
-    net = open_network(LayerSource(data.RIVERS))
+    net = open_network(embedded_source("rivers"))
     assert check_network(net).counts == EMBEDDED
     assert "       14  相交未连接 lines crossing without a junction" in result.output
     suspect = pyogrio.read_dataframe(tmp_path / "qa.gpkg", layer="outlets").query("suspect")

@@ -11,7 +11,9 @@ from shapely.geometry import LineString, Point
 from test_cli import run
 from test_network import CRS, tree
 
-from geoenv import data
+from geoenv import datasets
+
+RIVERS = datasets.get_path("shanxi_rivers")
 
 
 def read(path):
@@ -65,7 +67,7 @@ def test_relations_on_the_embedded_data(tmp_path):
 
 def test_embedded_rivers_drain_to_the_yellow_river(tmp_path):
     out = tmp_path / "dm.csv"
-    result = run("network", "navigate", data.RIVERS, "--start", "R014", "--mode", "DM", "-o", out)
+    result = run("network", "navigate", RIVERS, "--start", "R014", "--mode", "DM", "-o", out)
     assert result.exit_code == 0, result.output
     assert "outlet 114.60000,34.90299 (given)" in result.output
     path = read(out)["id"].tolist()
@@ -107,8 +109,8 @@ def test_no_crs_says_how_to_declare_it(tmp_path):
 
 
 def test_navigation_errors(tmp_path):
-    result = run("network", "navigate", data.RIVERS, "--start", "R0144", "--mode", "UT")
+    result = run("network", "navigate", RIVERS, "--start", "R0144", "--mode", "UT")
     assert result.exit_code == 1 and "error: --start 'R0144': no reach has this id; similar ids: R014" in result.output
-    result = run("network", "navigate", data.RIVERS, "--start-at", "111,36", "--mode", "UT")
+    result = run("network", "navigate", RIVERS, "--start-at", "111,36", "--mode", "UT")
     assert result.exit_code == 1 and "error: 111.0,36.0: no reach within 1000 m (--radius-m)" in result.output
-    assert run("network", "navigate", data.RIVERS, "--mode", "UT").exit_code == 2
+    assert run("network", "navigate", RIVERS, "--mode", "UT").exit_code == 2

@@ -7,7 +7,7 @@ import numpy as np
 import openpyxl
 from click.testing import CliRunner
 
-from geoenv import crs, data
+from geoenv import crs, datasets
 from geoenv.cli import main
 from geoenv.layers import great_circle_km
 from geoenv.project import project_from
@@ -113,7 +113,7 @@ def test_validate_honours_the_near_border_setting(tmp_path, counties_file):
 def test_a_row_without_a_section_says_so(tmp_path):
     results = tmp_path / "m.csv"
     results.write_text("断面编码,监测日期,氨氮\nSX001,2024-01-01,0.5\n,2024-02-01,0.3\n", encoding="utf-8")
-    code, output = run("classify", results, "--sections", data.SECTIONS)
+    code, output = run("classify", results, "--sections", datasets.get_path("sample_sections"))
     assert code == 1
     assert f"error: {results}:row 3: column 断面编码: the section is missing: give its 断面编码 or 断面名称" in output
 

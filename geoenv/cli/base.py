@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from geoenv import __version__
+from geoenv import __version__, datasets
 from geoenv.basin import open_basin
 from geoenv.display import format_table, printable
 from geoenv.errors import GeoenvError, InputError, Problem
@@ -144,7 +144,7 @@ def _lines_source(
 ) -> LayerSource:
     """Where LINES and its id and name columns are (from ``--layer --id-field --name-field --src-crs``)."""
     columns = {k: v for k, v in (("id", id_field), ("name", name_field)) if v}
-    return LayerSource(path, layer=layer, columns=columns, crs=src_crs)
+    return LayerSource(path, layer=layer, columns=columns, crs=src_crs, outlets=datasets.outlets_of(path))
 
 
 def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, tolerance_m: float):

@@ -9,7 +9,7 @@ import click
 
 from geoenv.basin import open_basin
 from geoenv.cli.base import _basin, _log, _outputs, _project, echo, main
-from geoenv.data import EMBEDDED_ATTRIBUTION, SAMPLE_NOTE_ZH
+from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
 from geoenv.io.write import Writer, csv_writer, safe_filename, text_writer, write_files
 from geoenv.maps import MapStyle, screenshot
 from geoenv.maps.publish import basemap_tiles
@@ -55,15 +55,11 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
     links = {name: files[name] for name in rivers} | {"溯源示例 trace": "trace.html"}
     pages = {}
     for name in rivers:
-        style = MapStyle(
-            f"{name}（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION, links={"总图": "index.html"}
-        )
+        style = MapStyle(f"{name}（示例）", note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION, links={"总图": "index.html"})
         pages[files[name]] = build_overview(project, style=style, basin=basin, river=name).html
-    style = MapStyle(
-        "溯源示例（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION, links={"总图": "index.html"}
-    )
+    style = MapStyle("溯源示例（示例）", note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION, links={"总图": "index.html"})
     pages["trace.html"] = build_overview(project, style=style, basin=basin, highlights=highlights[:1]).html
-    style = MapStyle("山西省地表水监测断面分布图（示例）", note=SAMPLE_NOTE_ZH, attribution=EMBEDDED_ATTRIBUTION,
+    style = MapStyle("山西省地表水监测断面分布图（示例）", note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION,
                      links=links, timeline=True)  # fmt: skip
     result = build_overview(project, style=style, basin=basin, highlights=highlights, timeline=True)
     _write_maps(ctx, output, overwrite, result, pages, started)
@@ -147,7 +143,7 @@ def map_(
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
     project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     if project.embedded:
-        style.note, style.attribution = SAMPLE_NOTE_ZH, EMBEDDED_ATTRIBUTION
+        style.note, style.attribution = SAMPLE_NOTE_ZH, ATTRIBUTION
     chosen = parse_period(period) if period else None
     result = build_overview(project, style=style, basin=basin, period=chosen, timeline=timeline, river=river,
                             county=county, offline=not cdn)  # fmt: skip

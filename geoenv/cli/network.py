@@ -192,7 +192,7 @@ def network_navigate(
     \b
     Examples:
       geoenv network navigate 河网.gpkg --start R013.1 --mode UT --distance-km 50
-      geoenv network navigate data/rivers/shanxi_rivers.geojson --start-at 112.35,37.53 --mode DM -o 下游.csv
+      geoenv network navigate 河流.shp --start-at 112.35,37.53 --mode DM -o 下游.csv
     """
     if bool(start) == bool(start_at):
         raise click.UsageError("give one of --start ID and --start-at LON,LAT")

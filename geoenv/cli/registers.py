@@ -238,7 +238,7 @@ def info(ctx: click.Context, path: Path, layer: str | None, kind: str | None) ->
 
     \b
     Example:
-      geoenv info data/rivers/shanxi_rivers.geojson
+      geoenv info 河流.shp
       geoenv info 断面.xlsx --layer 国考断面
       geoenv info 监测数据.xlsx --kind measurements
     """

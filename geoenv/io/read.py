@@ -62,6 +62,9 @@ class LayerSource:
     detection_limits
         Measurements only: (parameter code, detection limit in the standard's unit) from
         ``--detection-limits`` or ``[detection_limits]``, for 未检出 cells; the first given wins.
+    outlets
+        Rivers only: (lon, lat) where the lines drain, known of an embedded dataset (the
+        ``--outlet`` options win).
     """
 
     path: Path
@@ -70,6 +73,7 @@ class LayerSource:
     crs: str | None = None
     add: tuple[LayerSource, ...] = ()
     detection_limits: tuple[tuple[str, float], ...] = ()
+    outlets: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-from geoenv import data
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource, is_table
 from geoenv.layers import load
@@ -32,7 +31,8 @@ def open_network(
 ) -> Network:
     """A saved network as it is, or one built from the lines in ``source``.
 
-    The embedded Shanxi rivers drain by default to :data:`geoenv.data.RIVER_OUTLETS`.
+    Without ``outlets``, lines that know theirs (``source.outlets``: the embedded Shanxi
+    rivers) drain there.
 
     Raises
     ------
@@ -49,8 +49,7 @@ def open_network(
         message = "a table holds no lines: give a line layer (GeoPackage, Shapefile, GeoJSON) or a saved network"
         raise InputError(Problem(message, file=str(source.path)))
     rivers = load("rivers", source).data
-    if not outlets and Path(source.path).resolve() == data.RIVERS.resolve():
-        outlets = list(data.RIVER_OUTLETS)
+    outlets = outlets or list(source.outlets)
     points = np.array(outlets, dtype=float).reshape(-1, 2) if outlets else None
     return build_network(
         rivers, flow=flow, outlets=points if flow == "outlet" else None, tolerance_m=tolerance_m, progress=progress
