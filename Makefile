@@ -27,7 +27,7 @@ test: $(VENV)/.test-deps
 # `geoenv demo` run there (the embedded data must be inside the package).
 wheel-test: $(BIN)/geoenv
 	rm -rf build dist
-	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	$(BIN)/pip wheel --quiet --no-deps -w dist .
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PYTHON) -m venv "$$tmp/venv" && \
 	"$$tmp/venv/bin/pip" install --quiet dist/geoenv-*.whl && \

@@ -14,21 +14,33 @@ Example::
     [rivers]                    # the embedded rivers (or path = "…") with your own beside them
     add = ["文峪河.shp", "磁窑河.gpkg"]
 
-    [settings]
-    near_border_m = 100
+    [network]                   # how the network is built from lines
+    flow = "outlet"
+    outlets = [[114.6, 34.903]]
+    tolerance_m = 50
+
+    [placement]
+    radius_m = 500
+
+    [loading]
+    near_border_m = 100         # a point this close outside every county goes to the nearest
+    strict = true
+
+    [map]                       # any command's options, by the command's name
+    title = "太原市地表水监测断面分布图"
 
     [detection_limits]          # for 未检出/ND cells with no limit in the file
     "总磷" = "0.01 mg/L"        # Chinese keys in quotes
     hg = 0.00004                # a number is in the standard's unit (mg/L)
 
-Relative paths are read from the folder holding the config file.
+Relative paths are read from the folder holding the config file. ``[settings]
+near_border_m`` (the older spelling) is read as ``[loading]``.
 """
 
 from __future__ import annotations
 
-import math
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from geoenv import datasets
@@ -37,21 +49,40 @@ from geoenv.io import LayerSource
 from geoenv.io.read import FOLDER_SUFFIXES
 from geoenv.quality.values import parse_limit
 from geoenv.schema import LAYER_KINDS, SCHEMAS, parameter_code
+from geoenv.settings import STAGES, SettingError, Settings
 
-#: Settings and the range each must lie in: (name → (lowest, highest, what it is)).
-SETTINGS = {"near_border_m": (0.0, 100_000.0, "a distance in metres")}
 LAYER_KEYS = ("path", "layer", "crs", "columns")
 RIVER_KEYS = (*LAYER_KEYS, "add")
+#: Sections named after a command hold its options (``[map] title = "…"``): the CLI checks
+#: their keys against the command's options.
+COMMAND_SECTIONS = ("validate", "join", "classify", "relations", "trace", "impact", "crossings", "report", "map",
+                    "demo", "network")  # fmt: skip
 
 
 @dataclass
 class Config:
-    """Layer sources and settings read from a config file."""
+    """Layer sources, settings and command options read from a config file.
+
+    Attributes
+    ----------
+    sources
+        Per layer kind.
+    settings
+        ``[network]``, ``[placement]``, ``[loading]``.
+    detection_limits
+        ``[detection_limits]``: (parameter code, limit in the standard's unit).
+    options
+        Per command, its options as written (``[map]`` → ``{"title": …}``; ``[network.build]``
+        → ``"network build"``).
+    path
+        The file read.
+    """
 
     sources: dict[str, LayerSource] = field(default_factory=dict)
-    settings: dict[str, float] = field(default_factory=dict)
-    #: ``[detection_limits]``: (parameter code, limit in the standard's unit).
+    settings: Settings = field(default_factory=Settings)
     detection_limits: tuple[tuple[str, float], ...] = ()
+    options: dict[str, dict[str, object]] = field(default_factory=dict)
+    path: Path | None = None
 
 
 def read_config(path: Path) -> Config:
@@ -75,19 +106,18 @@ def read_config(path: Path) -> Config:
         raise InputError(Problem("cannot be read: permission denied", file=str(path))) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(Problem(f"not valid TOML: {exc}", file=str(path))) from exc
-    config = Config()
+    config = Config(path=path)
     problems: list[Problem] = []
+    stages: dict[str, dict[str, object]] = {}
     for key, value in table.items():
-        if key == "settings":
-            if not isinstance(value, dict):
-                problems.append(_wrong(path, key, None, value, "a table of settings ([settings] near_border_m = 100)"))
-                continue
-            for name, setting in value.items():
-                problem, number = _setting(path, name, setting)
-                if problem:
-                    problems.append(problem)
-                else:
-                    config.settings[name] = number
+        if key in (*STAGES, "settings"):
+            stage = "loading" if key == "settings" else key
+            found = _stage(path, key, value, stages.setdefault(stage, {}))
+            if stage == "network" and isinstance(value, dict):
+                found += _command_options(path, "network", value, config, nested_only=True)
+            problems += found
+        elif key in COMMAND_SECTIONS:
+            problems += _command_options(path, key, value, config)
         elif key == "detection_limits":
             found = _detection_limits(path, value)
             if isinstance(found, list):
@@ -100,8 +130,17 @@ def read_config(path: Path) -> Config:
             if source is not None:
                 config.sources[key] = source
         else:
-            expected = ", ".join((*LAYER_KINDS, "settings", "detection_limits"))
+            expected = ", ".join((*LAYER_KINDS, *STAGES, "detection_limits", *COMMAND_SECTIONS))
             problems.append(Problem(f"unknown section [{key}] (expected {expected})", file=str(path)))
+    made = {}
+    for stage, values in stages.items():
+        try:
+            made[stage] = STAGES[stage](**values)  # type: ignore[arg-type]
+        except SettingError as exc:
+            where = "[settings]" if stage == "loading" and "settings" in table else f"[{stage}]"
+            shown = _toml(values.get(exc.parameter))
+            problems.append(Problem(f"{exc.parameter} = {shown} is not {exc.expected}", file=str(path), where=where))
+    config.settings = Settings(**made)  # type: ignore[arg-type]
     if problems:
         raise InputError(problems)
     if config.detection_limits and "measurements" in config.sources:
@@ -134,24 +173,65 @@ def _detection_limits(path: Path, value: object) -> tuple[tuple[str, float], ...
 
 def _wrong(path: Path, section: str, key: str | None, value: object, expected: str) -> Problem:
     """A value of the wrong kind, quoted as TOML shows it."""
-    shown = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
+    shown = _toml(value)
     name = f"{key} = " if key else f"{section} = "
     where = f"[{section}]" if key else None
     return Problem(f"{name}{shown} is not {expected}", file=str(path), where=where)
 
 
-def _setting(path: Path, name: str, value: object) -> tuple[Problem | None, float]:
-    if name not in SETTINGS:
-        known = ", ".join(SETTINGS)
-        return Problem(f"unknown setting {name!r} (known: {known})", file=str(path), where="[settings]"), 0.0
-    low, high, what = SETTINGS[name]
-    expected = f"{what} from {low:g} to {high:g}"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return _wrong(path, "settings", name, value, f"a number ({expected})"), 0.0
-    number = float(value)
-    if not math.isfinite(number) or not low <= number <= high:
-        return _wrong(path, "settings", name, value, expected), 0.0
-    return None, number
+def _keys(kind: type) -> list[str]:
+    return [f.name for f in fields(kind)]
+
+
+def _toml(value: object) -> str:
+    """A value as TOML writes it."""
+    return f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def _stage(path: Path, key: str, value: object, into: dict[str, object]) -> list[Problem]:
+    """The settings of ``[network]``, ``[placement]``, ``[loading]`` (or ``[settings]``) into ``into``."""
+    stage = "loading" if key == "settings" else key
+    known = _keys(STAGES[stage])
+    if not isinstance(value, dict):
+        example = getattr(STAGES[stage](), known[0])
+        shown = f"{example:g}" if isinstance(example, float) else _toml(example)
+        return [_wrong(path, key, None, value, f"a table of settings ([{key}] {known[0]} = {shown})")]
+    problems = []
+    for name, setting in value.items():
+        if name in known:
+            if name == "outlets":
+                if not (isinstance(setting, list) and all(_lonlat(p) for p in setting)):
+                    problems.append(_wrong(path, key, name, setting, "a list of [lon, lat] in degrees"))
+                    continue
+                setting = tuple(tuple(p) for p in setting)
+            into[name] = setting
+        elif not (stage == "network" and isinstance(setting, dict)):  # [network.build]: a command's options
+            message = f"unknown setting {name!r} (known: {', '.join(known)})"
+            problems.append(Problem(message, file=str(path), where=f"[{key}]"))
+    return problems
+
+
+def _lonlat(point: object) -> bool:
+    return (
+        isinstance(point, list)
+        and len(point) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+    )
+
+
+def _command_options(
+    path: Path, command: str, value: object, config: Config, *, nested_only: bool = False
+) -> list[Problem]:
+    """``[map]`` (or ``[network.build]``): a command's options as written, for the CLI to check.
+    With ``nested_only`` (``[network]``, whose own keys are settings) only the sub-tables."""
+    if not isinstance(value, dict):
+        return [_wrong(path, command, None, value, f"a table of options ([{command}] option = …)")]
+    for name, options in value.items():
+        if isinstance(options, dict):
+            config.options[f"{command} {name}"] = dict(options)
+        elif not nested_only:
+            config.options.setdefault(command, {})[name] = options
+    return []
 
 
 def _layer(path: Path, kind: str, value: object) -> tuple[LayerSource | None, list[Problem]]:

@@ -124,7 +124,7 @@ def build_overview(
     """
     sections = classify_sections(project, period)
     facilities = project["facilities"].copy() if "facilities" in project.layers else None
-    rivers = project["rivers"]
+    rivers = project["rivers"] if basin is None else None
     periods: list[str] = []
     if timeline and "measurements" in project.layers:
         periods, classes = period_classes(project, period.kind if period and period.kind != "range" else "year")

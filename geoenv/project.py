@@ -1,23 +1,38 @@
-"""A project: every layer loaded, checked and joined to counties, with all problems listed."""
+"""A project: every layer loaded once, checked and joined to counties, with all problems
+listed, and what is derived from it computed once: the river network, the basin (registers
+placed on it), the water quality of each period.
+
+:func:`open_project` is the entry point of the library.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geoenv import datasets
-from geoenv.config import Config, embedded_source
+from geoenv.config import Config, embedded_source, read_config
 from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, is_table
-from geoenv.jurisdiction import NEAR_BORDER_M, OUTSIDE_MARGIN_M, assign_counties
+from geoenv.jurisdiction import OUTSIDE_MARGIN_M, assign_counties
 from geoenv.layers import CHINA_BOUNDS, Layer, inspect
 from geoenv.measurements import resolve_sections
+from geoenv.network import Network, is_network_file, open_network
 from geoenv.schema import LAYER_KINDS
+from geoenv.settings import NEAR_BORDER_M, Settings
+
+if TYPE_CHECKING:
+    from geoenv.basin import Basin
+    from geoenv.quality import Evaluation, Period
+    from geoenv.relations import Relations
 
 STUDY_MARGIN_DEG = 0.5
 #: Layers that must be vector files, and what their geometry is called in a message.
@@ -26,13 +41,33 @@ GEOMETRY_NOUNS = {"rivers": "lines", "counties": "polygons"}
 
 @dataclass
 class Project:
-    """Loaded layers (by kind), every problem found while loading and joining them, and the
-    errors of rows skipped by lenient loading."""
+    """Loaded layers (by kind), every problem found while loading and joining them, the
+    errors of rows skipped by lenient loading, and what is derived from the layers, each
+    computed once when first asked for.
+
+    Attributes
+    ----------
+    layers
+        The loaded layers by kind (a saved network given as rivers is not one: see ``network``).
+    sources
+        Where each layer comes from, the rivers' too.
+    settings
+        How the network is built and the registers placed.
+    progress
+        Called with a short note at each stage of long work (building a large network).
+    """
 
     layers: dict[str, Layer]
     problems: list[Problem] = field(default_factory=list)
     embedded: bool = False
     skipped: list[Problem] = field(default_factory=list)
+    sources: dict[str, LayerSource] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    progress: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._quality: dict[tuple[Period | None, str | None], Evaluation] = {}
+        self._status: dict[Period, pd.DataFrame] = {}
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
         return self.layers[kind].data
@@ -41,6 +76,121 @@ class Project:
     def errors(self) -> list[Problem]:
         """The problems that are errors."""
         return [p for p in self.problems if p.severity == "error"]
+
+    @cached_property
+    def network(self) -> Network:
+        """The river network: a saved network as it was built, or one built from the rivers
+        layer (``settings.network``)."""
+        source = self.sources.get("rivers")
+        if source is None:
+            raise InputError("no rivers given (--rivers)")
+        lines = self["rivers"] if "rivers" in self.layers else None
+        s = self.settings.network
+        return open_network(source, flow=s.flow, outlets=list(s.outlets), tolerance_m=s.tolerance_m,
+                            progress=self.progress, lines=lines)  # fmt: skip
+
+    @cached_property
+    def basin(self) -> Basin:
+        """The network with the sections and facilities placed on it (``settings.placement``)."""
+        from geoenv.basin import open_basin
+
+        if "sections" not in self.layers:
+            raise InputError("no sections given (--sections)")
+        facilities = self["facilities"] if "facilities" in self.layers else None
+        return open_basin(self.network, self["sections"], facilities, radius_m=self.settings.placement.radius_m)
+
+    @cached_property
+    def relations(self) -> Relations:
+        """What lies upstream and downstream of each section and facility of the basin, with
+        what could not be placed (see :func:`geoenv.relations.section_relations`)."""
+        from geoenv.relations import section_relations
+
+        return section_relations(self.basin)
+
+    def quality(self, period: Period | None = None, *, by: str | None = None) -> Evaluation:
+        """The water quality of every section over ``period``, or per month, quarter or year
+        (``by``), or over all the data (neither); evaluated once per request.
+
+        Raises
+        ------
+        InputError
+            Without measurements, or when none fall in the period.
+        """
+        from geoenv.assessment import assess
+
+        key = (period, by)
+        if key not in self._quality:
+            self._quality[key] = assess(self, period=period, by=by)
+        return self._quality[key]
+
+    def status(self, period: Period) -> pd.DataFrame:
+        """Per section code in ``period``: class, target, whether it meets it, the items
+        exceeding (see :func:`geoenv.assessment.section_status`)."""
+        from geoenv.assessment import section_status
+
+        if period not in self._status:
+            self._status[period] = section_status(self.quality(period))
+        return self._status[period]
+
+    @cached_property
+    def default_period(self) -> Period:
+        """The period judged when none is named: the latest year with measurements."""
+        from geoenv.assessment import latest_year
+
+        return latest_year(self)
+
+
+def open_project(
+    config: Config | str | Path | None = None,
+    *,
+    sections: str | Path | LayerSource | None = None,
+    facilities: str | Path | LayerSource | None = None,
+    rivers: str | Path | LayerSource | None = None,
+    counties: str | Path | LayerSource | None = None,
+    measurements: str | Path | LayerSource | None = None,
+    settings: Settings | None = None,
+    raise_errors: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Project:
+    """Load a project: each layer once, checked and joined to counties.
+
+    Parameters
+    ----------
+    config
+        ``geoenv.toml`` (a path, or a :class:`~geoenv.config.Config` read already).
+    sections, facilities, rivers, counties, measurements
+        A file (or a :class:`~geoenv.io.LayerSource` with its sheet, columns, CRS); these win
+        over the config. Counties and rivers left out are the embedded Shanxi layers; the
+        sections, facilities and measurements the embedded sample only when none of the three
+        is given. ``rivers`` may be a saved network (``geoenv network build -o net.gpkg``).
+    settings
+        How the network is built and the registers placed; default: the config's, else
+        :class:`~geoenv.settings.Settings` ().
+    raise_errors
+        Raise :class:`~geoenv.errors.InputError` naming every error found (the default), or
+        return the project with its ``problems`` (what ``geoenv validate`` lists).
+
+    Returns
+    -------
+    The project; ``project.network``, ``project.basin`` and ``project.quality(period)`` are
+    computed when first used and kept.
+    """
+    if config is not None and not isinstance(config, Config):
+        config = read_config(Path(config))
+    given = {"sections": sections, "facilities": facilities, "rivers": rivers, "counties": counties,
+             "measurements": measurements}  # fmt: skip
+    overrides = {kind: value if isinstance(value, LayerSource | None) else LayerSource(Path(value))
+                 for kind, value in given.items()}  # fmt: skip
+    sources, embedded = resolve_sources(overrides, config)
+    settings = settings or (config.settings if config else Settings())
+    loading = settings.loading
+    project = inspect_project(sources, near_m=loading.near_border_m, embedded=embedded, strict=loading.strict)
+    if loading.lenient:
+        project = skip_bad_rows(project, "measurements")
+    project = replace(project, settings=settings, progress=progress)
+    if raise_errors:
+        raise_on_errors(project.problems)
+    return project
 
 
 def resolve_sources(
@@ -90,7 +240,7 @@ def inspect_project(
             unreadable.extend(exc.problems)
 
     for kind in ("counties", "rivers"):
-        if kind in sources:
+        if kind in sources and not (kind == "rivers" and is_network_file(sources[kind].path)):
             attempt(kind)
     bounds = CHINA_BOUNDS
     counties = layers.get("counties")
@@ -103,25 +253,13 @@ def inspect_project(
             attempt(kind, bounds=bounds)
     if "measurements" in sources:
         attempt("measurements")
-    project = Project(layers, unreadable + problems, embedded)
+    project = Project(layers, unreadable + problems, embedded, sources=sources)
     if counties is not None and not _has_errors(counties):
         for kind in ("sections", "facilities"):
             if kind in layers and not _has_errors(layers[kind]):
                 _join_counties(layers[kind], counties, near_m, project.problems, strict=strict)
     if "measurements" in layers and "sections" in layers and not _has_errors(layers["sections"]):
         project.problems.extend(resolve_sections(layers["measurements"], layers["sections"]))
-    return project
-
-
-def load_project(sources: dict[str, LayerSource], *, lenient: bool = False, **kw) -> Project:
-    """:func:`inspect_project`, raising :class:`InputError` with every error found.
-
-    With ``lenient``, measurement rows with errors are skipped (listed in ``skipped``) instead.
-    """
-    project = inspect_project(sources, **kw)
-    if lenient:
-        project = skip_bad_rows(project, "measurements")
-    raise_on_errors(project.problems)
     return project
 
 
@@ -239,10 +377,3 @@ def skip_bad_rows(project: Project, kind: str = "measurements") -> Project:
     dropped = set(skipped)
     problems = [p for p in project.problems if p not in dropped]
     return replace(project, layers=layers, problems=problems, skipped=project.skipped + skipped)
-
-
-def project_from(paths: dict[str, Path | None], config: Config | None = None, **kw) -> Project:
-    """Convenience for the library user: load a project from paths (None = default)."""
-    overrides = {k: LayerSource(Path(p)) if p else None for k, p in paths.items()}
-    sources, embedded = resolve_sources(overrides, config)
-    return load_project(sources, embedded=embedded, **kw)

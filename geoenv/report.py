@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoenv.assessment import assess, group_table, section_status
+from geoenv.assessment import group_table
 from geoenv.basin import Basin
 from geoenv.io.write import csv_writer, write_files, xlsx_writer
 from geoenv.project import Project
 from geoenv.quality import Period
-from geoenv.relations import relate
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
 from geoenv.trace import trace
 
@@ -38,12 +37,13 @@ HEADERS_ZH = {
 }  # fmt: skip
 
 
-def bureau_tables(project: Project, basin: Basin, period: Period) -> dict[str, pd.DataFrame]:
+def bureau_tables(project: Project, period: Period) -> dict[str, pd.DataFrame]:
     """The report's tables (English column names), by :data:`SHEETS` key."""
-    evaluation = assess(project, period=period)
-    status = section_status(evaluation)
+    basin = project.basin
+    evaluation = project.quality(period)
+    status = project.status(period)
     quality = evaluation.sections.set_index("section")
-    relations = relate(basin.net, basin.sections, basin.facilities)
+    relations = project.relations
     rel = relations.sections.set_index("code")
     register = basin.sections.set_index(basin.sections["code"].astype(str))
     generated = _generated(register, "code")

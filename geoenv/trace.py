@@ -21,6 +21,7 @@ import pandas as pd
 
 from geoenv.basin import Basin, distances_down, distances_up, on_loose_piece
 from geoenv.network.navigate import downstream, locate_start, upstream, upstream_main
+from geoenv.quality import Period
 
 ORGANIC = ("nh3n", "tp", "tn", "cod", "bod5", "codmn", "do", "fecal_coliform")
 METALS = ("cu", "zn", "se", "as", "hg", "cd", "cr6", "pb", "f", "s2", "cn")
@@ -62,6 +63,8 @@ class Trace:
     notes
         What the user should know to read the answer: facilities not searched (not placed), a
         start on a piece of network reaching no given outlet, and why no candidate was found.
+    period
+        The period whose classes and exceeding items were used (None: none were).
     """
 
     table: pd.DataFrame
@@ -69,6 +72,7 @@ class Trace:
     stops: list[str]
     section: str = ""
     notes: list[str] = field(default_factory=list)
+    period: Period | None = None
 
 
 def fit(kinds: pd.Series, exceeding: list[str]) -> np.ndarray:

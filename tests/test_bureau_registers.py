@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from test_hostile_outputs import page_values
 
+from geoenv import open_project
 from geoenv.cli import main
 from geoenv.layers import great_circle_km
-from geoenv.project import project_from
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +40,12 @@ def _files(registers: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def project(registers):
-    return project_from({kind: registers[kind].path for kind in ("sections", "facilities", "measurements")})
+    return open_project(**{kind: registers[kind].path for kind in ("sections", "facilities", "measurements")})
 
 
 @pytest.fixture(scope="module")
 def sample_project():
-    return project_from({})
+    return open_project()
 
 
 def test_validate_passes_with_file_names_only(registers):
@@ -73,7 +73,7 @@ def test_codes_given_kept_and_missing_ones_generated_stably(registers, project, 
     assert got.loc[want.index[national], "code"].tolist() == want.loc[national, "code"].tolist()
     generated = got.loc[want.index[~national], "code"]
     assert generated.is_unique and not generated.isin(want["code"]).any()
-    again = project_from({"sections": registers["sections"].path})["sections"].set_index("name")
+    again = open_project(sections=registers["sections"].path)["sections"].set_index("name")
     assert again.loc[generated.index, "code"].tolist() == generated.tolist()
 
 

@@ -159,11 +159,11 @@ def test_unknown_and_unplaced_are_clear(basin):
 
 @pytest.fixture(scope="module")
 def shanxi():
+    from geoenv import open_project
     from geoenv.config import embedded_source
     from geoenv.network import open_network
-    from geoenv.project import project_from
 
-    project = project_from({})
+    project = open_project()
     net = open_network(embedded_source("rivers"))
     return project, open_basin(net, project["sections"], project["facilities"])
 

@@ -7,10 +7,9 @@ import numpy as np
 import openpyxl
 from click.testing import CliRunner
 
-from geoenv import crs, datasets
+from geoenv import crs, datasets, open_project
 from geoenv.cli import main
 from geoenv.layers import great_circle_km
-from geoenv.project import project_from
 
 HEADER = ["断面编码", "断面名称", "所在河流", "经度", "纬度", "水质目标"]
 ROWS = [["S1", "甲断面", "汾河", "112.55", "37.80", "III"], ["S2", "乙断面", "汾河", "112.50", "37.60", "III"]]
@@ -44,7 +43,7 @@ def test_a_title_line_with_a_semicolon_does_not_choose_the_separator(tmp_path):
     code, output = run("validate", "--sections", path)
     assert code == 0, output
     assert f"sections: {path}: 2 rows" in output
-    assert project_from({"sections": path})["sections"]["name"].tolist() == ["甲断面", "乙断面"]
+    assert open_project(sections=path)["sections"]["name"].tolist() == ["甲断面", "乙断面"]
 
 
 def test_coordinate_sources_written_in_words(tmp_path):
@@ -57,7 +56,7 @@ def test_coordinate_sources_written_in_words(tmp_path):
         lines.append(f"S{k},断面{k},汾河,{np.ravel(x)[0]:.7f},{np.ravel(y)[0]:.7f},III,{source}")
     path = tmp_path / "s.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    sections = project_from({"sections": path})["sections"]
+    sections = open_project(sections=path)["sections"]
     metres = 1000 * great_circle_km(sections["lon"], sections["lat"], truth[:, 0], truth[:, 1])
     assert metres.max() < 1.0
     for value in ("高德转GPS", "奥维地图", "\x1b[31mGPS"):  # two systems, none, control characters
@@ -124,7 +123,7 @@ def test_capacities_in_a_units_row_and_without_a_unit_beside_others(tmp_path):
         "名称,类型,经度,纬度,设计规模\n单位,,,,万立方米/日\n甲厂,污水处理厂,112.55,37.80,4\n乙厂,污水处理厂,112.50,37.60,\n",
         encoding="utf-8",
     )
-    layer = project_from({"facilities": path}).layers["facilities"]
+    layer = open_project(facilities=path).layers["facilities"]
     assert layer.raw.units == {"设计规模": "万立方米/日"}
     assert layer.data["capacity"].tolist()[0] == 40000 and layer.data["capacity_unit"].tolist()[0] == "m³/d"
     assert layer.data["name"].tolist() == ["甲厂", "乙厂"]  # the units row is no facility
@@ -135,7 +134,7 @@ def test_capacities_in_a_units_row_and_without_a_unit_beside_others(tmp_path):
         "编号,名称,类型,经度,纬度,设计规模\nF1,甲厂,污水处理厂,112.55,37.80,4万吨/日\nF2,乙厂,污水处理厂,112.50,37.60,2\n",
         encoding="utf-8",
     )
-    layer = project_from({"facilities": mixed}).layers["facilities"]
+    layer = open_project(facilities=mixed).layers["facilities"]
     assert layer.data["capacity"].tolist() == [40000, 2]
     assert any(
         p.message == "row 3 gives a capacity without a unit where other facilities of the kind have one: kept as "
@@ -144,5 +143,5 @@ def test_capacities_in_a_units_row_and_without_a_unit_beside_others(tmp_path):
     ), [p.message for p in layer.problems]
     one = tmp_path / "h.csv"
     one.write_text("名称,类型,经度,纬度\n甲厂,污水处理厂,112.55,37.80\n", encoding="utf-8")
-    messages = [p.message for p in project_from({"facilities": one}).layers["facilities"].problems]
+    messages = [p.message for p in open_project(facilities=one).layers["facilities"].problems]
     assert any("the ids of its 1 facility generated" in m for m in messages), messages

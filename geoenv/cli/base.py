@@ -11,16 +11,15 @@ from pathlib import Path
 import click
 
 from geoenv import __version__, datasets
-from geoenv.basin import open_basin
 from geoenv.display import format_table, printable
 from geoenv.errors import GeoenvError, InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
-from geoenv.jurisdiction import NEAR_BORDER_M
-from geoenv.network import is_network_file, open_network
+from geoenv.network import Network, open_network
 from geoenv.options import sources_from_options
-from geoenv.project import load_project, resolve_sources
+from geoenv.project import Project, open_project
 from geoenv.schema import LAYER_KINDS
+from geoenv.settings import LoadingSettings, NetworkSettings, PlacementSettings, Settings
 
 SHOWN_PER_MESSAGE = 20
 
@@ -97,20 +96,28 @@ def _warn(ctx: click.Context, problems: list[Problem]) -> None:
         _log(ctx, line)
 
 
-def near_border_m(config) -> float:
-    """How far outside every county a point goes to the nearest: ``[settings] near_border_m``."""
-    return config.settings.get("near_border_m", NEAR_BORDER_M) if config else NEAR_BORDER_M
-
-
-def _project(ctx: click.Context, kw: dict, *, lenient: bool = False):
+def _project(
+    ctx: click.Context,
+    kw: dict,
+    *,
+    lenient: bool = False,
+    network: NetworkSettings | None = None,
+    placement: PlacementSettings | None = None,
+    raise_errors: bool = True,
+) -> Project:
+    """The project of the layer options in ``kw`` (popped), with the command's settings; its
+    warnings shown (errors raised unless ``raise_errors`` is false)."""
     strict = kw.pop("strict", False)
     overrides, config = sources_from_options(kw)
-    sources, embedded = resolve_sources(overrides, config)
-    near_m = near_border_m(config)
-    if embedded:
+    base = config.settings if config else Settings()
+    loading = LoadingSettings(near_border_m=base.loading.near_border_m, lenient=lenient, strict=strict)
+    settings = Settings(network or base.network, placement or base.placement, loading)
+    project = open_project(config, **overrides, settings=settings, raise_errors=raise_errors,
+                           progress=lambda note: _log(ctx, f"  … {note}"))  # fmt: skip
+    if project.embedded:
         _log(ctx, "using the embedded Shanxi data (illustrative sample registers)")
-    project = load_project(sources, near_m=near_m, embedded=embedded, lenient=lenient, strict=strict)
-    _warn(ctx, project.problems)
+    if raise_errors:
+        _warn(ctx, project.problems)
     return project
 
 
@@ -147,13 +154,19 @@ def _lines_source(
     return LayerSource(path, layer=layer, columns=columns, crs=src_crs, outlets=datasets.outlets_of(path))
 
 
-def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, tolerance_m: float):
+def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, tolerance_m: float) -> Network:
     started = time.perf_counter()
     net = open_network(
         source, flow=flow, outlets=outlets, tolerance_m=tolerance_m, progress=lambda note: _log(ctx, f"  … {note}")
     )
-    report = net.report
     _log(ctx, f"network: {net.n} reaches from {source.path} in {time.perf_counter() - started:.1f} s")
+    _network_notes(ctx, net)
+    return net
+
+
+def _network_notes(ctx: click.Context, net: Network) -> None:
+    """What building the network did to the lines, and where its outlets are."""
+    report = net.report
     notes = {"duplicates_dropped": "repeated lines dropped", "gaps_bridged": "gaps bridged",
              "t_junctions_split": "lines split at T-junctions", "networks": "separate networks (pieces)",
              "ambiguous": "reaches in loops or braids "
@@ -170,26 +183,27 @@ def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, t
             else:
                 how = "chosen by the outlet rule; --outlet to override"
             _log(ctx, f"  outlet {row.lon:.5f},{row.lat:.5f} ({how})")
-    return net
 
 
-def _project_network(ctx: click.Context, kw: dict, flow: str, outlets, tolerance_m: float):
-    """The project's layers and its river network (``--rivers`` may be a saved network)."""
-    saved = kw.get("rivers") if kw.get("rivers") and is_network_file(kw["rivers"]) else None
-    added = tuple(LayerSource(Path(p)) for p in kw.get("add_rivers", ()))
-    if saved:
-        kw["rivers"], kw["add_rivers"] = None, ()
-    project = _project(ctx, kw)
+def _basin(ctx: click.Context, kw: dict, flow: str, outlets, tolerance_m: float, radius_m: float) -> Project:
+    """The project with its network built (or loaded) and its registers placed, the network's
+    report shown."""
+    network = NetworkSettings(flow=flow, outlets=tuple(outlets), tolerance_m=tolerance_m)
+    project = _project(ctx, kw, network=network, placement=PlacementSettings(radius_m=radius_m))
     if "sections" not in project.layers:
         raise InputError("no sections given (--sections)")
-    source = LayerSource(saved, add=added) if saved else project.layers["rivers"].raw.source
-    return project, _open_network(ctx, source, flow, outlets, tolerance_m)
+    _network_report(ctx, project)
+    project.basin  # noqa: B018 (placed now, so that a placement error stops the command here)
+    return project
 
 
-def _basin(ctx: click.Context, kw: dict, flow: str, outlets, tolerance_m: float, radius_m: float):
-    project, net = _project_network(ctx, kw, flow, outlets, tolerance_m)
-    facilities = project["facilities"] if "facilities" in project.layers else None
-    return project, open_basin(net, project["sections"], facilities, radius_m=radius_m)
+def _network_report(ctx: click.Context, project: Project) -> None:
+    """Build (or load) the project's network, and say what was done to the lines."""
+    started = time.perf_counter()
+    net = project.network
+    took = time.perf_counter() - started
+    _log(ctx, f"network: {net.n} reaches from {project.sources['rivers'].path} in {took:.1f} s")
+    _network_notes(ctx, net)
 
 
 _period = click.option(

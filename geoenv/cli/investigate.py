@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoenv.assessment import assess, latest_year, section_status
+from geoenv import answers
 from geoenv.cli.base import (
     _basin,
     _emit,
@@ -17,7 +17,6 @@ from geoenv.cli.base import (
     echo,
     main,
 )
-from geoenv.crossings import crossings
 from geoenv.io.write import csv_writer, sibling, text_writer, write_files
 from geoenv.maps import MapStyle
 from geoenv.options import (
@@ -34,11 +33,9 @@ from geoenv.overview import (
     impact_highlight,
     trace_highlight,
 )
-from geoenv.quality import parse_period
-from geoenv.report import SHEETS, bureau_tables, write_report
+from geoenv.report import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
-from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS, trace
-from geoenv.trace import impact as impact_
+from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS
 
 
 @main.command(name="trace")
@@ -99,13 +96,14 @@ def trace_(
     if unknown:
         raise click.BadParameter(f"unknown kinds {', '.join(unknown)}; use {', '.join(FACILITY_LABELS_ZH)}",
                                  param_hint="--kinds")  # fmt: skip
-    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    chosen = parse_period(period) if period else latest_year(project)
-    status = section_status(assess(project, period=chosen))
-    result = trace(basin, section, status=status, mode=mode, distance_km=distance_km, kinds=wanted,
-                   stop_at_compliant=stop_at_compliant)  # fmt: skip
+    project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    basin = project.basin
+    result = answers.trace(project, section, period=period, mode=mode, distance_km=distance_km, kinds=wanted,
+                           stop_at_compliant=stop_at_compliant)  # fmt: skip
+    chosen = result.period
     row = basin.section(section)
-    if str(row["code"]) in status.index:
+    status = project.status(chosen) if chosen is not None else None
+    if status is not None and str(row["code"]) in status.index:
         s = status.loc[str(row["code"])]
         _log(ctx, f"{row['code']} {row['name']} in {chosen.label}: class {s['class']}, target {s['target']}, "
                   f"exceeding: {'、'.join(s['exceeding']) or 'none'}")  # fmt: skip
@@ -115,7 +113,7 @@ def trace_(
         _log(ctx, f"note: {note}")
     also = {}
     if map_output:
-        title = f"溯源：{row['code']} {row['name']}（{chosen.label}）"
+        title = f"溯源：{row['code']} {row['name']}" + (f"（{chosen.label}）" if chosen else "")
         style = MapStyle(title)
         highlight = trace_highlight(basin, result)
         html = build_overview(project, style=style, basin=basin, period=chosen, highlights=(highlight,)).html
@@ -173,11 +171,9 @@ def impact(
     if bool(facility) == bool(at):
         raise click.UsageError("give one of --facility ID and --at LON,LAT")
     _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
-    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    borders = crossings(basin, project["counties"]).crossings
-    borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
-                             county=borders["downstream_unit"])  # fmt: skip
-    result = impact_(basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km, borders=borders)
+    project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    basin = project.basin
+    result = answers.impact(project, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km)
     for note in result.notes:
         _log(ctx, f"note: {note}")
     also = {}
@@ -223,8 +219,8 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
     """
     units_output = sibling(output, ".units.csv")
     _outputs(overwrite, {"-o": output, "the units table": units_output}, kw)
-    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    result = crossings(basin, project["counties"], level=level, near_km=near_km)
+    project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    result = answers.crossings(project, level=level, near_km=near_km)
     files = {
         output: csv_writer(result.crossings.drop(columns=["reach", "measure_m"])),
         units_output: csv_writer(result.units),
@@ -263,8 +259,7 @@ def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, la
     """
     files = [f"{k}.csv" for k in SHEETS] + ["report.xlsx"]
     _outputs(overwrite, {f"-o {name}": output / name for name in files}, kw, create_folders=True)
-    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    chosen = parse_period(period) if period else latest_year(project)
-    for path in write_report(bureau_tables(project, basin, chosen), output, lang=lang, overwrite=overwrite):
+    project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    for path in write_report(answers.report(project, period), output, lang=lang, overwrite=overwrite):
         _log(ctx, f"wrote {path}")
     echo(str((output / "report.xlsx").resolve()))

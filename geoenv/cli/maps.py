@@ -7,13 +7,11 @@ from pathlib import Path
 
 import click
 
-from geoenv.basin import open_basin
 from geoenv.cli.base import _basin, _log, _outputs, _project, echo, main
 from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
 from geoenv.io.write import Writer, csv_writer, safe_filename, text_writer, write_files
 from geoenv.maps import MapStyle, screenshot
 from geoenv.maps.publish import basemap_tiles
-from geoenv.network import open_network
 from geoenv.options import (
     basin_options,
     output_dir,
@@ -45,8 +43,8 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
     """
     started = time.perf_counter()
     project = _project(ctx, {})
-    net = open_network(project.layers["rivers"].raw.source)
-    basin = open_basin(net, project["sections"], project["facilities"])
+    basin = project.basin
+    net = basin.net
     highlights, notes = demo_highlights(project, basin)
     for note in notes:
         _log(ctx, note)
@@ -141,7 +139,8 @@ def map_(
     _outputs(overwrite, {f"-o {name}": output / name for name in TABLES} | {"--png": png}, kw, create_folders=True)
     style = MapStyle(title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth, timeline=timeline)
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
-    project, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    basin = project.basin
     if project.embedded:
         style.note, style.attribution = SAMPLE_NOTE_ZH, ATTRIBUTION
     chosen = parse_period(period) if period else None

@@ -26,7 +26,7 @@ from geoenv.options import (
     radius_option,
     table_output,
 )
-from geoenv.relations import relation_layers, section_relations
+from geoenv.relations import relation_layers
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -229,8 +229,8 @@ def relations(
       geoenv relations --sections 断面.xlsx --rivers 河网.gpkg -o 断面关系.csv --save-network 河网_断面.gpkg
     """
     _outputs(overwrite, {"-o": output, "--save-network": save_network_to}, kw)
-    _, basin = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    result = section_relations(basin)
+    project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
+    basin, result = project.basin, project.relations
     _warn(ctx, result.problems)
     also = {}
     if save_network_to:

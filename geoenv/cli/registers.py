@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from geoenv.assessment import assess, group_table
-from geoenv.basin import open_basin, placement_problems
-from geoenv.cli.base import _emit, _log, _open_network, _outputs, _project, _summary, echo, main, near_border_m
+from geoenv.basin import placement_problems
+from geoenv.cli.base import _emit, _log, _network_report, _outputs, _project, _summary, echo, main
 from geoenv.display import counted, format_table
 from geoenv.errors import InputError, problems_table
 from geoenv.info import describe
@@ -19,16 +19,15 @@ from geoenv.options import (
     layer_options,
     output_file,
     overwrite,
-    sources_from_options,
     table_output,
 )
 from geoenv.overview import (
     FACILITY_COLUMNS,
     SECTION_COLUMNS,
 )
-from geoenv.project import inspect_project, resolve_sources
 from geoenv.quality import BY, GROUPS, parse_period
 from geoenv.schema import LAYER_KINDS
+from geoenv.settings import NetworkSettings, PlacementSettings
 
 
 @main.command()
@@ -46,14 +45,11 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
     Example:
       geoenv validate --sections 断面.csv --facilities 设施.xlsx --src-crs facilities=gcj02
     """
-    overrides, config = sources_from_options(kw)
-    sources, embedded = resolve_sources(overrides, config)
-    project = inspect_project(sources, near_m=near_border_m(config), embedded=embedded, strict=kw.pop("strict", False))
-    if not project.errors and {"rivers", "sections"} <= set(project.layers):
-        net = _open_network(ctx, project.layers["rivers"].raw.source, flow, outlets, tolerance_m)
-        facilities = project.layers["facilities"].data if "facilities" in project.layers else None
-        basin = open_basin(net, project.layers["sections"].data, facilities, radius_m=radius_m)
-        project.problems.extend(placement_problems(basin))
+    network = NetworkSettings(flow=flow, outlets=tuple(outlets), tolerance_m=tolerance_m)
+    project = _project(ctx, kw, network=network, placement=PlacementSettings(radius_m=radius_m), raise_errors=False)
+    if not project.errors and "sections" in project.layers and "rivers" in project.sources:
+        _network_report(ctx, project)
+        project.problems.extend(placement_problems(project.basin))
     for severity in ("error", "warning"):
         for line in _summary([p for p in project.problems if p.severity == severity], severity):
             echo(line, err=True)
@@ -89,7 +85,8 @@ def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> 
     _outputs(overwrite, {"-o": output}, kw)
     project = _project(ctx, kw)
     if what == "rivers":
-        table = river_lengths(project["rivers"], project["counties"])
+        lines = project["rivers"] if "rivers" in project.layers else project.network.reaches
+        table = river_lengths(lines, project["counties"])
     else:
         if what not in project.layers:
             raise InputError(f"no {what} layer given")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 
 from geoenv.errors import InputError, Problem
@@ -28,8 +29,10 @@ def open_network(
     outlets: list[tuple[float, float]] | None = None,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     progress: Callable[[str], None] | None = None,
+    lines: gpd.GeoDataFrame | None = None,
 ) -> Network:
-    """A saved network as it is, or one built from the lines in ``source``.
+    """A saved network as it is, or one built from the lines in ``source`` (``lines``: those
+    lines loaded already, so that they are not read again).
 
     Without ``outlets``, lines that know theirs (``source.outlets``: the embedded Shanxi
     rivers) drain there.
@@ -48,7 +51,7 @@ def open_network(
     if is_table(Path(source.path)):
         message = "a table holds no lines: give a line layer (GeoPackage, Shapefile, GeoJSON) or a saved network"
         raise InputError(Problem(message, file=str(source.path)))
-    rivers = load("rivers", source).data
+    rivers = lines if lines is not None else load("rivers", source).data
     outlets = outlets or list(source.outlets)
     points = np.array(outlets, dtype=float).reshape(-1, 2) if outlets else None
     return build_network(

@@ -1,0 +1,93 @@
+"""The questions a bureau asks of a project, answered: each takes an opened project
+(:func:`geoenv.open_project`) and uses what it has computed already (its network, its basin,
+the quality of a period), so that asking several costs little more than asking one.
+
+Examples
+--------
+>>> import geoenv
+>>> project = geoenv.open_project()  # the embedded Shanxi data
+>>> result = geoenv.trace(project, "SX014", period="2023")
+>>> result.period.label, result.table["kind"].iloc[0] != "section"
+('2023', True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from geoenv.crossings import Crossings
+from geoenv.crossings import crossings as _crossings
+from geoenv.project import Project
+from geoenv.quality import Period, parse_period
+from geoenv.relations import Relations
+from geoenv.report import bureau_tables
+from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS, Impact, Trace
+from geoenv.trace import impact as _impact
+from geoenv.trace import trace as _trace
+
+
+def period_of(project: Project, period: Period | str | None) -> Period:
+    """``period`` as a :class:`~geoenv.quality.Period` (``"2024"``, ``"2024Q2"``,
+    ``"2024-06"``), or the project's default: the latest year with measurements."""
+    if period is None:
+        return project.default_period
+    return parse_period(period) if isinstance(period, str) else period
+
+
+def trace(
+    project: Project,
+    section: str,
+    *,
+    period: Period | str | None = None,
+    mode: str = "UT",
+    distance_km: float | None = None,
+    kinds: tuple[str, ...] = SOURCE_KINDS,
+    stop_at_compliant: bool = False,
+) -> Trace:
+    """Trace ``section`` (code or name) upstream (超标断面溯源) in ``period`` (default: the
+    latest year): candidate facilities ranked, and the sections on the way with their class.
+
+    Without measurements the candidates are ranked by proximity and size only. See
+    :func:`geoenv.trace.trace` for the other parameters.
+    """
+    chosen = period_of(project, period) if "measurements" in project.layers else None
+    status = project.status(chosen) if chosen is not None else None
+    result = _trace(project.basin, section, status=status, mode=mode, distance_km=distance_km, kinds=kinds,
+                    stop_at_compliant=stop_at_compliant)  # fmt: skip
+    return replace(result, period=chosen)
+
+
+def impact(
+    project: Project,
+    *,
+    facility: str | None = None,
+    at: tuple[float, float] | None = None,
+    velocity_ms: float = DEFAULT_VELOCITY_MS,
+    distance_km: float | None = None,
+) -> Impact:
+    """Rehearse a spill (突发水污染事件推演) from ``facility`` (its outfall) or the point ``at``:
+    the sections, drinking-water sources and county borders below it, nearest first, with the
+    arrival times. See :func:`geoenv.trace.impact`."""
+    borders = crossings(project).crossings
+    borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
+                             county=borders["downstream_unit"])  # fmt: skip
+    return _impact(project.basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
+                   borders=borders)  # fmt: skip
+
+
+def relations(project: Project) -> Relations:
+    """What lies upstream and downstream of each section and facility (断面上下游关系)."""
+    return project.relations
+
+
+def crossings(project: Project, *, level: str = "county", near_km: float = 5.0) -> Crossings:
+    """Where rivers cross county (or city) borders and which sections watch each crossing."""
+    return _crossings(project.basin, project["counties"], level=level, near_km=near_km)
+
+
+def report(project: Project, period: Period | str | None = None) -> dict[str, pd.DataFrame]:
+    """The bureau's tables for ``period`` (default: the latest year), by sheet (English
+    column names; :func:`geoenv.report.write_report` writes them in Chinese)."""
+    return bureau_tables(project, period_of(project, period))

@@ -1,0 +1,135 @@
+"""How a project is loaded, its network built and its registers placed: frozen settings.
+
+One object per stage, each checked when made, so a wrong value fails where it is given and
+names the parameter (the CLI turns the name into its flag, the config into its key)::
+
+    Settings(network=NetworkSettings(tolerance_m=50), placement=PlacementSettings(radius_m=500))
+
+The same names are the keys of ``geoenv.toml``'s ``[network]``, ``[placement]`` and
+``[loading]`` sections and, with dashes, the command-line flags (``--tolerance-m``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from geoenv.errors import InputError, Problem
+
+#: Largest gap bridged from a dangling line end to another line: suits coarse data such as
+#: the embedded GSHHG rivers; dense or surveyed data wants a few metres.
+DEFAULT_TOLERANCE_M = 400.0
+#: How far a section, a facility (its outfall) or a starting point may lie from a river.
+DEFAULT_RADIUS_M = 1000.0
+#: A point this close outside every county goes to the nearest county.
+NEAR_BORDER_M = 100.0
+#: How networks are oriented: toward their outlets, or as the lines are digitized.
+FLOWS = ("outlet", "digitized")
+
+
+class SettingError(InputError):
+    """A setting that is not what it must be: ``parameter`` names it (``tolerance_m``),
+    ``expected`` says what it must be."""
+
+    def __init__(self, parameter: str, value: object, expected: str) -> None:
+        super().__init__(Problem(f"{parameter} = {value!r} is not {expected}"))
+        self.parameter = parameter
+        self.expected = expected
+
+
+def _distance(parameter: str, value: float, *, highest: float = math.inf) -> None:
+    span = "a distance in metres, 0 or more"
+    if math.isfinite(highest):
+        span = f"a distance in metres from 0 to {highest:g}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingError(parameter, value, f"a number ({span})")
+    if not (math.isfinite(value) and 0 <= value <= highest):
+        raise SettingError(parameter, value, span)
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How a network is built from lines (a saved network is used as it was built).
+
+    Attributes
+    ----------
+    flow
+        ``outlet``: orient every network toward its outlet, whatever the digitizing
+        direction; ``digitized``: trust each line's direction.
+    outlets
+        (lon, lat) where networks drain; none: the embedded rivers' own, else the outlet rule.
+    tolerance_m
+        Largest gap bridged from a dangling line end to another line.
+    """
+
+    flow: str = "outlet"
+    outlets: tuple[tuple[float, float], ...] = ()
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+
+    def __post_init__(self) -> None:
+        if self.flow not in FLOWS:
+            raise SettingError("flow", self.flow, f"one of {', '.join(FLOWS)}")
+        object.__setattr__(self, "outlets", tuple((float(lon), float(lat)) for lon, lat in self.outlets))
+        for lon, lat in self.outlets:
+            if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+                raise SettingError("outlets", (lon, lat), "a longitude, latitude in degrees")
+        _distance("tolerance_m", self.tolerance_m)
+
+
+@dataclass(frozen=True)
+class PlacementSettings:
+    """How the registers are placed on the network.
+
+    Attributes
+    ----------
+    radius_m
+        How far a section, a facility (its outfall) or a starting point may lie from a river
+        to be placed on it.
+    """
+
+    radius_m: float = DEFAULT_RADIUS_M
+
+    def __post_init__(self) -> None:
+        _distance("radius_m", self.radius_m)
+
+
+@dataclass(frozen=True)
+class LoadingSettings:
+    """How the layers are read and joined to counties.
+
+    Attributes
+    ----------
+    near_border_m
+        A point this close outside every county goes to the nearest (0–100 km).
+    lenient
+        Skip measurement cells and rows with errors (listed) instead of stopping.
+    strict
+        A section or facility outside every county is an error (else a warning within 50 km).
+    """
+
+    near_border_m: float = NEAR_BORDER_M
+    lenient: bool = False
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        _distance("near_border_m", self.near_border_m, highest=100_000.0)
+        for name in ("lenient", "strict"):
+            if not isinstance(getattr(self, name), bool):
+                raise SettingError(name, getattr(self, name), "true or false")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a project, by stage."""
+
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    placement: PlacementSettings = field(default_factory=PlacementSettings)
+    loading: LoadingSettings = field(default_factory=LoadingSettings)
+
+
+#: The config section (and Settings attribute) of each stage, with its class.
+STAGES: dict[str, type[NetworkSettings] | type[PlacementSettings] | type[LoadingSettings]] = {
+    "network": NetworkSettings,
+    "placement": PlacementSettings,
+    "loading": LoadingSettings,
+}
