@@ -22,7 +22,6 @@ from pyproj import CRS, Transformer
 
 from geoenv import crs as crs_
 from geoenv.columns import Layer, map_columns
-from geoenv.display import counted
 from geoenv.errors import InputError, Problem, raise_on_errors
 from geoenv.io import LayerSource, RawLayer, read_layer
 from geoenv.measurements import measurements_layer
@@ -41,6 +40,7 @@ from geoenv.schema import (
     water,
     water_class,
 )
+from geoenv.text import counted
 
 # Where a user's points may plausibly lie when no counties layer bounds them: China.
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)

@@ -19,7 +19,7 @@ import pytest
 from test_cli import run
 from test_maps import points_of
 
-from geoenv.display import printable
+from geoenv.cli.display import printable
 from geoenv.errors import OutputError
 from geoenv.io.write import (
     STAGING_PREFIX,

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from conftest import write
 
 from geoenv.cli import main
+from geoenv.cli.options import NON_NEGATIVE
 from geoenv.io import LayerSource
 from geoenv.layers import MAX_OUTFALL_KM, inspect, load
 from geoenv.measurements import implausible_dates
-from geoenv.options import NON_NEGATIVE
 
 RIVERS = Path(__file__).resolve().parent.parent / "geoenv" / "datasets" / "rivers" / "shanxi_rivers.geojson"
 LONG = "断面编码,监测日期,监测项目,监测值\n"

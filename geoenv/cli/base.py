@@ -11,12 +11,12 @@ from pathlib import Path
 import click
 
 from geoenv import __version__, datasets
-from geoenv.display import format_table, printable
+from geoenv.cli.display import format_table, printable
+from geoenv.cli.options import sources_from_options
 from geoenv.errors import GeoenvError, InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
 from geoenv.network import Network, open_network
-from geoenv.options import sources_from_options
 from geoenv.project import Project, open_project
 from geoenv.schema import LAYER_KINDS
 from geoenv.settings import LoadingSettings, NetworkSettings, PlacementSettings, Settings
@@ -204,14 +204,6 @@ def _network_report(ctx: click.Context, project: Project) -> None:
     took = time.perf_counter() - started
     _log(ctx, f"network: {net.n} reaches from {project.sources['rivers'].path} in {took:.1f} s")
     _network_notes(ctx, net)
-
-
-_period = click.option(
-    "--period", help="Month, quarter or year judged: 2024-06, 2024Q2, 2024 [default: the latest year with data]."
-)
-_map_out = click.option(
-    "--map", "map_output", type=click.Path(dir_okay=False, path_type=Path), help="Also draw it on an offline HTML map."
-)
 
 
 INPUT_OPTIONS = ("config", "lines", *LAYER_KINDS)

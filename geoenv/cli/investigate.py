@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from geoenv import answers
@@ -11,23 +9,13 @@ from geoenv.cli.base import (
     _basin,
     _emit,
     _log,
-    _map_out,
     _outputs,
-    _period,
     echo,
     main,
 )
+from geoenv.cli.options import basin_options, option
 from geoenv.io.write import csv_writer, sibling, text_writer, write_files
 from geoenv.maps import MapStyle
-from geoenv.options import (
-    NON_NEGATIVE,
-    POSITIVE,
-    _lonlat,
-    basin_options,
-    output_file,
-    overwrite,
-    table_output,
-)
 from geoenv.overview import (
     build_overview,
     impact_highlight,
@@ -35,32 +23,19 @@ from geoenv.overview import (
 )
 from geoenv.report import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
-from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS
 
 
 @main.command(name="trace")
 @click.argument("section")
 @basin_options
-@_period
-@click.option(
-    "--mode",
-    type=click.Choice(["UT", "UM"]),
-    default="UT",
-    show_default=True,
-    help="UT: the whole upstream network; UM: the main stem only.",
-)
-@click.option("--distance-km", type=NON_NEGATIVE, help="Search this far up the network.")
-@click.option(
-    "--kinds", default=",".join(SOURCE_KINDS), show_default=True, help="Facility kinds to list, comma-separated."
-)
-@click.option(
-    "--stop-at-compliant",
-    is_flag=True,
-    help="Stop at upstream sections that meet their target in the period: the source lies below them.",
-)
-@table_output
-@_map_out
-@overwrite
+@option("period")
+@option("mode")
+@option("distance_km", help="Search this far up the network.")
+@option("kinds")
+@option("stop_at_compliant")
+@option("output")
+@option("map_output")
+@option("overwrite")
 @click.pass_context
 def trace_(
     ctx: click.Context,
@@ -123,25 +98,13 @@ def trace_(
 
 @main.command()
 @basin_options
-@click.option("--facility", help="The spill's source: a facility id or name (its outfall).")
-@click.option(
-    "--at",
-    "at",
-    metavar="LON,LAT",
-    callback=lambda c, p, v: _lonlat(c, p, (v,))[0] if v else None,
-    help="The spill's source: a point on a river.",
-)
-@click.option(
-    "--velocity-ms",
-    type=POSITIVE,
-    default=DEFAULT_VELOCITY_MS,
-    show_default=True,
-    help="Mean flow velocity; a velocity column (流速) in the rivers layer wins.",
-)
-@click.option("--distance-km", type=NON_NEGATIVE, help="Follow the spill this far.")
-@table_output
-@_map_out
-@overwrite
+@option("facility")
+@option("at")
+@option("velocity_ms")
+@option("distance_km", help="Follow the spill this far.")
+@option("output")
+@option("map_output")
+@option("overwrite")
 @click.pass_context
 def impact(
     ctx: click.Context,
@@ -187,22 +150,10 @@ def impact(
 
 @main.command(name="crossings")
 @basin_options
-@click.option(
-    "--level",
-    type=click.Choice(["county", "city"]),
-    default="county",
-    show_default=True,
-    help="Borders of counties or of cities.",
-)
-@click.option(
-    "--near-km",
-    type=NON_NEGATIVE,
-    default=5.0,
-    show_default=True,
-    help="How far from a crossing a section may be to watch it.",
-)
-@output_file("OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
-@overwrite
+@option("level")
+@option("near_km")
+@option("output", help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
+@option("overwrite")
 @click.pass_context
 def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, near_km, output, overwrite, **kw):
     """Where rivers cross borders, and which sections watch each crossing (跨界断面).
@@ -233,16 +184,10 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
 
 @main.command(name="report")
 @basin_options
-@_period
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Column headers.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for the CSVs and report.xlsx.",
-)
-@overwrite
+@option("period")
+@option("lang")
+@option("output_dir", default=None, show_default=False, required=True, help="Folder for the CSVs and report.xlsx.")
+@option("overwrite")
 @click.pass_context
 def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, lang, output, overwrite, **kw) -> None:
     """The bureau's tables for a period, as CSVs and one XLSX workbook.

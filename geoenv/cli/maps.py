@@ -8,15 +8,11 @@ from pathlib import Path
 import click
 
 from geoenv.cli.base import _basin, _log, _outputs, _project, echo, main
+from geoenv.cli.options import basin_options, option
 from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
 from geoenv.io.write import Writer, csv_writer, safe_filename, text_writer, write_files
 from geoenv.maps import MapStyle, screenshot
 from geoenv.maps.publish import basemap_tiles
-from geoenv.options import (
-    basin_options,
-    output_dir,
-    overwrite,
-)
 from geoenv.overview import (
     build_overview,
     demo_highlights,
@@ -25,8 +21,8 @@ from geoenv.quality import parse_period
 
 
 @main.command()
-@output_dir
-@overwrite
+@option("output_dir")
+@option("overwrite")
 @click.pass_context
 def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
     """Run the whole job on the embedded Shanxi data and write the maps.
@@ -65,37 +61,18 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
 
 @main.command(name="map")
 @basin_options
-@output_dir
-@overwrite
-@click.option("--title", default="地表水监测断面分布图", show_default=True, help="Title on the map.")
-@click.option("--period", help="Show the classes of one month, quarter or year: 2024-06, 2024Q2, 2024.")
-@click.option(
-    "--timeline", is_flag=True, help="Add a slider stepping through the periods (years, or the kind of --period)."
-)
-@click.option("--river", help="Draw only this river and its tributaries, e.g. --river 汾河.")
-@click.option(
-    "--county", help="Draw only this county, the rivers crossing it and the sections just across its borders."
-)
-@click.option(
-    "--basemap",
-    default="none",
-    show_default=True,
-    help="none, osm, gaode (drawn in GCJ-02), tianditu, "
-    "or a tile URL with {z}/{x}/{y}. Tiles need the network; 'none' keeps the map offline.",
-)
-@click.option("--tianditu-key", help="Key for --basemap tianditu.")
-@click.option(
-    "--choropleth",
-    metavar="COLUMN",
-    help="Shade counties by a column of the counties layer or by "
-    "good_ratio, worse_than_v_ratio or cwqi of their sections.",
-)
-@click.option(
-    "--cdn", is_flag=True, help="Link Leaflet from a CDN instead of inlining it (smaller, needs the internet)."
-)
-@click.option(
-    "--png", "png", type=click.Path(dir_okay=False, path_type=Path), help="Also save a screenshot (needs Chromium)."
-)
+@option("output_dir")
+@option("overwrite")
+@option("title")
+@option("period", help="Show the classes of one month, quarter or year: 2024-06, 2024Q2, 2024.")
+@option("timeline")
+@option("river")
+@option("county")
+@option("basemap")
+@option("tianditu_key")
+@option("choropleth")
+@option("cdn")
+@option("png")
 @click.pass_context
 def map_(
     ctx: click.Context,

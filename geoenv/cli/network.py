@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from geoenv.cli.base import _basin, _emit, _lines_source, _log, _map_out, _open_network, _outputs, _warn, echo, main
+from geoenv.cli.base import _basin, _emit, _lines_source, _log, _open_network, _outputs, _warn, echo, main
+from geoenv.cli.options import basin_options, network_options, option
 from geoenv.io import LayerSource
 from geoenv.io.write import csv_writer, text_writer, write_files
 from geoenv.layers import load
@@ -16,23 +17,13 @@ from geoenv.network.check import check_network, check_writer, summary_rows
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.network.store import network_writer
-from geoenv.options import (
-    NON_NEGATIVE,
-    _lonlat,
-    basin_options,
-    network_options,
-    output_file,
-    overwrite,
-    radius_option,
-    table_output,
-)
 from geoenv.relations import relation_layers
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
 def _lines_options(func):
-    for option in reversed(
+    for decorator in reversed(
         [
             click.option("--layer", help="Layer of LINES (GeoPackage)."),
             click.option("--id-field", help="Column holding each line's id (default: its feature number)."),
@@ -41,7 +32,7 @@ def _lines_options(func):
             *[network_options],
         ]
     ):
-        func = option(func)
+        func = decorator(func)
     return func
 
 
@@ -57,8 +48,12 @@ def network() -> None:
 @network.command(name="build")
 @_lines_argument
 @_lines_options
-@output_file("OUT.csv (id,toid,length_m,name … one row per link) or OUT.gpkg (layers reaches, links).", required=True)
-@overwrite
+@option(
+    "output",
+    help="OUT.csv (id,toid,length_m,name … one row per link) or OUT.gpkg (layers reaches, links).",
+    required=True,
+)
+@option("overwrite")
 @click.pass_context
 def network_build(
     ctx: click.Context,
@@ -104,15 +99,15 @@ def _summary(result) -> str:
 @network.command(name="check")
 @_lines_argument
 @_lines_options
-@click.option(
-    "--sections",
+@option(
+    "sections",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Monitoring sections (断面: CSV, XLSX or points), to name those on pieces without an outlet.",
 )
-@radius_option
-@output_file("QA.gpkg: one layer per kind of problem (WGS84), for QGIS.")
-@_map_out
-@overwrite
+@option("radius_m")
+@option("output", help="QA.gpkg: one layer per kind of problem (WGS84), for QGIS.")
+@option("map_output")
+@option("overwrite")
 @click.pass_context
 def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: float, sections, radius_m: float,
                   output, map_output, overwrite: bool, **source) -> None:  # fmt: skip
@@ -149,25 +144,19 @@ def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: f
 
 @network.command(name="navigate")
 @_lines_argument
-@click.option("--start", help="Reach id to start from.")
-@click.option(
-    "--start-at",
-    "start_at",
-    metavar="LON,LAT",
-    callback=lambda c, p, v: _lonlat(c, p, (v,)) if v else [],
-    help="Start at the reach nearest this point (within --radius-m).",
-)
-@click.option(
-    "--mode",
+@option("network_navigate_start")
+@option("start_at")
+@option(
+    "mode",
     type=click.Choice(MODES),
     required=True,
     help="UT upstream with tributaries, UM upstream main stem, DM downstream main stem, DD downstream with diversions.",
 )
-@click.option("--distance-km", type=NON_NEGATIVE, help="Stop this far along the network.")
-@radius_option
+@option("distance_km", help="Stop this far along the network.")
+@option("radius_m")
 @_lines_options
-@table_output
-@overwrite
+@option("output")
+@option("overwrite")
 @click.pass_context
 def network_navigate(
     ctx: click.Context,
@@ -205,14 +194,13 @@ def network_navigate(
 
 @main.command()
 @basin_options
-@output_file("OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …", required=True)
-@click.option(
-    "--save-network",
-    "save_network_to",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the network with the located sections, facilities and relations (GeoPackage).",
+@option(
+    "output",
+    help="OUT.csv: code, downstream_code, distance_km, upstream_codes, control_km, facilities …",
+    required=True,
 )
-@overwrite
+@option("save_network_to")
+@option("overwrite")
 @click.pass_context
 def relations(
     ctx: click.Context, flow, outlets, tolerance_m, radius_m, output: Path, save_network_to, overwrite, **kw

@@ -9,25 +9,19 @@ import click
 from geoenv.assessment import assess, group_table
 from geoenv.basin import placement_problems
 from geoenv.cli.base import _emit, _log, _network_report, _outputs, _project, _summary, echo, main
-from geoenv.display import counted, format_table
+from geoenv.cli.display import format_table
+from geoenv.cli.info import describe
+from geoenv.cli.options import basin_options, layer_options, option
 from geoenv.errors import InputError, problems_table
-from geoenv.info import describe
 from geoenv.io.write import csv_writer, sibling, write_files
 from geoenv.jurisdiction import river_lengths
-from geoenv.options import (
-    basin_options,
-    layer_options,
-    output_file,
-    overwrite,
-    table_output,
-)
 from geoenv.overview import (
     FACILITY_COLUMNS,
     SECTION_COLUMNS,
 )
-from geoenv.quality import BY, GROUPS, parse_period
-from geoenv.schema import LAYER_KINDS
+from geoenv.quality import parse_period
 from geoenv.settings import NetworkSettings, PlacementSettings
+from geoenv.text import counted
 
 
 @main.command()
@@ -67,8 +61,8 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
 @main.command()
 @click.argument("what", type=click.Choice(["sections", "facilities", "rivers"]))
 @layer_options
-@output_file("CSV file to write.", required=True)
-@overwrite
+@option("output", help="CSV file to write.", required=True)
+@option("overwrite")
 @click.pass_context
 def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> None:
     """Join sections or facilities to counties, or measure rivers per county.
@@ -96,7 +90,6 @@ def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> 
     _emit(ctx, table, output, overwrite, "rows")
 
 
-_DATE = click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"])
 SHOWN = {
     "section": "断面编码", "name": "断面名称", "period": "时段", "class": "水质类别", "target": "目标",
     "meets_target": "达标", "main_pollutants": "主要污染指标", "cwqi": "CWQI", "n_samples": "样次",
@@ -114,39 +107,17 @@ SHOWN = {
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @layer_options
-@click.option(
-    "--by",
-    type=click.Choice(BY),
-    help="Evaluate each month, quarter or year [default: year, or the one range --from … --to].",
-)
-@click.option("--from", "start", type=_DATE, help="First day (YYYY-MM-DD) of the data evaluated.")
-@click.option("--to", "end", type=_DATE, help="Last day (YYYY-MM-DD) of the data evaluated.")
-@click.option("--period", help="One month, quarter or year: 2024-06, 2024Q2, 2024.")
-@click.option(
-    "--water",
-    type=click.Choice(["river", "lake"]),
-    default="river",
-    show_default=True,
-    help="Water body of sections whose register has no 水体类型 column (lake: lake TP limits).",
-)
-@click.option("--lake-tn", is_flag=True, help="Also class lakes and reservoirs by total nitrogen.")
-@click.option(
-    "--group", type=click.Choice(GROUPS), help="Write the aggregate per river, county, city or all sections instead."
-)
-@table_output
-@click.option(
-    "--items",
-    "items_output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write each item's mean, class and exceedance per section and period.",
-)
-@click.option(
-    "--lenient",
-    is_flag=True,
-    help="Skip measurement values with errors (the whole row for a bad date or section) and list them in "
-    "OUTPUT.skipped.csv (on the terminal without -o).",
-)
-@overwrite
+@option("by")
+@option("start")
+@option("end")
+@option("period", help="One month, quarter or year: 2024-06, 2024Q2, 2024.")
+@option("water")
+@option("lake_tn")
+@option("group")
+@option("output")
+@option("items_output")
+@option("lenient")
+@option("overwrite")
 @click.pass_context
 def classify(
     ctx: click.Context,
@@ -219,12 +190,8 @@ def classify(
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--layer", help="Layer or sheet to describe (default: all).")
-@click.option(
-    "--kind",
-    type=click.Choice(LAYER_KINDS),
-    help="Recognise the columns of this layer kind (default: the kind whose headers match best).",
-)
+@option("layer")
+@option("kind")
 @click.pass_context
 def info(ctx: click.Context, path: Path, layer: str | None, kind: str | None) -> None:
     """Describe a file: layers, CRS, feature count, bounds, encoding, recognised columns.

@@ -114,7 +114,7 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
 
-        from geoenv.display import width
+        from geoenv.text import width
 
         # An ordinary (not write-only) workbook, saved to memory: no temporary files elsewhere
         # and no half-run row generators when the disk fills or the command is interrupted.

@@ -4,9 +4,10 @@ with columns aligned by display width, so Chinese text lines up."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pandas as pd
+
+from geoenv.text import width
 
 # C0 and C1 controls and DEL (ANSI/OSC escapes move the cursor, retitle the window, …), and
 # the bidirectional overrides that reorder what a terminal shows.
@@ -26,11 +27,6 @@ def _escaped(match: re.Match) -> str:
         return named[char]
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def width(text: str) -> int:
-    """Columns ``text`` takes in a terminal (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _cell(value: object) -> str:
@@ -57,8 +53,3 @@ def format_table(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> 
         return "  ".join(padded).rstrip()
 
     return "\n".join([line(names), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 error``, ``3 errors`` (``plural`` for nouns that do not take an s)."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -1,0 +1,164 @@
+"""The library's entry point: open_project loads each layer once and computes what is derived
+from it once; settings are frozen objects checked where they are made; geoenv.toml holds
+every option of a command, the command line winning."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from test_cli import run
+
+import geoenv
+from geoenv import assessment, layers
+from geoenv.errors import InputError
+from geoenv.settings import SettingError
+
+
+@pytest.fixture(scope="module")
+def project():
+    return geoenv.open_project()
+
+
+def test_the_public_names_are_exported():
+    assert {"open_project", "Settings", "trace", "impact", "relations", "crossings", "report"} <= set(geoenv.__all__)
+    assert all(hasattr(geoenv, name) for name in geoenv.__all__)
+
+
+def test_each_period_is_evaluated_once_whatever_is_asked(monkeypatch):
+    calls = Counter()
+    real = assessment.assess
+
+    def counted(project, **kw):
+        calls[kw.get("period"), kw.get("by")] += 1
+        return real(project, **kw)
+
+    monkeypatch.setattr(assessment, "assess", counted)
+    project = geoenv.open_project()
+    year = geoenv.period_of(project, "2023")
+    geoenv.trace(project, "SX014", period=year)
+    geoenv.trace(project, "SX013", period="2023")
+    geoenv.report(project, "2023")
+    project.status(year)
+    assert calls == {(year, None): 1}
+    assert project.basin is project.basin and project.network is project.basin.net
+
+
+def test_a_command_reads_the_rivers_once(monkeypatch, tmp_path):
+    kinds = Counter()
+    real = layers.read_layer
+
+    def counted(source, kind=None):
+        kinds[kind] += 1
+        return real(source, kind)
+
+    monkeypatch.setattr(layers, "read_layer", counted)
+    result = run("-q", "trace", "SX014", "--period", "2023", "-o", tmp_path / "t.csv", "--map", tmp_path / "t.html")
+    assert result.exit_code == 0, result.output
+    assert kinds["rivers"] == 1 and kinds["sections"] == 1 and kinds["measurements"] == 1
+
+
+def test_the_trace_of_the_library_is_the_trace_of_the_command(project, tmp_path):
+    result = geoenv.trace(project, "SX014", period="2023")
+    assert result.period.label == "2023"
+    out = tmp_path / "t.csv"
+    assert run("-q", "trace", "SX014", "--period", "2023", "-o", out).exit_code == 0
+    import pandas as pd
+
+    table = pd.read_csv(out, dtype={"id": str})
+    assert table["id"].tolist() == result.table["id"].tolist()
+
+
+def test_settings_are_frozen_and_checked_where_made():
+    settings = geoenv.Settings(network=geoenv.NetworkSettings(tolerance_m=50, outlets=[(112.5, 37.0)]))
+    assert settings.network.outlets == ((112.5, 37.0),) and settings.placement.radius_m == 1000
+    with pytest.raises(AttributeError):
+        settings.network.tolerance_m = 10  # type: ignore[misc]
+    for make, parameter in (
+        (lambda: geoenv.NetworkSettings(tolerance_m=float("nan")), "tolerance_m"),
+        (lambda: geoenv.NetworkSettings(flow="downhill"), "flow"),
+        (lambda: geoenv.NetworkSettings(outlets=[(200.0, 37.0)]), "outlets"),
+        (lambda: geoenv.PlacementSettings(radius_m=-5), "radius_m"),
+        (lambda: geoenv.LoadingSettings(near_border_m=1e9), "near_border_m"),
+    ):
+        with pytest.raises(SettingError) as error:
+            make()
+        assert error.value.parameter == parameter and str(error.value).startswith(parameter)
+
+
+def test_open_project_takes_settings_and_paths(tmp_path):
+    sections = tmp_path / "s.csv"
+    sections.write_text("断面编码,断面名称,经度,纬度\nS1,甲,112.55,37.85\n", encoding="utf-8")
+    near = geoenv.open_project(sections=sections, settings=geoenv.Settings(placement=geoenv.PlacementSettings(1.0)))
+    assert near.basin.radius_m == 1.0 and not near.embedded and "measurements" not in near.layers
+    with pytest.raises(InputError, match="no measurements given"):
+        near.quality()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("断面编码,断面名称,经度,纬度\nS1,甲,abc,37.85\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        geoenv.open_project(sections=bad)
+    listed = geoenv.open_project(sections=bad, raise_errors=False)
+    assert [p.row for p in listed.errors] == [0]
+
+
+def test_the_config_holds_the_settings_and_the_command_options(tmp_path):
+    config = tmp_path / "geoenv.toml"
+    config.write_text(
+        "[network]\ntolerance_m = 50\noutlets = [[114.6, 34.903]]\n[placement]\nradius_m = 800\n"
+        '[loading]\nnear_border_m = 200\n[trace]\ndistance_km = 30\nperiod = "2023"\n',
+        encoding="utf-8",
+    )
+    project = geoenv.open_project(config)
+    assert project.settings.network.tolerance_m == 50 and project.settings.placement.radius_m == 800
+    assert project.settings.loading.near_border_m == 200
+    assert project.network.report["outlets"]["given"].any()
+    out, wide = tmp_path / "t.csv", tmp_path / "wide.csv"
+    assert run("-q", "trace", "SX014", "--config", config, "-o", out).exit_code == 0
+    assert run("-q", "trace", "SX014", "--config", config, "--distance-km", "500", "-o", wide).exit_code == 0
+    import pandas as pd
+
+    near, far = pd.read_csv(out), pd.read_csv(wide)
+    assert near["distance_km"].max() <= 30 < far["distance_km"].max()  # the command line wins
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[map]\ntitel = 'x'\n", "[map]: unknown option 'titel' for geoenv map (known: "),
+        ("[trace]\ndistance_km = -3\n", "[trace]: distance_km = -3: "),
+        ("[network]\ntolerance = 5\n", "[network]: unknown setting 'tolerance' (known: flow, outlets, tolerance_m)"),
+        ("[network]\noutlets = [112.5, 37]\n", "[network]: outlets = [112.5, 37] is not a list of [lon, lat]"),
+        ('[network]\nflow = "downhill"\n', '[network]: flow = "downhill" is not one of outlet, digitized'),
+        ("[placement]\nradius_m = -1\n", "[placement]: radius_m = -1 is not a distance in metres, 0 or more"),
+        ("[loading]\nstrict = 1\n", "[loading]: strict = 1 is not true or false"),
+        ("[plotting]\nx = 1\n", "unknown section [plotting]"),
+    ],
+)
+def test_config_errors_name_the_file_and_section(tmp_path, toml, message):
+    config = tmp_path / "geoenv.toml"
+    config.write_text(toml, encoding="utf-8")
+    command = "map" if "[map]" in toml else "trace"
+    args = (
+        ("map", "--config", config, "-o", tmp_path / "m")
+        if command == "map"
+        else ("trace", "SX014", "--config", config)
+    )
+    result = run(*args)
+    assert result.exit_code == 1
+    assert f"error: {config}:{message}" in result.output or f"error: {config}: {message}" in result.output, (
+        result.output
+    )
+
+
+def test_the_readme_config_example_is_read(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### Project file", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    for name in ("断面名录.xlsx", "区县.shp"):
+        (tmp_path / name).write_bytes(b"")
+    config = tmp_path / "geoenv.toml"
+    config.write_text(example, encoding="utf-8")
+    read = geoenv.config.read_config(config)
+    assert read.settings.network.tolerance_m == 50 and read.settings.loading.strict
+    assert read.options["map"]["title"] == "太原市地表水监测断面分布图" and read.options["trace"] == {"distance_km": 50}
