@@ -19,10 +19,13 @@ import pandas as pd
 
 from geoenv.crossings import Crossings
 from geoenv.crossings import crossings as _crossings
+from geoenv.errors import InputError
 from geoenv.project import Project
 from geoenv.quality import Period, parse_period
 from geoenv.relations import Relations
 from geoenv.report import bureau_tables
+from geoenv.schema import FACILITY_LABELS_ZH
+from geoenv.settings import check_choice, check_distance
 from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS, Impact, Trace
 from geoenv.trace import impact as _impact
 from geoenv.trace import trace as _trace
@@ -52,6 +55,10 @@ def trace(
     Without measurements the candidates are ranked by proximity and size only. See
     :func:`geoenv.trace.trace` for the other parameters.
     """
+    check_choice("mode", mode, ("UT", "UM"))
+    check_distance("distance_km", distance_km, unit="km", optional=True)
+    for kind in kinds:
+        check_choice("kinds", kind, tuple(FACILITY_LABELS_ZH))
     chosen = period_of(project, period) if "measurements" in project.layers else None
     status = project.status(chosen) if chosen is not None else None
     result = _trace(project.basin, section, status=status, mode=mode, distance_km=distance_km, kinds=kinds,
@@ -70,6 +77,10 @@ def impact(
     """Rehearse a spill (突发水污染事件推演) from ``facility`` (its outfall) or the point ``at``:
     the sections, drinking-water sources and county borders below it, nearest first, with the
     arrival times. See :func:`geoenv.trace.impact`."""
+    if (facility is None) == (at is None):
+        raise InputError("give one of facility= (a facility id or name) and at= (lon, lat)")
+    check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
+    check_distance("distance_km", distance_km, unit="km", optional=True)
     borders = crossings(project).crossings
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
@@ -84,6 +95,8 @@ def relations(project: Project) -> Relations:
 
 def crossings(project: Project, *, level: str = "county", near_km: float = 5.0) -> Crossings:
     """Where rivers cross county (or city) borders and which sections watch each crossing."""
+    check_choice("level", level, ("county", "city"))
+    check_distance("near_km", near_km, unit="km")
     return _crossings(project.basin, project["counties"], level=level, near_km=near_km)
 
 

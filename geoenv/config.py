@@ -49,7 +49,7 @@ from geoenv.io import LayerSource
 from geoenv.io.read import FOLDER_SUFFIXES
 from geoenv.quality.values import parse_limit
 from geoenv.schema import LAYER_KINDS, SCHEMAS, parameter_code
-from geoenv.settings import STAGES, SettingError, Settings
+from geoenv.settings import STAGES, ParameterError, Settings
 
 LAYER_KEYS = ("path", "layer", "crs", "columns")
 RIVER_KEYS = (*LAYER_KEYS, "add")
@@ -136,7 +136,7 @@ def read_config(path: Path) -> Config:
     for stage, values in stages.items():
         try:
             made[stage] = STAGES[stage](**values)  # type: ignore[arg-type]
-        except SettingError as exc:
+        except ParameterError as exc:
             where = "[settings]" if stage == "loading" and "settings" in table else f"[{stage}]"
             shown = _toml(values.get(exc.parameter))
             problems.append(Problem(f"{exc.parameter} = {shown} is not {exc.expected}", file=str(path), where=where))

@@ -27,24 +27,42 @@ NEAR_BORDER_M = 100.0
 FLOWS = ("outlet", "digitized")
 
 
-class SettingError(InputError):
-    """A setting that is not what it must be: ``parameter`` names it (``tolerance_m``),
-    ``expected`` says what it must be."""
+class ParameterError(InputError):
+    """A setting or a parameter of the library that is not what it must be: ``parameter``
+    names it (``tolerance_m``: the CLI says ``--tolerance-m``), ``expected`` says what it must be."""
 
     def __init__(self, parameter: str, value: object, expected: str) -> None:
         super().__init__(Problem(f"{parameter} = {value!r} is not {expected}"))
         self.parameter = parameter
+        self.value = value
         self.expected = expected
 
 
-def _distance(parameter: str, value: float, *, highest: float = math.inf) -> None:
-    span = "a distance in metres, 0 or more"
+def check_choice(parameter: str, value: object, choices: tuple[str, ...]) -> None:
+    """``value`` must be one of ``choices``."""
+    if value not in choices:
+        raise ParameterError(parameter, value, f"one of {', '.join(choices)}")
+
+
+def check_distance(parameter: str, value: float | None, *, highest: float = math.inf, unit: str = "metres",
+                   positive: bool = False, optional: bool = False) -> None:  # fmt: skip
+    """``value`` must be a finite number from 0 (above 0 with ``positive``) to ``highest``
+    (None allowed with ``optional``)."""
+    if value is None and optional:
+        return
+    _distance(parameter, value, highest=highest, unit=unit, positive=positive)
+
+
+def _distance(parameter: str, value: object, *, highest: float = math.inf, unit: str = "metres",
+              positive: bool = False) -> None:  # fmt: skip
+    what = "a distance" if unit in ("metres", "km") else "a number"
+    span = f"{what} in {unit}, {'above 0' if positive else '0 or more'}"
     if math.isfinite(highest):
-        span = f"a distance in metres from 0 to {highest:g}"
+        span = f"{what} in {unit} from 0 to {highest:g}"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SettingError(parameter, value, f"a number ({span})")
-    if not (math.isfinite(value) and 0 <= value <= highest):
-        raise SettingError(parameter, value, span)
+        raise ParameterError(parameter, value, f"a number ({span})")
+    if not (math.isfinite(value) and 0 <= value <= highest) or (positive and value == 0):
+        raise ParameterError(parameter, value, span)
 
 
 @dataclass(frozen=True)
@@ -67,12 +85,11 @@ class NetworkSettings:
     tolerance_m: float = DEFAULT_TOLERANCE_M
 
     def __post_init__(self) -> None:
-        if self.flow not in FLOWS:
-            raise SettingError("flow", self.flow, f"one of {', '.join(FLOWS)}")
+        check_choice("flow", self.flow, FLOWS)
         object.__setattr__(self, "outlets", tuple((float(lon), float(lat)) for lon, lat in self.outlets))
         for lon, lat in self.outlets:
             if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
-                raise SettingError("outlets", (lon, lat), "a longitude, latitude in degrees")
+                raise ParameterError("outlets", (lon, lat), "a longitude, latitude in degrees")
         _distance("tolerance_m", self.tolerance_m)
 
 
@@ -115,7 +132,7 @@ class LoadingSettings:
         _distance("near_border_m", self.near_border_m, highest=100_000.0)
         for name in ("lenient", "strict"):
             if not isinstance(getattr(self, name), bool):
-                raise SettingError(name, getattr(self, name), "true or false")
+                raise ParameterError(name, getattr(self, name), "true or false")
 
 
 @dataclass(frozen=True)

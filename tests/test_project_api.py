@@ -12,7 +12,7 @@ from test_cli import run
 import geoenv
 from geoenv import assessment, layers
 from geoenv.errors import InputError
-from geoenv.settings import SettingError
+from geoenv.settings import ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_settings_are_frozen_and_checked_where_made():
         (lambda: geoenv.PlacementSettings(radius_m=-5), "radius_m"),
         (lambda: geoenv.LoadingSettings(near_border_m=1e9), "near_border_m"),
     ):
-        with pytest.raises(SettingError) as error:
+        with pytest.raises(ParameterError) as error:
             make()
         assert error.value.parameter == parameter and str(error.value).startswith(parameter)
 

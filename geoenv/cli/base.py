@@ -19,7 +19,7 @@ from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
 from geoenv.network import Network, open_network
 from geoenv.project import Project, open_project
 from geoenv.schema import LAYER_KINDS
-from geoenv.settings import LoadingSettings, NetworkSettings, PlacementSettings, Settings
+from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, PlacementSettings, Settings
 
 SHOWN_PER_MESSAGE = 20
 
@@ -62,6 +62,9 @@ class _Group(click.Group):
                 signal.signal(getattr(signal, name), _terminate)
         try:
             return super().invoke(ctx)
+        except ParameterError as exc:  # a library setting out of range: say it as the flag that sets it
+            flag = "--" + exc.parameter.replace("_", "-")
+            raise click.BadParameter(f"{exc.value!r} is not {exc.expected}", param_hint=flag) from None
         except _Terminated as exc:
             signame = signal.Signals(int(exc.code) - 128).name
             echo(f"error: stopped by {signame}: outputs not yet complete were removed", err=True)

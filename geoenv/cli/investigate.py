@@ -23,6 +23,7 @@ from geoenv.overview import (
 )
 from geoenv.report import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
+from geoenv.settings import check_choice
 
 
 @main.command(name="trace")
@@ -67,10 +68,8 @@ def trace_(
     """
     _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    unknown = sorted(set(wanted) - set(FACILITY_LABELS_ZH))
-    if unknown:
-        raise click.BadParameter(f"unknown kinds {', '.join(unknown)}; use {', '.join(FACILITY_LABELS_ZH)}",
-                                 param_hint="--kinds")  # fmt: skip
+    for kind in wanted:  # before any work
+        check_choice("kinds", kind, tuple(FACILITY_LABELS_ZH))
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     basin = project.basin
     result = answers.trace(project, section, period=period, mode=mode, distance_km=distance_km, kinds=wanted,
