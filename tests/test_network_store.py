@@ -69,7 +69,7 @@ def edit(path, sql):
 def test_a_link_deleted_after_saving_is_found_by_the_check(saved):
     edit(saved, "DELETE FROM links WHERE id = 'T4.2' AND toid = 'M4'")
     notes: list[str] = []
-    with pytest.raises(InputError, match="reach 'T4.2' has no row in layer links"):
+    with pytest.raises(InputError, match=r"reach 'T4\.2' has no row in layer links"):
         load_network(saved, progress=notes.append)
     assert len(notes) == 1 and "changed after it was saved" in notes[0]
 

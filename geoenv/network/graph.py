@@ -37,6 +37,10 @@ ARRAYS = (
 )  # fmt: skip
 
 
+#: At most this many ids are looked up by a scan rather than a hash index (see ``index_of``).
+FEW_IDS = 8
+
+
 class Network:
     """Reaches and their links, with the arrays navigation needs.
 
@@ -256,8 +260,16 @@ class Network:
         return pd.Index(self.ids)
 
     def index_of(self, ids) -> np.ndarray:
-        """Reach indices of reach ids (-1 where unknown)."""
-        return self._index.get_indexer(pd.Index(np.atleast_1d(np.asarray(ids, dtype=object)).astype(str)))
+        """Reach indices of reach ids (-1 where unknown).
+
+        A few ids are looked for by a scan (a command's ``--start``: hashing a million ids costs
+        more); more by a hash index of all ids, built once.
+        """
+        wanted = np.atleast_1d(np.asarray(ids, dtype=object)).astype(str)
+        if len(wanted) <= FEW_IDS and "_index" not in self.__dict__:
+            found = [np.flatnonzero(self.ids == w) for w in wanted]
+            return np.array([f[0] if len(f) else -1 for f in found], dtype=np.int64)
+        return self._index.get_indexer(pd.Index(wanted))
 
     def is_upstream(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether reach ``a`` is upstream of (or is) reach ``b`` on the main tree; vectorized, O(1) each."""

@@ -81,25 +81,15 @@ def network_writer(net: Network, *, extra: dict[str, pd.DataFrame] | None = None
     optional = [c for c in OPTIONAL_COLUMNS if c in net.reaches]
     reaches = net.reaches[[*REACH_COLUMNS, *optional, "geometry"]].to_crs(4326)
     links = net.links()
-    arrow = _has_arrow()
 
     def write(tmp: Path) -> None:
-        pyogrio.write_dataframe(reaches, tmp, layer="reaches", driver="GPKG", use_arrow=arrow)
-        pyogrio.write_dataframe(links, tmp, layer="links", driver="GPKG", append=True, use_arrow=arrow)
+        pyogrio.write_dataframe(reaches, tmp, layer="reaches", driver="GPKG")
+        pyogrio.write_dataframe(links, tmp, layer="links", driver="GPKG", append=True)
         for name, frame in (extra or {}).items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", append=True)
         _write_arrays(tmp, net)
 
     return write
-
-
-def _has_arrow() -> bool:
-    """Whether pyarrow is there for pyogrio's bulk (Arrow) writing."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @contextmanager
@@ -124,12 +114,14 @@ def _change_counter(path: Path) -> int:
 
 
 def _state(db: sqlite3.Connection) -> dict[str, Any]:
-    """What a change to the layers would change: row counts, largest fid, ``last_change``."""
+    """What a change to the layers would change, read without scanning them: the feature
+    count GDAL's triggers keep (on any insert or delete), the largest fid, ``last_change``."""
     state: dict[str, Any] = {}
     for layer in ("reaches", "links"):
-        count, top = db.execute(f'SELECT count(*), coalesce(max(fid), 0) FROM "{layer}"').fetchone()
+        (top,) = db.execute(f'SELECT coalesce(max(fid), 0) FROM "{layer}"').fetchone()
         (changed,) = db.execute("SELECT last_change FROM gpkg_contents WHERE table_name = ?", (layer,)).fetchone()
-        state[layer] = [count, top, changed]
+        count = db.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = ?", (layer,)).fetchone()
+        state[layer] = [count[0] if count else None, top, changed]
     return state
 
 
