@@ -5,14 +5,26 @@ reaches of 1 km, a tributary of 100 reaches of 1 km at each main-stem node, and 
 of 9 reaches of 100 m at each tributary node (1,001,000 reaches, longest path 1,109 reaches).
 The same graph is loaded into networkx and igraph for the upstream (UT) queries, side by side.
 
-    make bench          # or: python bench/network.py [--reaches-scale 0.1]
+Then the commands as a user runs them, each a whole process (start-up, reading and writing
+included), with its time and peak memory (RSS): ``geoenv network build LINES.gpkg -o
+SAVED.gpkg`` from a GeoPackage of the lines, and ``geoenv network navigate SAVED.gpkg --start
+R --mode UT -o out.csv``, beside a plain networkx script on the same saved file (it reads the
+``links`` table's ``id, toid`` with sqlite3, builds a DiGraph, takes ``nx.ancestors`` and
+writes the ids to a CSV).
+
+    make bench          # or: python bench/network.py [--main 100] [--folder DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -62,14 +74,75 @@ def timed(func, repeat: int = 1):
     return best, result
 
 
+NETWORKX_SCRIPT = """\
+import csv, sqlite3, sys
+import networkx as nx
+
+saved, start, out = sys.argv[1:]
+with sqlite3.connect(saved) as db:
+    links = db.execute("SELECT id, toid FROM links").fetchall()
+graph = nx.DiGraph()
+graph.add_nodes_from(i for i, _ in links)
+graph.add_edges_from((i, t) for i, t in links if t)
+found = [start, *sorted(nx.ancestors(graph, start))]
+with open(out, "w", newline="", encoding="utf-8") as f:
+    csv.writer(f).writerows([["id"], *([i] for i in found)])
+"""
+
+
+def run(*command: str) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of ``command`` as a whole process; fails loudly on an error."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    error = child.stderr.read().decode() if child.stderr else ""
+    if child.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{error}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def whole_processes(lines: gpd.GeoDataFrame, outlet: np.ndarray, folder: Path) -> None:
+    """The commands a user runs, as whole processes, beside a plain networkx script."""
+    geoenv = [str(Path(sys.executable).with_name("geoenv"))]
+    lines_file, saved = folder / "lines.gpkg", folder / "saved.gpkg"
+    seconds, _ = timed(lambda: lines.to_crs(4326).to_file(lines_file, driver="GPKG", engine="pyogrio"))
+    print(f"\nwhole processes ({os.cpu_count()} CPUs); the lines written to {lines_file} in {seconds:.1f} s")
+    build = [*geoenv, "network", "build", str(lines_file), "--tolerance-m", "10", "--overwrite",
+             "--outlet", f"{outlet[0, 0]:.7f},{outlet[0, 1]:.7f}", "-o", str(saved)]  # fmt: skip
+    seconds, mb = run(*build)
+    print(f"geoenv network build LINES.gpkg -o SAVED.gpkg: {seconds:6.1f} s   peak RSS {mb:,.0f} MB")
+    script = folder / "networkx_ut.py"
+    script.write_text(NETWORKX_SCRIPT, encoding="utf-8")
+    print(f"{'navigate UT from':<26}{'rows':>10}{'geoenv':>10}{'networkx':>11}{'nx/geoenv':>11}")
+    main_stem = len(lines) // 1001
+    for reach in ("0", str(main_stem // 2), str(main_stem - 1)):
+        out = folder / f"ut_{reach}.csv"
+        ours, ours_mb = run(*geoenv, "network", "navigate", str(saved), "--start", reach, "--mode", "UT",
+                            "-o", str(out), "--overwrite")  # fmt: skip
+        theirs, _ = run(sys.executable, str(script), str(saved), reach, str(folder / f"nx_{reach}.csv"))
+        rows = sum(1 for _ in out.open(encoding="utf-8-sig")) - 1
+        expected = sum(1 for _ in (folder / f"nx_{reach}.csv").open(encoding="utf-8")) - 1
+        assert rows == expected, (rows, expected)
+        print(f"{'reach ' + reach:<26}{rows:>10,}{ours:>9.2f}s{theirs:>10.2f}s{theirs / ours:>11.1f}"
+              f"   (geoenv peak RSS {ours_mb:,.0f} MB)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--main", type=int, default=1000, help="main-stem reaches (1,000 → 1,001,000 reaches)")
+    parser.add_argument("--folder", type=Path, help="where the whole-process files go [a temporary folder]")
+    parser.add_argument("--only-processes", action="store_true", help="only the whole-process figures")
     args = parser.parse_args()
     seconds, lines = timed(lambda: comb_of_combs(args.main))
     print(f"generated {len(lines):,} reaches in {seconds:.1f} s; peak memory so far {peak_mb():,.0f} MB")
     outlet = gpd.GeoSeries(gpd.points_from_xy([X0], [Y0]), crs=32649).to_crs(4326)
     outlet = np.c_[outlet.x, outlet.y]
+    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
+        whole_processes(lines, outlet, Path(folder))
+    if args.only_processes:
+        return
 
     seconds, net = timed(lambda: build_network(lines, flow="outlet", outlets=outlet, tolerance_m=10))
     print(f"build, --flow outlet (direction from geometry): {seconds:6.2f} s   peak memory {peak_mb():,.0f} MB")

@@ -95,7 +95,7 @@ def next_downstream(
     dist[top["reach"].to_numpy()] = net.length[top["reach"].to_numpy()] - top["m"].to_numpy()
     below = np.full(n, -1, dtype=np.int64)  # first target at or below each reach's downstream end
     below_d = np.full(n, np.inf)
-    for frontier in reversed(net.levels):
+    for frontier in reversed(net.frontiers):
         dn = net.dn_main[frontier]
         has = dn >= 0
         f, d = frontier[has], dn[has]

@@ -183,15 +183,15 @@ def test_bad_flags_divergence_nodes_and_geometry(saved, tmp_path):
         frame["ambiguous"] = frame["ambiguous"].astype(object)
         frame.loc[0, "ambiguous"] = "maybe"
         frame.loc[1, "divergence"] = 7
-        frame["to_node"] = frame["to_node"].astype(float)
-        frame.loc[2, "to_node"] = np.nan
+        frame["tonode"] = frame["tonode"].astype(float)
+        frame.loc[2, "tonode"] = np.nan
         frame.loc[2, "geometry"] = shapely.Point(112.01, 37.0)
         return frame
 
     path = edited(saved, tmp_path / "n.gpkg", damage)
     assert navigate(path) == [
         f"error: {path}:layer reaches, feature 2: column divergence: 7 is not 0, 1 or 2",
-        f"error: {path}:layer reaches, feature 3: column to_node: empty is not a node number",
+        f"error: {path}:layer reaches, feature 3: column tonode: empty is not a node number",
         f"error: {path}:layer reaches, feature 1: column ambiguous: 'maybe' is not true or false",
         f"error: {path}:layer reaches, feature 3: not a line: a reach is a LineString",
     ]

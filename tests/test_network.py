@@ -165,14 +165,15 @@ def test_nested_intervals_answer_is_upstream():
 def test_distances_levelpaths_and_order():
     net = build_network(tree(), flow="digitized", tolerance_m=5)
     r = net.reaches.set_index("id")
-    assert r.loc["M1", "pathlength_m"] == pytest.approx(8000, abs=0.01)
-    assert r.loc["S", "pathlength_m"] == pytest.approx(2000 + 4000, abs=0.01)
-    assert r.loc["M1", "arbolate_m"] == pytest.approx(2000, abs=0.01)
-    assert r.loc["M5", "arbolate_m"] == pytest.approx(10000 + 4 * 3000 + 1500, abs=0.01)
+    assert r.loc["M1", "pathlength_km"] == pytest.approx(8, abs=1e-5)
+    assert r.loc["S", "pathlength_km"] == pytest.approx(2 + 4, abs=1e-5)
+    assert r.loc["M1", "arbolate_sum"] == pytest.approx(2, abs=1e-5)
+    assert r.loc["M5", "arbolate_sum"] == pytest.approx(10 + 4 * 3 + 1.5, abs=1e-5)
     assert set(r.loc[["M1", "M2", "M3", "M4", "M5"], "levelpath"]) == {"M5"}  # the main stem, by name
     assert r.loc["T4.1", "levelpath"] == "T4.2" and r.loc["S", "levelpath"] == "S"
-    topo = r["topo"]
-    assert all(topo[a] < topo[b] for a, b in EXPECTED_SPLIT if b)
+    topo_sort = r["topo_sort"]  # hydroloom's: large values upstream
+    assert all(topo_sort[a] > topo_sort[b] for a, b in EXPECTED_SPLIT if b)
+    assert sorted(topo_sort) == list(range(1, net.n + 1))
     # UT from M4 nearest first, each with its distance from M4's downstream end.
     table = navigate(net, reach_of(net, "M4"), "UT").set_index("id")
     assert table.loc["T4.2", "distance_km"] == pytest.approx(2.0)

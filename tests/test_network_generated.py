@@ -147,4 +147,4 @@ def test_three_ends_near_one_another_make_one_junction():
         net = build_network(frame, tolerance_m=TOLERANCE_M, flow="digitized")
         links = set(zip(net.reaches["name"].to_numpy()[net.up], net.reaches["name"].to_numpy()[net.down], strict=True))
         assert len(net.up) == 2 and links == {("主", "主"), ("支", "主")} and net.report["networks"] == 1
-        assert len(pd.unique(np.r_[net.reaches["from_node"], net.reaches["to_node"]])) == 4
+        assert len(pd.unique(np.r_[net.reaches["fromnode"], net.reaches["tonode"]])) == 4

@@ -11,7 +11,6 @@ from geoenv.cli.options import basin_options, network_options, option
 from geoenv.io import LayerSource
 from geoenv.io.write import csv_writer, text_writer, write_files
 from geoenv.layers import load
-from geoenv.maps.qa import check_map
 from geoenv.network import MODES
 from geoenv.network.check import check_network, check_writer, summary_rows
 from geoenv.network.graph import link_table
@@ -129,6 +128,8 @@ def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: f
         raise click.BadParameter("write QA.gpkg", param_hint="-o")
     _outputs(overwrite, {"-o": output, "--map": map_output}, {"lines": lines, "sections": sections})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
+    from geoenv.maps.qa import check_map  # folium: only this command draws (start-up time of the others)
+
     points = load("sections", LayerSource(sections)).data if sections else None
     result = check_network(net, tolerance_m=tolerance_m, sections=points, radius_m=radius_m)
     files = {}

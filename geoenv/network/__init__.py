@@ -47,7 +47,7 @@ def open_network(
         if source.add:
             message = "is a saved network, used as it is: --add-rivers joins line layers; build one network from all"
             raise InputError(Problem(message + " the lines instead (network build)", file=str(source.path)))
-        return load_network(source.path)
+        return load_network(source.path, progress=progress)
     if is_table(Path(source.path)):
         message = "a table holds no lines: give a line layer (GeoPackage, Shapefile, GeoJSON) or a saved network"
         raise InputError(Problem(message, file=str(source.path)))

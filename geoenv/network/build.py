@@ -103,8 +103,8 @@ def _reaches(topo: Topology, source_ids: np.ndarray, names: np.ndarray, crs) -> 
             "id": ids.astype(object),
             "name": names[topo.source],
             "length_m": shapely.length(topo.geometry).round(3),
-            "from_node": topo.from_node,
-            "to_node": topo.to_node,
+            "fromnode": topo.fromnode,
+            "tonode": topo.tonode,
             "ambiguous": topo.ambiguous,
             "to_given_outlet": topo.to_given_outlet,
             "source": topo.source,
@@ -116,8 +116,8 @@ def _reaches(topo: Topology, source_ids: np.ndarray, names: np.ndarray, crs) -> 
 
 def _links(topo: Topology) -> tuple[np.ndarray, np.ndarray]:
     """Every reach flows into every reach that starts at its downstream node."""
-    starts = pd.DataFrame({"node": topo.from_node, "down": np.arange(len(topo.from_node))})
-    ends = pd.DataFrame({"node": topo.to_node, "up": np.arange(len(topo.to_node))})
+    starts = pd.DataFrame({"node": topo.fromnode, "down": np.arange(len(topo.fromnode))})
+    ends = pd.DataFrame({"node": topo.tonode, "up": np.arange(len(topo.tonode))})
     pairs = ends.merge(starts, on="node")
     pairs = pairs[pairs["up"] != pairs["down"]].sort_values(["up", "down"])
     return pairs["up"].to_numpy(), pairs["down"].to_numpy()
@@ -127,13 +127,13 @@ def _divergence(reaches: gpd.GeoDataFrame, up: np.ndarray, down: np.ndarray) -> 
     """NHDPlus Divergence: at a split the branch with the upstream name is main (1), else the
     longest; the other branches are minor (2); 0 elsewhere."""
     out = np.zeros(len(reaches), dtype=np.int8)
-    node = reaches["from_node"].to_numpy()
+    node = reaches["fromnode"].to_numpy()
     splitting = pd.Series(node).map(pd.Series(node).value_counts()).to_numpy() > 1
     branches = np.flatnonzero(splitting)
     if not len(branches):
         return out
     names = reaches["name"].to_numpy()
-    named_in = set(zip(reaches["to_node"].to_numpy()[up], names[up], strict=True))
+    named_in = set(zip(reaches["tonode"].to_numpy()[up], names[up], strict=True))
     frame = pd.DataFrame(
         {
             "reach": branches,

@@ -129,8 +129,8 @@ def check_network(
     reaches = net.reaches
     crs = reaches.crs
     geoms = reaches.geometry.to_numpy()
-    frm = reaches["from_node"].to_numpy(dtype=np.int64)
-    to = reaches["to_node"].to_numpy(dtype=np.int64)
+    frm = reaches["fromnode"].to_numpy(dtype=np.int64)
+    to = reaches["tonode"].to_numpy(dtype=np.int64)
     n_nodes = int(max(frm.max(initial=-1), to.max(initial=-1))) + 1
     node_xy = np.zeros((n_nodes, 2))
     node_xy[frm] = shapely.get_coordinates(shapely.get_point(geoms, 0))

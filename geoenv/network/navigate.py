@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import difflib
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geoenv.errors import NetworkError
 from geoenv.network.graph import Network, concat_ranges
-from geoenv.network.locate import locate
 
 MODES = ("UT", "UM", "DM", "DD")
 
@@ -145,11 +143,12 @@ def navigate(
     else:
         keep = np.ones(len(members), dtype=bool)
     members, dist, part = members[keep], dist[keep], part[keep]
-    order = np.lexsort((net.reaches["topo"].to_numpy()[members] * (1 if mode in ("DM", "DD") else -1), dist))
+    # ties in distance: upstream first going down, downstream first going up
+    order = np.lexsort((net.topo_sort[members] * (-1 if mode in ("DM", "DD") else 1), dist))
     members, dist, part = members[order], dist[order], part[order]
     return pd.DataFrame(
         {
-            "id": net.reaches["id"].to_numpy()[members],
+            "id": net.ids[members],
             "reach": members,
             "distance_km": np.round(np.maximum(dist, 0) / 1000, 6),
             "length_km": np.round(part / 1000, 6),
@@ -176,7 +175,7 @@ def navigate_from(
     if start is not None:
         index = int(net.index_of([start])[0])
         if index < 0:
-            close = difflib.get_close_matches(str(start), net.reaches["id"].astype(str).tolist(), n=3)
+            close = difflib.get_close_matches(str(start), net.ids.astype(str).tolist(), n=3)
             hint = f"; similar ids: {', '.join(close)}" if close else ""
             raise NetworkError(f"--start {start!r}: no reach has this id{hint}")
         return navigate(net, index, mode, distance_km=distance_km)
@@ -187,6 +186,10 @@ def navigate_from(
 def locate_start(net: Network, at: tuple[float, float], radius_m: float) -> tuple[int, float]:
     """Reach and measure of a starting point (longitude, latitude); :class:`NetworkError` when
     no reach is within ``radius_m``."""
+    import geopandas as gpd  # only to place a point: navigating from a reach id reads no geometry
+
+    from geoenv.network.locate import locate
+
     point = gpd.GeoSeries(gpd.points_from_xy([at[0]], [at[1]]), crs=4326)
     located = locate(net, point, radius_m=radius_m).iloc[0]
     if located["reach"] < 0:

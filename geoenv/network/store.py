@@ -1,28 +1,49 @@
 """Save a built network (and located points, relations) to a GeoPackage, and load it back
-without rebuilding. Layers: ``reaches`` (lines, WGS84, one row per reach), ``links``
-(a table, ``id, toid`` per link), and optionally ``sections``, ``facilities``, ``relations``."""
+without rebuilding.
+
+Layers: ``reaches`` (lines, WGS84, one row per reach, with hydroloom's field names),
+``links`` (a table, ``id, toid`` per link), optionally ``sections``, ``facilities``,
+``relations``; and the table :data:`ARRAY_TABLE` (not a layer: QGIS does not list it) holding
+the network's arrays as ``np.save`` bytes, so that loading reads them and derives nothing.
+A file changed after it was saved (in QGIS, with GDAL or sqlite3: its counts, its layers'
+``last_change`` or SQLite's file change counter differ from those stored with the arrays), or
+one saved before the arrays were, is checked and derived from its layers instead.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
-import shapely
 
-from geoenv.crs import working_crs
 from geoenv.errors import InputError, Problem, raise_on_errors
-from geoenv.io.write import Writer, write_atomic
-from geoenv.network.graph import Network
+from geoenv.network.graph import ARRAYS, Network
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import geopandas as gpd
+
+    from geoenv.io.write import Writer
 
 REACH_COLUMNS = [
-    "id", "name", "length_m", "divergence", "ambiguous", "topo", "pathlength_m", "arbolate_m",
-    "levelpath", "dn_main", "from_node", "to_node", "to_given_outlet",
+    "id", "name", "length_m", "divergence", "ambiguous", "topo_sort", "pathlength_km", "arbolate_sum",
+    "levelpath", "dn_levelpath", "dn_main", "fromnode", "tonode", "to_given_outlet",
 ]  # fmt: skip
 OPTIONAL_COLUMNS = ("velocity_ms",)
+#: Names of saved networks written before hydroloom's names (read under the new ones).
+OLD_NAMES = {"from_node": "fromnode", "to_node": "tonode"}
+#: The table of saved arrays: ``name TEXT PRIMARY KEY, data BLOB``.
+ARRAY_TABLE = "geoenv_arrays"
+ARRAY_FORMAT = 1
 
 
 def is_network_file(path: Path) -> bool:
@@ -36,21 +57,27 @@ def is_network_file(path: Path) -> bool:
     if path.suffix.lower() != ".gpkg" or not path.is_file():
         return False
     try:
-        names = {name for name, _ in pyogrio.list_layers(path)}
-        if "reaches" in names and "links" not in names:
-            return set(pyogrio.read_info(path, layer="reaches")["fields"]) >= NETWORK_MARKERS
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError):
+        with _sqlite(path) as db:
+            names = {name for (name,) in db.execute("SELECT table_name FROM gpkg_contents")}
+            if "reaches" in names and "links" not in names:
+                fields = {row[1] for row in db.execute('PRAGMA table_info("reaches")')}
+                return fields >= NETWORK_MARKERS
+    except sqlite3.Error:
         return False  # not a readable GeoPackage: reading it as lines says what is wrong
     return {"reaches", "links"} <= names
 
 
 def save_network(net: Network, path: Path, *, overwrite: bool, extra: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write the network (and ``extra`` layers: GeoDataFrames or tables) whole or not at all."""
+    from geoenv.io.write import write_atomic
+
     return write_atomic(path, network_writer(net, extra=extra), overwrite=overwrite)
 
 
 def network_writer(net: Network, *, extra: dict[str, pd.DataFrame] | None = None) -> Writer:
     """A writer of the network GeoPackage, for :func:`geoenv.io.write.write_files` sets."""
+    import pyogrio
+
     optional = [c for c in OPTIONAL_COLUMNS if c in net.reaches]
     reaches = net.reaches[[*REACH_COLUMNS, *optional, "geometry"]].to_crs(4326)
     links = net.links()
@@ -60,12 +87,70 @@ def network_writer(net: Network, *, extra: dict[str, pd.DataFrame] | None = None
         pyogrio.write_dataframe(links, tmp, layer="links", driver="GPKG", append=True)
         for name, frame in (extra or {}).items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", append=True)
+        _write_arrays(tmp, net)
 
     return write
 
 
-def load_network(path: Path) -> Network:
-    """A network saved by :func:`save_network`, as it was built, once it has been checked.
+@contextmanager
+def _sqlite(path: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """The GeoPackage as SQLite, read-only or (``write``) in one transaction, closed after."""
+    uri = Path(path).resolve().as_uri() + ("" if write else "?mode=ro")
+    db = sqlite3.connect(uri, uri=True, isolation_level=None)  # transactions as written here
+    try:
+        if write:
+            db.execute("BEGIN")
+        yield db
+        if write:
+            db.execute("COMMIT")
+    finally:
+        db.close()  # uncommitted: rolled back
+
+
+def _change_counter(path: Path) -> int:
+    """SQLite's file change counter (header bytes 24-27): every committed write moves it."""
+    with open(path, "rb") as f:
+        return int.from_bytes(f.read(28)[24:28], "big")
+
+
+def _state(db: sqlite3.Connection) -> dict[str, Any]:
+    """What a change to the layers would change, read without scanning them: the feature
+    count GDAL's triggers keep (on any insert or delete), the largest fid, ``last_change``."""
+    state: dict[str, Any] = {}
+    for layer in ("reaches", "links"):
+        (top,) = db.execute(f'SELECT coalesce(max(fid), 0) FROM "{layer}"').fetchone()
+        (changed,) = db.execute("SELECT last_change FROM gpkg_contents WHERE table_name = ?", (layer,)).fetchone()
+        count = db.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = ?", (layer,)).fetchone()
+        state[layer] = [count[0] if count else None, top, changed]
+    return state
+
+
+def _write_arrays(path: Path, net: Network) -> None:
+    """Add :data:`ARRAY_TABLE` to a network GeoPackage just written, with the file's state."""
+    blobs = {}
+    for name, values in net.arrays().items():
+        buffer = io.BytesIO()
+        np.save(buffer, values, allow_pickle=False)
+        blobs[name] = buffer.getvalue()
+    blobs["ids"] = json.dumps(net.ids.tolist(), ensure_ascii=False).encode()
+    with _sqlite(path, write=True) as db:
+        state = {"format": ARRAY_FORMAT, **_state(db), "change_counter": _change_counter(path) + 1}
+        blobs["state"] = json.dumps(state).encode()
+        db.execute(f"CREATE TABLE {ARRAY_TABLE} (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        db.executemany(f"INSERT INTO {ARRAY_TABLE} VALUES (?, ?)", blobs.items())
+    if _change_counter(path) != state["change_counter"]:  # not a plain rollback-journal write: never fresh
+        with _sqlite(path, write=True) as db:
+            db.execute(f"DROP TABLE {ARRAY_TABLE}")
+
+
+def load_network(path: Path, *, progress: Callable[[str], None] | None = None) -> Network:
+    """A network saved by :func:`save_network`: its saved arrays when the file is as saved,
+    else (changed since, or saved before arrays were) checked and derived from its layers.
+
+    Parameters
+    ----------
+    progress
+        Told why the arrays were not used, when they were not.
 
     Raises
     ------
@@ -75,35 +160,87 @@ def load_network(path: Path) -> Network:
         located by layer, feature and column; or why the file cannot be read.
     """
     path = Path(path)
+    arrays, why = _saved_arrays(path)
+    if arrays is not None:
+        ids = np.array(json.loads(arrays.pop("ids")), dtype=object)
+        return Network.from_arrays(ids, arrays, lambda: _read_reaches(path, ids))
+    if why and progress:
+        progress(f"{path}: {why}: checking the layers and deriving the network from them")
     reaches, links = _read_saved(path)
-    problems, ids = _check(reaches, links, file=str(path))
+    problems, checked = _check(reaches, links, file=str(path))
     raise_on_errors(problems)
+    assert checked is not None
+    position = np.full(len(checked.uniques), -1, dtype=np.int64)
+    position[checked.reach] = np.arange(len(reaches))
+    linked = checked.toid >= 0
+    base = _typed_reaches(reaches, checked.reach_ids(len(reaches)))
+    return Network(base, position[checked.id[linked]], position[checked.toid[linked]])
+
+
+def _saved_arrays(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The saved arrays by name (``ids`` as JSON text) when the file is as it was saved, else
+    why not (None when it has none: saved before arrays were)."""
+    try:
+        with _sqlite(path) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if ARRAY_TABLE not in tables:
+                return None, None
+            blobs = dict(db.execute(f"SELECT name, data FROM {ARRAY_TABLE}").fetchall())
+            state = json.loads(blobs.pop("state"))
+            now = {"format": ARRAY_FORMAT, **_state(db), "change_counter": _change_counter(path)}
+    except (sqlite3.Error, KeyError, ValueError, TypeError) as exc:
+        return None, f"its saved arrays cannot be read ({exc})"
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size:
+        return None, "it is open for editing (a -wal file beside it)"
+    if now != state:
+        return None, "it changed after it was saved (edited?), so its saved arrays are out of date"
+    try:
+        arrays: dict[str, Any] = {name: np.load(io.BytesIO(blobs[name]), allow_pickle=False) for name in ARRAYS}
+    except (KeyError, ValueError, OSError) as exc:
+        return None, f"its saved arrays cannot be read ({exc})"
+    arrays["ids"] = blobs["ids"]
+    return arrays, None
+
+
+def _read_reaches(path: Path, ids: np.ndarray) -> gpd.GeoDataFrame:
+    """The reaches layer of a file whose arrays were loaded, as :func:`load_network` gives it."""
+    reaches = _read_layer(path, "reaches", geometry=True)
+    if len(reaches) != len(ids) or not np.array_equal(reaches["id"].astype(str).to_numpy(dtype=object), ids):
+        message = f"layer reaches no longer matches the saved arrays (changed while in use?); {_REBUILD}"
+        raise InputError(Problem(message, file=str(path)))
+    return _typed_reaches(reaches, ids)
+
+
+def _typed_reaches(reaches: gpd.GeoDataFrame, ids: np.ndarray) -> gpd.GeoDataFrame:
+    """The stored columns of checked reaches as :class:`Network` takes them, in a metric CRS."""
+    import geopandas as gpd
+
+    from geoenv.crs import working_crs
+
     reaches = reaches.reset_index(drop=True)
-    reaches["id"] = ids.reach_ids(len(reaches))
+    reaches["id"] = ids
     reaches["name"] = reaches["name"].fillna("").astype(str)
     reaches = reaches.to_crs(working_crs(tuple(reaches.total_bounds)))
-    position = np.full(len(ids.uniques), -1, dtype=np.int64)
-    position[ids.reach] = np.arange(len(reaches))
-    linked = ids.toid >= 0
     keep = ["id", "name", "geometry", *(c for c in OPTIONAL_COLUMNS if c in reaches)]
     base = reaches[keep].assign(
         length_m=_number(reaches["length_m"]),
         divergence=_number(reaches["divergence"]).astype(np.int8),
         ambiguous=_flags(reaches["ambiguous"]).to_numpy(dtype=bool),
         to_given_outlet=_flags(reaches["to_given_outlet"]).to_numpy(dtype=bool),
-        from_node=_number(reaches["from_node"]).astype(np.int64),
-        to_node=_number(reaches["to_node"]).astype(np.int64),
+        fromnode=_number(reaches["fromnode"]).astype(np.int64),
+        tonode=_number(reaches["tonode"]).astype(np.int64),
     )
     if "velocity_ms" in base:
         base["velocity_ms"] = _number(base["velocity_ms"])
-    return Network(gpd.GeoDataFrame(base, geometry="geometry"), position[ids.id[linked]], position[ids.toid[linked]])
+    return gpd.GeoDataFrame(base, geometry="geometry")
 
 
 # --- checking a saved network ------------------------------------------------------------
 
 #: Columns :func:`load_network` needs, per layer.
 REQUIRED_COLUMNS = {
-    "reaches": ("id", "name", "length_m", "divergence", "ambiguous", "to_given_outlet", "from_node", "to_node"),
+    "reaches": ("id", "name", "length_m", "divergence", "ambiguous", "to_given_outlet", "fromnode", "tonode"),
     "links": ("id", "toid"),
 }
 #: Columns only a saved network's ``reaches`` has: a GeoPackage with them is a saved network.
@@ -118,19 +255,24 @@ _REBUILD = "rebuild it with geoenv network build"
 
 def _read_saved(path: Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Both layers of a saved network, indexed by GeoPackage feature id (fid)."""
-    frames = []
-    for layer, geometry in (("reaches", True), ("links", False)):
-        try:
-            fields = set(pyogrio.read_info(path, layer=layer)["fields"])
-            wanted = [c for c in (*REQUIRED_COLUMNS[layer], *OPTIONAL_COLUMNS) if c in fields]  # not derived ones
-            frame = pyogrio.read_dataframe(path, layer=layer, columns=wanted, read_geometry=geometry, fid_as_index=True)
-            frames.append(frame)
-        except pyogrio.errors.DataLayerError as exc:
-            message = f"layer {layer} is missing: not a whole saved network; {_REBUILD}"
-            raise InputError(Problem(message, file=str(path))) from exc
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, OSError) as exc:
-            raise InputError(Problem(f"not a readable network GeoPackage ({exc})", file=str(path))) from exc
-    return frames[0], frames[1]
+    return _read_layer(path, "reaches", geometry=True), _read_layer(path, "links", geometry=False)
+
+
+def _read_layer(path: Path, layer: str, *, geometry: bool) -> pd.DataFrame:
+    """The stored (not derived) columns of one layer, old names read as the new ones."""
+    import pyogrio
+
+    try:
+        fields = set(pyogrio.read_info(path, layer=layer)["fields"])
+        old = {o: new for o, new in OLD_NAMES.items() if o in fields and new not in fields}
+        wanted = [c for c in (*REQUIRED_COLUMNS[layer], *OPTIONAL_COLUMNS, *old) if c in fields]
+        frame = pyogrio.read_dataframe(path, layer=layer, columns=wanted, read_geometry=geometry, fid_as_index=True)
+    except pyogrio.errors.DataLayerError as exc:
+        message = f"layer {layer} is missing: not a whole saved network; {_REBUILD}"
+        raise InputError(Problem(message, file=str(path))) from exc
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, OSError) as exc:
+        raise InputError(Problem(f"not a readable network GeoPackage ({exc})", file=str(path))) from exc
+    return frame.rename(columns=old)
 
 
 @dataclass(frozen=True)
@@ -248,8 +390,8 @@ def _check(reaches: pd.DataFrame, links: pd.DataFrame, *, file: str) -> tuple[li
         )  # fmt: skip
     _numbers(report, reaches, "length_m", "a length in metres", positive=True)
     _numbers(report, reaches, "divergence", "0, 1 or 2", allowed=(0, 1, 2))
-    _numbers(report, reaches, "from_node", "a node number", integer=True)
-    _numbers(report, reaches, "to_node", "a node number", integer=True)
+    _numbers(report, reaches, "fromnode", "a node number", integer=True)
+    _numbers(report, reaches, "tonode", "a node number", integer=True)
     if "velocity_ms" in reaches:
         _numbers(report, reaches, "velocity_ms", "a velocity in m/s, or empty", positive=True, optional=True)
     for column in ("ambiguous", "to_given_outlet"):
@@ -284,6 +426,9 @@ def _check(reaches: pd.DataFrame, links: pd.DataFrame, *, file: str) -> tuple[li
 
 def _check_lines(reaches: pd.DataFrame, file: str, report) -> list[Problem]:
     """Every reach a line; the layer with a CRS."""
+    import geopandas as gpd
+    import shapely
+
     if not isinstance(reaches, gpd.GeoDataFrame) or reaches.geometry.name not in reaches:
         return [Problem("no geometry: the reaches must be lines", file=file, where="layer reaches")]
     geometry = reaches.geometry.to_numpy()

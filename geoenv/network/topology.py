@@ -46,7 +46,7 @@ class Topology:
         Position of the reach along its input line, upstream first (0 when the line was not cut).
     pieces
         How many reaches the input line became.
-    from_node, to_node
+    fromnode, tonode
         Node ids of the upstream and downstream ends.
     ambiguous
         Reaches whose direction cannot be told from the geometry (loops, braids).
@@ -62,8 +62,8 @@ class Topology:
     source: np.ndarray
     piece: np.ndarray
     pieces: np.ndarray
-    from_node: np.ndarray
-    to_node: np.ndarray
+    fromnode: np.ndarray
+    tonode: np.ndarray
     node_xy: np.ndarray
     ambiguous: np.ndarray
     outlets: pd.DataFrame
@@ -210,10 +210,10 @@ def build_topology(
     end = shapely.get_coordinates(shapely.get_point(pieces, -1))
     node = _point_keys(np.vstack([start, end]))
     n = len(pieces)
-    from_node, to_node = node[:n], node[n:]
+    fromnode, tonode = node[:n], node[n:]
     node_xy = np.zeros((node.max() + 1, 2))
     node_xy[node] = np.vstack([start, end])
-    report["networks"] = _count_networks(from_node, to_node, len(node_xy))
+    report["networks"] = _count_networks(fromnode, tonode, len(node_xy))
 
     ambiguous = np.zeros(n, dtype=bool)
     outlet_table = pd.DataFrame({"node": pd.Series(dtype=int), "given": pd.Series(dtype=bool)})
@@ -221,14 +221,14 @@ def build_topology(
     if flow == "outlet":
         say("orienting each network toward its outlet")
         flip, ambiguous, outlet_table, to_given = _orient(
-            from_node, to_node, node_xy, shapely.length(pieces), outlets, tolerance_m
+            fromnode, tonode, node_xy, shapely.length(pieces), outlets, tolerance_m
         )
         pieces[flip] = shapely.reverse(pieces[flip])
-        from_node, to_node = np.where(flip, to_node, from_node), np.where(flip, from_node, to_node)
+        fromnode, tonode = np.where(flip, tonode, fromnode), np.where(flip, fromnode, tonode)
         piece = np.where(flip, -piece, piece)
     else:
-        out_degree = np.bincount(from_node, minlength=len(node_xy))
-        terminal = np.unique(to_node[out_degree[to_node] == 0])
+        out_degree = np.bincount(fromnode, minlength=len(node_xy))
+        terminal = np.unique(tonode[out_degree[tonode] == 0])
         outlet_table = pd.DataFrame({"node": terminal, "given": False})
     report["ambiguous"] = int(ambiguous.sum())
 
@@ -242,8 +242,8 @@ def build_topology(
         source=source_of,
         piece=order,
         pieces=per_source.reindex(source_of).to_numpy(),
-        from_node=from_node,
-        to_node=to_node,
+        fromnode=fromnode,
+        tonode=tonode,
         node_xy=node_xy,
         ambiguous=ambiguous,
         to_given_outlet=to_given,
@@ -252,11 +252,11 @@ def build_topology(
     )
 
 
-def _count_networks(from_node: np.ndarray, to_node: np.ndarray, n_nodes: int) -> int:
+def _count_networks(fromnode: np.ndarray, tonode: np.ndarray, n_nodes: int) -> int:
     """How many separate pieces the reaches form."""
-    graph = sparse.csr_matrix((np.ones(len(from_node)), (from_node, to_node)), shape=(n_nodes, n_nodes))
+    graph = sparse.csr_matrix((np.ones(len(fromnode)), (fromnode, tonode)), shape=(n_nodes, n_nodes))
     _, comp = csgraph.connected_components(graph, directed=False)
-    return len(np.unique(comp[np.r_[from_node, to_node]]))
+    return len(np.unique(comp[np.r_[fromnode, tonode]]))
 
 
 @dataclass
@@ -400,15 +400,15 @@ def _snap_to_junctions(best: pd.DataFrame, shared: pd.DataFrame, tolerance_m: fl
     return merged[["comp", "line", "m", "x", "y", "at_junction"]]
 
 
-def _orient(from_node, to_node, node_xy, length, outlets, tolerance_m):
+def _orient(fromnode, tonode, node_xy, length, outlets, tolerance_m):
     """Flip reaches so that each flows toward its network's outlet (by network distance)."""
     n_nodes = len(node_xy)
-    edges = pd.DataFrame({"a": np.minimum(from_node, to_node), "b": np.maximum(from_node, to_node), "w": length})
+    edges = pd.DataFrame({"a": np.minimum(fromnode, tonode), "b": np.maximum(fromnode, tonode), "w": length})
     edges = edges[edges["a"] != edges["b"]].groupby(["a", "b"], as_index=False)["w"].min()
     weight = np.maximum(edges["w"].to_numpy(), GRID_M)
     graph = sparse.csr_matrix((weight, (edges["a"], edges["b"])), shape=(n_nodes, n_nodes))
     n_comp, comp = csgraph.connected_components(graph, directed=False)
-    degree = np.bincount(np.r_[from_node, to_node], minlength=n_nodes)
+    degree = np.bincount(np.r_[fromnode, tonode], minlength=n_nodes)
     used = degree > 0
     given = np.empty(0, dtype=int)
     if outlets is not None and len(outlets):
@@ -417,18 +417,18 @@ def _orient(from_node, to_node, node_xy, length, outlets, tolerance_m):
     chosen = choose_outlets(graph, comp, degree, node_xy, missing) if len(missing) else np.empty(0, dtype=int)
     sinks = np.r_[given, chosen]
     distance = csgraph.dijkstra(graph, directed=False, indices=sinks, min_only=True)
-    core = _in_cycles(from_node, to_node, n_nodes, n_comp, comp, used)
+    core = _in_cycles(fromnode, tonode, n_nodes, n_comp, comp, used)
     level = distance
     if core.any():  # inside loops and braids, a hydraulic head orders the nodes instead
-        head = _braid_head(from_node, to_node, length, core, distance, sinks, n_nodes)
+        head = _braid_head(fromnode, tonode, length, core, distance, sinks, n_nodes)
         level = np.where(np.isnan(head), distance, head)
-        level = np.where(core[:, None], level[np.c_[from_node, to_node]], distance[np.c_[from_node, to_node]])
+        level = np.where(core[:, None], level[np.c_[fromnode, tonode]], distance[np.c_[fromnode, tonode]])
     else:
-        level = distance[np.c_[from_node, to_node]]
+        level = distance[np.c_[fromnode, tonode]]
     flip = level[:, 0] < level[:, 1]
     ambiguous = core | (level[:, 0] == level[:, 1])
     table = pd.DataFrame({"node": sinks, "given": np.r_[np.ones(len(given), bool), np.zeros(len(chosen), bool)]})
-    return flip, ambiguous, table, np.isin(comp[from_node], comp[given])
+    return flip, ambiguous, table, np.isin(comp[fromnode], comp[given])
 
 
 def _outlet_nodes(outlets: np.ndarray, node_xy: np.ndarray, used: np.ndarray, tolerance_m: float) -> np.ndarray:
@@ -483,13 +483,13 @@ def choose_outlets(
     return both.drop_duplicates("comp")["node"].to_numpy()
 
 
-def _in_cycles(from_node, to_node, n_nodes, n_comp, comp, used) -> np.ndarray:
+def _in_cycles(fromnode, tonode, n_nodes, n_comp, comp, used) -> np.ndarray:
     """Reaches on a loop or braid: the 2-core of the undirected graph, found by peeling
     dangling reaches off, frontier by frontier (only the nodes touched are looked at again)."""
-    n_edges = len(from_node)
+    n_edges = len(fromnode)
     if n_edges == used.sum() - len(np.unique(comp[used])):  # a forest: no cycles
         return np.zeros(n_edges, dtype=bool)
-    ends = np.r_[from_node, to_node]
+    ends = np.r_[fromnode, tonode]
     edge_at = np.r_[np.arange(n_edges), np.arange(n_edges)][np.argsort(ends, kind="stable")]
     indptr = np.r_[0, np.cumsum(np.bincount(ends, minlength=n_nodes))]
     degree = np.bincount(ends, minlength=n_nodes)
@@ -501,13 +501,13 @@ def _in_cycles(from_node, to_node, n_nodes, n_comp, comp, used) -> np.ndarray:
         if not len(edges):
             break
         alive[edges] = False
-        touched = np.r_[from_node[edges], to_node[edges]]
+        touched = np.r_[fromnode[edges], tonode[edges]]
         np.subtract.at(degree, touched, 1)
         leaves = np.unique(touched[degree[touched] == 1])
     return alive
 
 
-def _braid_head(from_node, to_node, length, core, distance, sinks, n_nodes) -> np.ndarray:
+def _braid_head(fromnode, tonode, length, core, distance, sinks, n_nodes) -> np.ndarray:
     """Order the nodes of loops and braids by a hydraulic head instead of network distance.
 
     Distance alone turns part of the longer branch of a braid upstream. Instead, treat each
@@ -521,7 +521,7 @@ def _braid_head(from_node, to_node, length, core, distance, sinks, n_nodes) -> n
     """
     from scipy.sparse.linalg import spsolve
 
-    a, b, w = from_node[core], to_node[core], 1.0 / np.maximum(length[core], GRID_M)
+    a, b, w = fromnode[core], tonode[core], 1.0 / np.maximum(length[core], GRID_M)
     core_nodes = np.unique(np.r_[a, b])
     _, core_comp = csgraph.connected_components(
         sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(n_nodes, n_nodes)), directed=False
@@ -529,10 +529,10 @@ def _braid_head(from_node, to_node, length, core, distance, sinks, n_nodes) -> n
     # Trees of non-loop reaches hang off exactly one loop node each; weigh them by length.
     tree = ~core
     _, tree_comp = csgraph.connected_components(
-        sparse.csr_matrix((np.ones(tree.sum()), (from_node[tree], to_node[tree])), shape=(n_nodes, n_nodes)),
+        sparse.csr_matrix((np.ones(tree.sum()), (fromnode[tree], tonode[tree])), shape=(n_nodes, n_nodes)),
         directed=False,
     )
-    tree_length = np.bincount(tree_comp[from_node[tree]], weights=length[tree], minlength=n_nodes)
+    tree_length = np.bincount(tree_comp[fromnode[tree]], weights=length[tree], minlength=n_nodes)
     downstream_tree = np.zeros(n_nodes, dtype=bool)
     downstream_tree[tree_comp[sinks]] = True
     frame = pd.DataFrame({"node": core_nodes, "comp": core_comp[core_nodes], "d": distance[core_nodes]})
