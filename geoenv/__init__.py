@@ -5,16 +5,44 @@ Open a project (the embedded Shanxi data, or your layers), then ask it questions
     import geoenv
     project = geoenv.open_project(sections="断面.xlsx", measurements="监测数据.csv")
     geoenv.trace(project, "汾河孝义断面", period="2024")
+
+The names below are imported when first used, so that ``import geoenv.network`` (what
+``geoenv network navigate`` needs) does not pay for the maps, the registers and geopandas.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from geoenv.answers import crossings, impact, period_of, relations, report, trace
-from geoenv.errors import GeoenvError, InputError
-from geoenv.project import Project, open_project
-from geoenv.settings import LoadingSettings, NetworkSettings, PlacementSettings, Settings
+#: Each public name and the module that defines it.
+_PUBLIC = {
+    "open_project": "geoenv.project", "Project": "geoenv.project",
+    "Settings": "geoenv.settings", "NetworkSettings": "geoenv.settings", "PlacementSettings": "geoenv.settings",
+    "LoadingSettings": "geoenv.settings", "ParameterError": "geoenv.settings",
+    "GeoenvError": "geoenv.errors", "InputError": "geoenv.errors",
+    "trace": "geoenv.answers", "impact": "geoenv.answers", "relations": "geoenv.answers",
+    "crossings": "geoenv.answers", "report": "geoenv.answers", "period_of": "geoenv.answers",
+}  # fmt: skip
 
 __all__ = [
-    "GeoenvError", "InputError", "LoadingSettings", "NetworkSettings", "PlacementSettings", "Project", "Settings",
-    "__version__", "crossings", "impact", "open_project", "period_of", "relations", "report", "trace",
+    "GeoenvError", "InputError", "LoadingSettings", "NetworkSettings", "ParameterError", "PlacementSettings",
+    "Project", "Settings", "__version__", "crossings", "impact", "open_project", "period_of", "relations", "report",
+    "trace",
 ]  # fmt: skip
+
+if TYPE_CHECKING:
+    from geoenv.answers import crossings, impact, period_of, relations, report, trace
+    from geoenv.errors import GeoenvError, InputError
+    from geoenv.project import Project, open_project
+    from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, PlacementSettings, Settings
+
+
+def __getattr__(name: str) -> object:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value  # once: the next lookup finds it
+        return value
+    raise AttributeError(f"module 'geoenv' has no attribute {name!r}")

@@ -24,9 +24,9 @@ from geoenv.project import Project
 from geoenv.quality import Period, parse_period
 from geoenv.relations import Relations
 from geoenv.report import bureau_tables
-from geoenv.schema import FACILITY_LABELS_ZH
-from geoenv.settings import check_choice, check_distance
-from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS, Impact, Trace
+from geoenv.schema import FACILITY_LABELS_ZH, SOURCE_KINDS
+from geoenv.settings import DEFAULT_VELOCITY_MS, check_choice, check_distance
+from geoenv.trace import Impact, Trace
 from geoenv.trace import impact as _impact
 from geoenv.trace import trace as _trace
 

@@ -12,7 +12,8 @@ import pandas as pd
 
 from geoenv.errors import InputError, Problem
 from geoenv.network.graph import Network
-from geoenv.network.locate import DEFAULT_RADIUS_M, LOCATED_COLUMNS, locate_register
+from geoenv.network.locate import LOCATED_COLUMNS, locate_register
+from geoenv.settings import DEFAULT_RADIUS_M
 
 
 @dataclass

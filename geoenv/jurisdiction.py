@@ -8,8 +8,8 @@ import pandas as pd
 import shapely
 
 from geoenv.crs import working_crs
+from geoenv.settings import NEAR_BORDER_M
 
-NEAR_BORDER_M = 100.0
 #: A point outside every county by up to this many metres is kept with no county (a warning:
 #: the 黄河 along the provincial border, a neighbouring province's sections on a shared river);
 #: farther out it is an error: a mistyped degree moves a point ~100 km.

@@ -172,6 +172,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "provincial": ("省考", "省控", "省级", "省考断面"),
     "city": ("市考", "市控", "市级", "市考断面", "县考", "县控"),
 }
+#: The facility kinds that may be the source of pollution a trace looks for (not a water source).
+SOURCE_KINDS = ("sewage_plant", "outfall", "industrial_park", "tailings_pond", "wetland", "other")
 
 LEVEL_LABELS_ZH = {level: aliases[0] for level, aliases in LEVELS.items()}
 

@@ -25,6 +25,8 @@ DEFAULT_RADIUS_M = 1000.0
 NEAR_BORDER_M = 100.0
 #: How networks are oriented: toward their outlets, or as the lines are digitized.
 FLOWS = ("outlet", "digitized")
+#: Mean flow velocity of a spill drill where the rivers layer gives none (m/s).
+DEFAULT_VELOCITY_MS = 0.5
 
 
 class ParameterError(InputError):

@@ -22,6 +22,8 @@ import pandas as pd
 from geoenv.basin import Basin, distances_down, distances_up, on_loose_piece
 from geoenv.network.navigate import downstream, locate_start, upstream, upstream_main
 from geoenv.quality import Period
+from geoenv.schema import SOURCE_KINDS
+from geoenv.settings import DEFAULT_VELOCITY_MS
 
 ORGANIC = ("nh3n", "tp", "tn", "cod", "bod5", "codmn", "do", "fecal_coliform")
 METALS = ("cu", "zn", "se", "as", "hg", "cd", "cr6", "pb", "f", "s2", "cn")
@@ -36,14 +38,12 @@ _FIT_BY_GROUP = {
 }  # fmt: skip
 KIND_FIT = {item: fits for group, fits in _FIT_BY_GROUP.items() for item in group}
 """How well each facility kind explains an exceeding item (0–1)."""
-SOURCE_KINDS = ("sewage_plant", "outfall", "industrial_park", "tailings_pond", "wetland", "other")
 """Kinds traced by default (drinking-water sources receive pollution, they do not emit it)."""
 TRACE_COLUMNS = [
     "kind", "id", "name", "county", "river", "distance_km", "score", "fit", "proximity", "size", "class",
     "target", "meets_target", "reach_id",
 ]  # fmt: skip
 IMPACT_COLUMNS = ["kind", "id", "name", "county", "distance_km", "arrival_h", "reach_id"]
-DEFAULT_VELOCITY_MS = 0.5
 
 
 @dataclass

@@ -162,3 +162,9 @@ def test_the_readme_config_example_is_read(tmp_path):
     read = geoenv.config.read_config(config)
     assert read.settings.network.tolerance_m == 50 and read.settings.loading.strict
     assert read.options["map"]["title"] == "太原市地表水监测断面分布图" and read.options["trace"] == {"distance_km": 50}
+
+
+def test_every_public_name_is_listed_once_and_found():
+    assert sorted(geoenv.__all__) == sorted({"__version__", *geoenv._PUBLIC})
+    with pytest.raises(AttributeError):
+        geoenv.no_such_name  # noqa: B018

@@ -7,19 +7,21 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from geoenv import __version__, datasets
 from geoenv.cli.display import format_table, printable
-from geoenv.cli.options import sources_from_options
 from geoenv.errors import GeoenvError, InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
 from geoenv.network import Network, open_network
-from geoenv.project import Project, open_project
 from geoenv.schema import LAYER_KINDS
 from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, PlacementSettings, Settings
+
+if TYPE_CHECKING:
+    from geoenv.project import Project
 
 SHOWN_PER_MESSAGE = 20
 
@@ -110,6 +112,9 @@ def _project(
 ) -> Project:
     """The project of the layer options in ``kw`` (popped), with the command's settings; its
     warnings shown (errors raised unless ``raise_errors`` is false)."""
+    from geoenv.cli.options import sources_from_options
+    from geoenv.project import open_project  # geopandas and the registers: not for the network commands
+
     strict = kw.pop("strict", False)
     overrides, config = sources_from_options(kw)
     base = config.settings if config else Settings()

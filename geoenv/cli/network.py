@@ -10,13 +10,10 @@ from geoenv.cli.base import _basin, _emit, _lines_source, _log, _open_network, _
 from geoenv.cli.options import basin_options, network_options, option
 from geoenv.io import LayerSource
 from geoenv.io.write import csv_writer, text_writer, write_files
-from geoenv.layers import load
 from geoenv.network import MODES
-from geoenv.network.check import check_network, check_writer, summary_rows
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.network.store import network_writer
-from geoenv.relations import relation_layers
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -84,11 +81,15 @@ def network_build(
     writer = network_writer(net) if output.suffix.lower() == ".gpkg" else csv_writer(link_table(net))
     write_files({output: writer}, overwrite=overwrite)
     _log(ctx, f"wrote {output}")
+    from geoenv.network.check import check_network  # scipy: only for the commands that check
+
     _log(ctx, _summary(check_network(net, tolerance_m=tolerance_m)) + "\n(details: geoenv network check)")
 
 
 def _summary(result) -> str:
     """The check's counts, one line each, Chinese and English."""
+    from geoenv.network.check import summary_rows
+
     rows = summary_rows(result)
     head = f"network check (tolerance {result.tolerance_m:g} m; ends looked at within {result.factor:g}×):"
     lines = [f"  {n:>7,}  {zh} {en}" for n, zh, en in rows.itertuples(index=False)]
@@ -128,7 +129,9 @@ def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: f
         raise click.BadParameter("write QA.gpkg", param_hint="-o")
     _outputs(overwrite, {"-o": output, "--map": map_output}, {"lines": lines, "sections": sections})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
+    from geoenv.layers import load
     from geoenv.maps.qa import check_map  # folium: only this command draws (start-up time of the others)
+    from geoenv.network.check import check_network, check_writer
 
     points = load("sections", LayerSource(sections)).data if sections else None
     result = check_network(net, tolerance_m=tolerance_m, sections=points, radius_m=radius_m)
@@ -223,5 +226,7 @@ def relations(
     _warn(ctx, result.problems)
     also = {}
     if save_network_to:
+        from geoenv.relations import relation_layers
+
         also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))
     _emit(ctx, result.sections, output, overwrite, "sections", also=also)

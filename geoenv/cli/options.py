@@ -9,20 +9,21 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from geoenv import datasets
-from geoenv.config import Config, embedded_source, read_config
-from geoenv.crs import parse_crs
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource
-from geoenv.measurements import read_detection_limits
 from geoenv.network.store import is_network_file
-from geoenv.quality import BY, GROUPS
-from geoenv.schema import LAYER_KINDS, SCHEMAS
-from geoenv.settings import DEFAULT_RADIUS_M, DEFAULT_TOLERANCE_M, FLOWS
-from geoenv.trace import DEFAULT_VELOCITY_MS, SOURCE_KINDS
+from geoenv.quality.aggregate import GROUPS
+from geoenv.quality.periods import BY
+from geoenv.schema import LAYER_KINDS, SCHEMAS, SOURCE_KINDS
+from geoenv.settings import DEFAULT_RADIUS_M, DEFAULT_TOLERANCE_M, DEFAULT_VELOCITY_MS, FLOWS
+
+if TYPE_CHECKING:
+    from geoenv.config import Config
 
 
 class FiniteFloat(click.FloatRange):
@@ -243,6 +244,8 @@ LAYER_OPTIONS = ("config", *LAYER_KINDS, "add_rivers", "detection_limits", "laye
 def _config_callback(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     """``--config``: read the file once (kept in ``ctx.meta``) and give the command's options
     their defaults from it."""
+    from geoenv.config import read_config
+
     if value is None:
         return None
     config = read_config(value)
@@ -312,6 +315,10 @@ def basin_options(func):
 
 def sources_from_options(kw: dict) -> tuple[dict[str, LayerSource | None], Config | None]:
     """Per-kind sources from the layer options (None where not given) and the config."""
+    from geoenv.config import embedded_source
+    from geoenv.crs import parse_crs
+    from geoenv.measurements import read_detection_limits
+
     path = kw.pop("config", None)
     config = click.get_current_context().meta.get("geoenv.config") if path else None
     layers = kw.pop("layers", ())

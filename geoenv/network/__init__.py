@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource, is_table
-from geoenv.layers import load
-from geoenv.network.build import FLOWS, build_network
 from geoenv.network.graph import Network
 from geoenv.network.navigate import MODES, navigate
 from geoenv.network.store import is_network_file, load_network, save_network
-from geoenv.network.topology import DEFAULT_TOLERANCE_M
+from geoenv.settings import DEFAULT_TOLERANCE_M
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geoenv.network.build import build_network
 
 
 def open_network(
@@ -51,6 +54,9 @@ def open_network(
     if is_table(Path(source.path)):
         message = "a table holds no lines: give a line layer (GeoPackage, Shapefile, GeoJSON) or a saved network"
         raise InputError(Problem(message, file=str(source.path)))
+    from geoenv.layers import load
+    from geoenv.network.build import build_network
+
     rivers = lines if lines is not None else load("rivers", source).data
     outlets = outlets or list(source.outlets)
     points = np.array(outlets, dtype=float).reshape(-1, 2) if outlets else None
@@ -59,7 +65,17 @@ def open_network(
     )
 
 
+def __getattr__(name: str) -> object:
+    """:func:`~geoenv.network.build.build_network`, imported when first asked for (it needs
+    geopandas and scipy; loading a saved network does not)."""
+    if name == "build_network":
+        from geoenv.network.build import build_network
+
+        return build_network
+    raise AttributeError(f"module 'geoenv.network' has no attribute {name!r}")
+
+
 __all__ = [
-    "DEFAULT_TOLERANCE_M", "FLOWS", "MODES", "Network", "build_network", "is_network_file", "load_network",
-    "navigate", "open_network", "save_network",
+    "DEFAULT_TOLERANCE_M", "MODES", "Network", "build_network", "is_network_file", "load_network", "navigate",
+    "open_network", "save_network",
 ]  # fmt: skip

@@ -12,9 +12,8 @@ from pyproj import CRS, Transformer
 
 from geoenv.crs import working_crs
 from geoenv.network.graph import Network
-from geoenv.network.topology import DEFAULT_TOLERANCE_M, Topology, build_topology
-
-FLOWS = ("outlet", "digitized")
+from geoenv.network.topology import Topology, build_topology
+from geoenv.settings import DEFAULT_TOLERANCE_M
 
 
 def build_network(

@@ -42,8 +42,9 @@ from scipy.sparse import csgraph
 
 from geoenv.io.write import Writer
 from geoenv.network.graph import Network
-from geoenv.network.locate import DEFAULT_RADIUS_M, locate_register
-from geoenv.network.topology import DEFAULT_TOLERANCE_M, GRID_M
+from geoenv.network.locate import locate_register
+from geoenv.network.topology import GRID_M
+from geoenv.settings import DEFAULT_RADIUS_M, DEFAULT_TOLERANCE_M
 
 NEAR_FACTOR = 3.0
 """How many tolerances away a dangling end is looked at for a line it is near."""

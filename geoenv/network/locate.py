@@ -14,8 +14,8 @@ import pandas as pd
 import shapely
 
 from geoenv.network.graph import Network
+from geoenv.settings import DEFAULT_RADIUS_M
 
-DEFAULT_RADIUS_M = 1000.0
 LOCATED_COLUMNS = ["reach", "reach_id", "measure_m", "measure", "offset_m"]
 
 

@@ -24,10 +24,10 @@ from scipy.sparse import csgraph
 
 from geoenv.errors import NetworkError
 from geoenv.network.graph import concat_ranges
+from geoenv.settings import DEFAULT_TOLERANCE_M
 
 GRID_M = 0.001
 """Vertices closer than this (1 mm) are the same point."""
-DEFAULT_TOLERANCE_M = 400.0
 """Largest gap bridged between a dangling line end and another line: the embedded GSHHG rivers
 have gaps up to about 360 m; dense data (NHDPlus, surveyed lines) wants a few metres."""
 
