@@ -17,18 +17,18 @@ from dataclasses import replace
 
 import pandas as pd
 
-from geoenv.crossings import Crossings
-from geoenv.crossings import crossings as _crossings
+from geoenv.borders import Crossings
+from geoenv.borders import crossings as _crossings
 from geoenv.errors import InputError
 from geoenv.project import Project
 from geoenv.quality import Period, parse_period
-from geoenv.relations import Relations
-from geoenv.report import bureau_tables
+from geoenv.relate import Relations
+from geoenv.reports import bureau_tables
 from geoenv.schema import FACILITY_LABELS_ZH, SOURCE_KINDS
 from geoenv.settings import DEFAULT_VELOCITY_MS, check_choice, check_distance
-from geoenv.trace import Impact, Trace
-from geoenv.trace import impact as _impact
-from geoenv.trace import trace as _trace
+from geoenv.tracing import Impact, Trace
+from geoenv.tracing import impact as _impact
+from geoenv.tracing import trace as _trace
 
 
 def period_of(project: Project, period: Period | str | None) -> Period:
@@ -53,7 +53,7 @@ def trace(
     latest year): candidate facilities ranked, and the sections on the way with their class.
 
     Without measurements the candidates are ranked by proximity and size only. See
-    :func:`geoenv.trace.trace` for the other parameters.
+    :func:`geoenv.tracing.trace` for the other parameters.
     """
     check_choice("mode", mode, ("UT", "UM"))
     check_distance("distance_km", distance_km, unit="km", optional=True)
@@ -76,7 +76,7 @@ def impact(
 ) -> Impact:
     """Rehearse a spill (突发水污染事件推演) from ``facility`` (its outfall) or the point ``at``:
     the sections, drinking-water sources and county borders below it, nearest first, with the
-    arrival times. See :func:`geoenv.trace.impact`."""
+    arrival times. See :func:`geoenv.tracing.impact`."""
     if (facility is None) == (at is None):
         raise InputError("give one of facility= (a facility id or name) and at= (lon, lat)")
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
@@ -102,5 +102,5 @@ def crossings(project: Project, *, level: str = "county", near_km: float = 5.0) 
 
 def report(project: Project, period: Period | str | None = None) -> dict[str, pd.DataFrame]:
     """The bureau's tables for ``period`` (default: the latest year), by sheet (English
-    column names; :func:`geoenv.report.write_report` writes them in Chinese)."""
+    column names; :func:`geoenv.reports.write_report` writes them in Chinese)."""
     return bureau_tables(project, period_of(project, period))

@@ -17,9 +17,9 @@ from geoenv.maps import Highlight, MapContent, MapError, MapStyle, publish_map, 
 from geoenv.network.navigate import upstream
 from geoenv.project import Project
 from geoenv.quality import Period
-from geoenv.relations import next_downstream, section_relations
+from geoenv.relate import next_downstream, section_relations
 from geoenv.schema import FACILITY_LABELS_ZH
-from geoenv.trace import Impact, Trace, impact, trace
+from geoenv.tracing import Impact, Trace, impact, trace
 
 SECTION_COLUMNS = [
     "code", "code_generated", "name", "river", "level", "target_class", "class", "meets_target", "main_pollutants",

@@ -32,7 +32,7 @@ from geoenv.settings import NEAR_BORDER_M, Settings
 if TYPE_CHECKING:
     from geoenv.basin import Basin
     from geoenv.quality import Evaluation, Period
-    from geoenv.relations import Relations
+    from geoenv.relate import Relations
 
 STUDY_MARGIN_DEG = 0.5
 #: Layers that must be vector files, and what their geometry is called in a message.
@@ -102,8 +102,8 @@ class Project:
     @cached_property
     def relations(self) -> Relations:
         """What lies upstream and downstream of each section and facility of the basin, with
-        what could not be placed (see :func:`geoenv.relations.section_relations`)."""
-        from geoenv.relations import section_relations
+        what could not be placed (see :func:`geoenv.relate.section_relations`)."""
+        from geoenv.relate import section_relations
 
         return section_relations(self.basin)
 

@@ -22,10 +22,10 @@ from test_maps import points_of
 from test_network import CRS, X0, Y0, tree
 
 from geoenv.basin import open_basin
-from geoenv.crossings import OUTSIDE, crossings
+from geoenv.borders import OUTSIDE, crossings
 from geoenv.errors import InputError
 from geoenv.network import build_network
-from geoenv.trace import impact, trace
+from geoenv.tracing import impact, trace
 
 
 def points(xy, **columns) -> gpd.GeoDataFrame:

@@ -21,7 +21,7 @@ from geoenv.errors import NetworkError
 from geoenv.network import build_network, navigate
 from geoenv.network.locate import locate, locate_register
 from geoenv.network.navigate import navigate_from
-from geoenv.relations import relate
+from geoenv.relate import relate
 
 CRS = 32649
 X0, Y0 = 500000.0, 4150000.0  # UTM 49N, about 114° E, 37.5° N

@@ -20,8 +20,8 @@ from river_trees import CRS, X0, Y0, damage, grow
 from geoenv.basin import open_basin
 from geoenv.network import build_network
 from geoenv.network.navigate import upstream
-from geoenv.relations import relate
-from geoenv.trace import impact, trace
+from geoenv.relate import relate
+from geoenv.tracing import impact, trace
 
 TOLERANCE_M = 50.0
 AT_SECTION, AT_FACILITY = 0.35, 0.7  # where on each true reach (from its upstream end)

@@ -21,7 +21,7 @@ from geoenv.overview import (
     impact_highlight,
     trace_highlight,
 )
-from geoenv.report import SHEETS, write_report
+from geoenv.reports import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import check_choice
 

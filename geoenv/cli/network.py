@@ -226,7 +226,7 @@ def relations(
     _warn(ctx, result.problems)
     also = {}
     if save_network_to:
-        from geoenv.relations import relation_layers
+        from geoenv.relate import relation_layers
 
         also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))
     _emit(ctx, result.sections, output, overwrite, "sections", also=also)

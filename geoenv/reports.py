@@ -14,7 +14,7 @@ from geoenv.io.write import csv_writer, write_files, xlsx_writer
 from geoenv.project import Project
 from geoenv.quality import Period
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
-from geoenv.trace import trace
+from geoenv.tracing import trace
 
 TOP_CANDIDATES = 3
 SHEETS = {
@@ -124,7 +124,7 @@ def _labels(names: pd.Series, codes: pd.Series, generated: pd.Series) -> dict[st
 
 
 def _named(codes: object, label: dict[str, str]) -> object:
-    """``;``-joined codes (as :func:`~geoenv.relations.relate` writes them) as labels, joined by ``；``."""
+    """``;``-joined codes (as :func:`~geoenv.relate.relate` writes them) as labels, joined by ``；``."""
     if not isinstance(codes, str) or not codes:
         return codes
     return "；".join(label.get(c, c) for c in codes.split(";"))
