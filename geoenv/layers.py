@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,7 +173,7 @@ def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.n
             layer.problems.append(layer.problem(i, "half an outfall location: give both or none", column))
     own = _row_sources(layer)
     projected = isinstance(declared, CRS) and declared.is_projected
-    default = declared if declared in crs_.SHIFTED else ("metres" if projected else "wgs84")
+    default = declared if isinstance(declared, str) else ("metres" if projected else "wgs84")  # str: gcj02, bd09
     system = np.where(own == "", default, own)
     metres = system == "metres"
     if metres.any():  # the rows in the file's projected CRS
@@ -215,9 +216,9 @@ def _parse_row_sources(layer: Layer) -> None:
                 "coord_source",
             )
         )
-    known = systems.fillna("").ne("").to_numpy()
-    layer.data["coord_source"] = pd.Series(np.where(known, systems.to_numpy(dtype=object), None), dtype=object,
-                                           index=layer.data.index)  # fmt: skip
+    values = systems.to_numpy(dtype=object, copy=True)
+    values[~systems.fillna("").ne("").to_numpy()] = None
+    layer.data["coord_source"] = pd.Series(values, dtype=object, index=layer.data.index)
 
 
 def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: str, lat_col: str) -> bool:
@@ -282,14 +283,15 @@ def _points_from_geometry(layer: Layer, raw: RawLayer) -> np.ndarray:
         layer.problems.append(layer.problem(i, "empty geometry", "geometry"))
     for i in np.flatnonzero((kinds != 0) & (kinds != -1) & ~shapely.is_empty(geoms)):
         layer.problems.append(layer.problem(i, f"a {geoms[i].geom_type} is not a point", "geometry"))
-    points = np.where(kinds == 0, geoms, None)
+    points = geoms.copy()
+    points[kinds != 0] = None
     return _to_wgs84(layer, gpd.GeoSeries(points, crs=frame.crs)).to_numpy()
 
 
 def _to_wgs84(layer: Layer, geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     """Reproject geometries to WGS84 from the file's CRS or the declared one."""
     declared = _declared_crs(layer.raw)
-    if declared in crs_.SHIFTED:
+    if isinstance(declared, str):  # gcj02, bd09
         return gpd.GeoSeries(crs_.unshift_geometries(geoms.to_numpy(), declared), crs=4326)
     source = declared or geoms.crs
     if source is None:
@@ -524,7 +526,8 @@ def _own_sources_on_geometry(layer: Layer, points: np.ndarray) -> np.ndarray:
     shifted = np.isin(own, crs_.SHIFTED)
     if not shifted.any():
         return points
-    declared = _declared_crs(layer.raw) or layer.raw.frame.crs
+    frame: gpd.GeoDataFrame = layer.raw.frame
+    declared = _declared_crs(layer.raw) or frame.crs
     if declared in crs_.SHIFTED or not (isinstance(declared, CRS) and declared.is_geographic):
         layer.problems.append(Problem(
             f"{shifted.sum()} rows say their coordinates were taken on Gaode or Baidu maps "
@@ -684,7 +687,9 @@ def _capacities(layer: Layer) -> None:
     if written_text is not None:  # numbers and the text that is none, in one column
         capacity = capacity.astype(object).where(has | written_text.isna(), written_text)
     data["capacity"] = capacity
-    data["capacity_unit"] = np.where(has, units.to_numpy(dtype=object)[rows, first], None)
+    unit = units.to_numpy(dtype=object)[rows, first]
+    unit[~has] = None
+    data["capacity_unit"] = unit
     for column in {c for c, _, _ in found if c != "capacity"}:
         del data[column]
     expected = data["kind"].map(KIND_CAPACITY_UNITS)
@@ -716,6 +721,7 @@ def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 
 def _geometry_layer(raw: RawLayer, kind: str, type_ids: tuple[int, ...], noun: str) -> Layer:
+    frame: gpd.GeoDataFrame
     frame, columns, problems = map_columns(raw, kind)
     layer = Layer(kind, frame, raw, columns, problems)
     if raw.is_table:
@@ -806,7 +812,8 @@ def counties_layer(raw: RawLayer) -> Layer:
     if invalid.any():
         # "structure" keeps the polygonal part and drops collapsed slivers.
         array[invalid] = shapely.make_valid(array[invalid], method="structure", keep_collapsed=False)
-        layer.data = layer.data.set_geometry(array, crs=4326)
+        polygons: gpd.GeoDataFrame = layer.data
+        layer.data = polygons.set_geometry(array, crs=4326)
     layer.data["name"] = layer.data["name"].fillna("").astype(str)
     for column in ("adcode", "city"):
         if column in layer.data:
@@ -814,7 +821,7 @@ def counties_layer(raw: RawLayer) -> Layer:
     return layer
 
 
-READERS = {
+READERS: dict[str, Callable[..., Layer]] = {
     "sections": sections_layer,
     "facilities": facilities_layer,
     "rivers": rivers_layer,
@@ -845,9 +852,10 @@ def with_added_rivers(base: Layer, added: list[Layer]) -> Layer:
     (``文峪河.3``); the base keeps its ids (feature numbers when it has none). Problems stay
     located in their own files.
     """
-    frames, problems, used = [], list(base.problems), set()
+    frames, problems, used = [], list(base.problems), set[str]()
     for k, layer in enumerate([base, *added]):
-        data = layer.data.to_crs(4326).reset_index(drop=True)
+        lines: gpd.GeoDataFrame = layer.data
+        data = lines.to_crs(4326).reset_index(drop=True)
         stem = Path(layer.file).stem
         numbers = pd.Series(np.arange(1, len(data) + 1).astype(str))
         own = data["id"].astype(str) if "id" in data and data["id"].notna().all() else None
