@@ -245,7 +245,9 @@ def _limit_columns(
 
     Returns item column → its limit column, the item's code and the unit the limit's header
     writes (``""`` if none), for each column of an item written in two; and the limit columns of
-    an item whose own column is ignored as unknown (they are ignored with it). Added in place: an error for a limit column naming no known item and for
+    an item whose own column is ignored as unknown (they are ignored with it).
+
+    Added in place: an error for a limit column naming no known item and for
     a second limit column of one item; a warning for the limit of an item with no column.
     """
     found: dict[str, tuple[str, str, str]] = {}
@@ -550,10 +552,11 @@ def _check_repeats(layer: Layer, data: pd.DataFrame, *, wide: bool, among: pd.Se
     later = later.assign(first=first[later.index], item=item[later.index])
     for _, repeat in later.groupby(["row", "first"], sort=True):
         items = "、".join(repeat["item"])
+        original = layer.raw.where(int(repeat["first"].iloc[0]))
         layer.problems.append(
             layer.problem(
                 int(repeat["row"].iloc[0]),
-                f"repeats {layer.raw.where(int(repeat['first'].iloc[0]))} (same section, date and value of {items}): counted once",
+                f"repeats {original} (same section, date and value of {items}): counted once",
                 None,
                 severity="warning",
             )

@@ -124,7 +124,8 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
         for name, table in sheets.items():
             sheet = book.create_sheet(xml_text(name)[:31])
             header = [xml_text(str(c)) for c in table.columns]
-            rows: list[Sequence[object]] = [header, *([_xlsx_value(v) for v in row] for row in table.itertuples(index=False))]
+            cells = ([_xlsx_value(v) for v in row] for row in table.itertuples(index=False))
+            rows: list[Sequence[object]] = [header, *cells]
             for r, values in enumerate(rows, start=1):
                 for c, value in enumerate(values, start=1):
                     cell = sheet.cell(row=r, column=c, value=value)
