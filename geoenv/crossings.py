@@ -141,7 +141,10 @@ def _watch(basin: Basin, found: pd.DataFrame, near_m: float) -> None:
     """The nearest section on each side of each crossing within ``near_m``."""
     net, sections = basin.net, basin.sections
     codes = sections["code"].astype(str).to_numpy()
-    up_code, up_km, down_code, down_km = [], [], [], []
+    up_code: list[str] = []
+    down_code: list[str] = []
+    up_km: list[float] = []
+    down_km: list[float] = []
     for reach, measure in zip(found["reach"], found["measure_m"], strict=True):
         members, dist = upstream(net, int(reach))
         d_up = distances_up(net, int(reach), float(measure), members, dist, sections)

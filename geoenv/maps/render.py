@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import folium
 from branca.element import Element, Figure
@@ -108,7 +109,7 @@ def render_html(fmap: folium.Map, *, offline: bool = True) -> str:
     MapError
         When an element needs a script or stylesheet that has no offline copy.
     """
-    figure = fmap.get_root()
+    figure = cast(Figure, fmap.get_root())  # a folium Map always sits in a branca Figure
     needed: list[str] = []
     for count, element in enumerate(_walk(figure)):
         element._id = f"{count:06d}"  # stable ids instead of random ones
