@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ class Layer:
         """The file the layer came from."""
         return str(self.raw.source.path)
 
-    def problem(self, position: int | np.integer, message: str, column: str | None = None, **kw) -> Problem:
+    def problem(self, position: int | np.integer, message: str, column: str | None = None, **kw: Any) -> Problem:
         """A problem located at row ``position`` and canonical ``column`` of this layer."""
         position = int(position)  # a row number from numpy (np.flatnonzero) is stored as a Python int
         header = self.columns.get(column, column) if column else None

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from geoenv.basin import Basin, distances_down, distances_up
+from geoenv.network import Network
 from geoenv.network.navigate import downstream, upstream
 
 OUTSIDE = "区域外"
@@ -86,7 +87,7 @@ def crossings(basin: Basin, counties: gpd.GeoDataFrame, *, level: str = "county"
     return Crossings(found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"]), units)
 
 
-def _crossing_points(net, pieces: pd.DataFrame) -> pd.DataFrame:
+def _crossing_points(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
     """Changes of unit along each reach, at its ends (into/out of the area) and across links."""
     rows = []
     nxt = pieces.groupby("reach").shift(-1)

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
 from geoenv import crs as crs_
@@ -43,8 +44,10 @@ from geoenv.schema import (
     water_class,
 )
 
+Bounds = tuple[float, float, float, float]
+"""A lon/lat box: west, south, east, north."""
 # Where a user's points may plausibly lie when no counties layer bounds them: China.
-CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+CHINA_BOUNDS: Bounds = (73.0, 3.0, 136.0, 54.0)
 MAX_OUTFALL_KM = 30.0
 """Farthest an outfall (排口) may lie from its facility, in km. Plants discharge through pipes
 of a few km to the nearest receiving water (under 2 km in the embedded Shanxi register; long
@@ -145,7 +148,7 @@ def _declared_crs(raw: RawLayer) -> CRS | str | None:
     return crs_.parse_crs(raw.source.crs) if raw.source.crs else None
 
 
-def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.ndarray:
+def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds: Bounds) -> np.ndarray:
     """Longitude/latitude columns → WGS84 points; NaN points where a problem was recorded.
 
     Each row is converted from its own coordinate source where the register gives one
@@ -252,7 +255,15 @@ def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: st
     return True
 
 
-def _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col, rows=None) -> np.ndarray:
+def _check_lonlat(
+    layer: Layer,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    bounds: Bounds,
+    lon_col: str,
+    lat_col: str,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
     """Flag coordinates out of range or swapped (judged against the study area's bounds), in
     ``rows`` (a mask; all by default)."""
     minx, miny, maxx, maxy = bounds
@@ -429,7 +440,7 @@ def _id_column(layer: Layer, who: _Identity) -> str:
     return who.column if who.column in layer.columns else "name"
 
 
-def _rows(layer: Layer, positions) -> str:
+def _rows(layer: Layer, positions: np.ndarray) -> str:
     """``rows 5, 9`` (``features 2, 7`` for vector files) for positions of the layer."""
     places = [layer.raw.where(int(i)) for i in positions]
     word = places[0].split(" ")[0]
@@ -499,7 +510,7 @@ def _shared_names(
             layer.problems.append(layer.problem(int(rows[0]), message, "name", severity="warning"))
 
 
-def _point_layer(raw: RawLayer, kind: str, bounds) -> Layer:
+def _point_layer(raw: RawLayer, kind: str, bounds: Bounds) -> Layer:
     frame, columns, problems = map_columns(raw, kind)
     frame = frame.drop(columns=["row_number"], errors="ignore")  # 序号: a row number, not an id
     layer = Layer(kind, frame, raw, columns, problems)
@@ -543,7 +554,7 @@ def _own_sources_on_geometry(layer: Layer, points: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(lon), shapely.points(lon, lat), points)
 
 
-def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
+def sections_layer(raw: RawLayer, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Monitoring sections: unique codes, coordinates, level and target class checked."""
     layer = _point_layer(raw, "sections", bounds)
     if any(p.severity == "error" for p in layer.problems if p.where is None):
@@ -567,7 +578,9 @@ def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
     return layer
 
 
-def _coded(layer: Layer, column: str, parse, table: dict[str, tuple[str, ...]], label: str) -> None:
+def _coded(
+    layer: Layer, column: str, parse: Callable[[str], str | None], table: dict[str, tuple[str, ...]], label: str
+) -> None:
     """Replace a coded column by its canonical values; unknown values are errors."""
     if column not in layer.data:
         return
@@ -579,7 +592,7 @@ def _coded(layer: Layer, column: str, parse, table: dict[str, tuple[str, ...]], 
     layer.data[column] = parsed
 
 
-def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
+def facilities_layer(raw: RawLayer, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Facilities: unique ids, known kinds (with a suggestion), outfall location if any."""
     layer = _point_layer(raw, "facilities", bounds)
     if any(p.severity == "error" for p in layer.problems if p.where is None):
@@ -713,10 +726,10 @@ def _capacities(layer: Layer) -> None:
             file=layer.file, column=layer.columns.get("capacity"), severity="warning"))  # fmt: skip
 
 
-def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+def great_circle_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
     """Haversine distance in km between points given in degrees (arrays; NaN where any is)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    x1, y1, x2, y2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
     return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -830,7 +843,7 @@ READERS: dict[str, Callable[..., Layer]] = {
 }
 
 
-def inspect(kind: str, source: LayerSource, *, bounds=CHINA_BOUNDS) -> Layer:
+def inspect(kind: str, source: LayerSource, *, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Read and check one layer, collecting every problem (raises only if unreadable).
 
     Rivers with ``source.add`` come back as one layer: the lines of ``source`` and of each
@@ -873,7 +886,7 @@ def with_added_rivers(base: Layer, added: list[Layer]) -> Layer:
     return Layer("rivers", merged, base.raw, base.columns, problems)
 
 
-def load(kind: str, source: LayerSource, *, bounds=CHINA_BOUNDS) -> Layer:
+def load(kind: str, source: LayerSource, *, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Read and check one layer; raise :class:`InputError` listing every error."""
     layer = inspect(kind, source, bounds=bounds)
     raise_on_errors(layer.problems, InputError)

@@ -178,7 +178,7 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     value = parsed["value"] * factor
     column = long["column"] if where else pd.Series("value", index=long.index)
 
-    def report(mask: pd.Series | np.ndarray, message) -> None:
+    def report(mask: pd.Series | np.ndarray, message: Callable[[pd.Series], str]) -> None:
         for _, item in long[np.asarray(mask) & known.to_numpy()].iterrows():
             place = item["column"] if where else "value"
             layer.problems.append(layer.problem(int(item["_row"]), message(item), place))

@@ -183,9 +183,11 @@ def _start_notes(basin: Basin, reach: int, what: str) -> list[str]:
     return []
 
 
-def _why_no_candidate(facilities, up_f, kinds, limit: float, stops: list[str]) -> str:
+def _why_no_candidate(
+    facilities: pd.DataFrame | None, up_f: np.ndarray | None, kinds: tuple[str, ...], limit: float, stops: list[str]
+) -> str:
     """Why a trace lists no facility."""
-    if facilities is None or facilities.empty:
+    if facilities is None or up_f is None or facilities.empty:
         return "no candidate: no facilities register was given (--facilities)"
     upstream_any = np.isfinite(up_f) & facilities["kind"].isin(kinds).to_numpy()
     if not upstream_any.any():

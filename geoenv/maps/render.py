@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import cast
@@ -53,7 +54,7 @@ TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
 _OWN = {"_parent", "_children", "_template", "_template_str", "_template_name"}
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """``value`` (a string, or dicts and lists of them) with every ``{`` that opens Jinja
     syntax written as the HTML entity ``&#123;``."""
     if isinstance(value, str):
@@ -89,7 +90,7 @@ def _asset(name: str) -> str:
     return f"<script>{text}</script>"
 
 
-def _walk(element: Element):
+def _walk(element: Element) -> Iterator[Element]:
     yield element
     if isinstance(element, Figure):
         for part in (element.header, element.html, element.script):

@@ -8,6 +8,7 @@ and the section takes its worst item's class.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,7 +152,7 @@ def _section_info(codes: pd.Series, sections: pd.DataFrame | None, water: str) -
     return info
 
 
-def _in_periods(measurements: pd.DataFrame, spans) -> pd.DataFrame:
+def _in_periods(measurements: pd.DataFrame, spans: Iterable[Period]) -> pd.DataFrame:
     parts = []
     for span in spans:
         inside = measurements["date"].between(span.start, span.end + pd.Timedelta(days=1), inclusive="left")
