@@ -21,6 +21,7 @@ demo: $(BIN)/geoenv
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check geoenv tests scripts bench
 	$(BIN)/ruff format --check geoenv tests scripts bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The wheel as a user installs it: built, installed in a fresh venv outside the checkout, and

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from geoenv.basin import Basin, distances_down, distances_up
+from geoenv.network import Network
 from geoenv.network.navigate import downstream, upstream
 
 OUTSIDE = "区域外"
@@ -86,7 +87,7 @@ def crossings(basin: Basin, counties: gpd.GeoDataFrame, *, level: str = "county"
     return Crossings(found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"]), units)
 
 
-def _crossing_points(net, pieces: pd.DataFrame) -> pd.DataFrame:
+def _crossing_points(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
     """Changes of unit along each reach, at its ends (into/out of the area) and across links."""
     rows = []
     nxt = pieces.groupby("reach").shift(-1)
@@ -141,7 +142,10 @@ def _watch(basin: Basin, found: pd.DataFrame, near_m: float) -> None:
     """The nearest section on each side of each crossing within ``near_m``."""
     net, sections = basin.net, basin.sections
     codes = sections["code"].astype(str).to_numpy()
-    up_code, up_km, down_code, down_km = [], [], [], []
+    up_code: list[str] = []
+    down_code: list[str] = []
+    up_km: list[float] = []
+    down_km: list[float] = []
     for reach, measure in zip(found["reach"], found["measure_m"], strict=True):
         members, dist = upstream(net, int(reach))
         d_up = distances_up(net, int(reach), float(measure), members, dist, sections)

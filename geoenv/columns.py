@@ -6,7 +6,9 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geoenv.crs import coordinate_source
@@ -47,10 +49,11 @@ class Layer:
         """The file the layer came from."""
         return str(self.raw.source.path)
 
-    def problem(self, position: int, message: str, column: str | None = None, **kw) -> Problem:
+    def problem(self, position: int | np.integer, message: str, column: str | None = None, **kw: Any) -> Problem:
         """A problem located at row ``position`` and canonical ``column`` of this layer."""
+        position = int(position)  # a row number from numpy (np.flatnonzero) is stored as a Python int
         header = self.columns.get(column, column) if column else None
-        formula = self.raw.formulas.get((position, header))
+        formula = self.raw.formulas.get((position, header)) if header else None
         if formula is not None:  # the cell is empty because no program computed it
             message = f"{message}: the cell is {unsaved_formula(formula)}"
         return Problem(message, file=self.file, where=self.raw.where(position), column=header, row=position, **kw)
@@ -91,19 +94,19 @@ def map_columns(raw: RawLayer, kind: str) -> tuple[pd.DataFrame, dict[str, str],
     position = {h: i for i, h in enumerate(frame.columns)}
     for header in frame.columns:
         shown, base = _shown_header(header, frame.columns)
-        canonical = header_column(base, kind)
-        if not canonical or header in found.values():
+        named = header_column(base, kind)
+        if not named or header in found.values():
             continue
-        if canonical not in found:
-            found[canonical] = header
-        elif canonical not in raw.source.columns:  # a column the user mapped wins without a word
-            used = found[canonical]
+        if named not in found:
+            found[named] = header
+        elif named not in raw.source.columns:  # a column the user mapped wins without a word
+            used = found[named]
             used_shown = _shown_header(used, frame.columns)[0]
             problems.append(
                 Problem(
-                    f"two columns give {canonical}: {used_shown!r} (column {position[used] + 1}, used) and "
+                    f"two columns give {named}: {used_shown!r} (column {position[used] + 1}, used) and "
                     f"{shown!r} (column {position[header] + 1}, ignored); rename or remove one"
-                    + ("" if shown == used_shown else f", or choose with --column {kind}.{canonical}={shown}"),
+                    + ("" if shown == used_shown else f", or choose with --column {kind}.{named}={shown}"),
                     file=file,
                     column=shown,
                     severity="warning",
@@ -162,18 +165,18 @@ def _shifted_headers(found: dict[str, str], raw: RawLayer, kind: str) -> list[Pr
     points would be some 500 m off."""
     if raw.source.crs or "coord_source" in found:
         return []
-    shifted = [h for c, h in found.items() if c in ("lon", "lat") and coordinate_source(header_note(h)) in SHIFTED]
-    if not shifted:
-        return []
-    system = coordinate_source(header_note(shifted[0]))
-    return [
-        Problem(
-            f"the header {shifted[0]!r} says the coordinates are {SHIFTED[system]}: declare it with "
-            f"--src-crs {kind}={system} (or a 坐标来源 column), so they are converted to WGS84",
-            file=str(raw.source.path),
-            column=str(shifted[0]),
-        )
-    ]
+    for column, header in found.items():
+        system = coordinate_source(header_note(header)) if column in ("lon", "lat") else None
+        if system in SHIFTED:
+            return [
+                Problem(
+                    f"the header {header!r} says the coordinates are {SHIFTED[system]}: declare it with "
+                    f"--src-crs {kind}={system} (or a 坐标来源 column), so they are converted to WGS84",
+                    file=str(raw.source.path),
+                    column=str(header),
+                )
+            ]
+    return []
 
 
 SHIFTED = {"gcj02": "GCJ-02 (高德/腾讯)", "bd09": "BD-09 (百度)"}
@@ -234,7 +237,7 @@ def _encoding_hint(headers: list[str], encoding: str | None, *, table: bool) -> 
 def _closest(headers: list[str], aliases: list[str]) -> str | None:
     """The header among ``headers`` most like one of ``aliases`` (``东经度`` for 经度), or None."""
     folded = {fold(h): h for h in headers}
-    best = (0.0, None)
+    best: tuple[float, str | None] = (0.0, None)
     for alias in aliases:
         for match in difflib.get_close_matches(fold(alias), list(folded), n=1, cutoff=0.5):
             ratio = difflib.SequenceMatcher(None, fold(alias), match).ratio()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 from pyproj import CRS
@@ -197,7 +198,9 @@ def shift_geometries(geoms: np.ndarray, system: str) -> np.ndarray:
     return _transform(geoms, from_wgs84, system)
 
 
-def _transform(geoms: np.ndarray, func, system: str) -> np.ndarray:
+def _transform(
+    geoms: np.ndarray, func: Callable[[np.ndarray, np.ndarray, str], tuple[np.ndarray, np.ndarray]], system: str
+) -> np.ndarray:
     import shapely
 
     def convert(xy: np.ndarray) -> np.ndarray:

@@ -59,10 +59,11 @@ def assign_counties(
         match[todo[qi[near]]] = "near"
     found = county >= 0
     out = pd.DataFrame(index=points.index)
-    out["county"] = np.where(found, counties["name"].to_numpy()[np.maximum(county, 0)], None)
-    for column in ("city", "adcode"):
-        values = counties[column].to_numpy() if column in counties else np.full(len(counties), None)
-        out[column] = np.where(found, values[np.maximum(county, 0)], None)
+    for column, source in (("county", "name"), ("city", "city"), ("adcode", "adcode")):
+        values = counties[source].to_numpy(dtype=object) if source in counties else np.full(len(counties), None)
+        picked = values[np.maximum(county, 0)]
+        picked[~found] = None  # no county found
+        out[column] = picked
     out["admin_match"] = match
     out["outside_m"] = outside_m.round(1)
     return out
@@ -95,7 +96,7 @@ def river_lengths(rivers: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Da
             "length_km": length / 1000.0,
         }
     )
-    table = table.groupby(["river", "county", "city"], dropna=False, as_index=False)["length_km"].sum()
+    table = table.groupby(["river", "county", "city"], dropna=False, as_index=False)[["length_km"]].sum()
     table = table[table["length_km"] > 0.0005]
     table["length_km"] = table["length_km"].round(3)
     return table.sort_values(["river", "length_km", "county"], ascending=[True, False, True]).reset_index(drop=True)

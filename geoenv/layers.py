@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
 from geoenv import crs as crs_
@@ -42,8 +44,10 @@ from geoenv.schema import (
 )
 from geoenv.text import counted
 
+Bounds = tuple[float, float, float, float]
+"""A lon/lat box: west, south, east, north."""
 # Where a user's points may plausibly lie when no counties layer bounds them: China.
-CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+CHINA_BOUNDS: Bounds = (73.0, 3.0, 136.0, 54.0)
 MAX_OUTFALL_KM = 30.0
 """Farthest an outfall (排口) may lie from its facility, in km. Plants discharge through pipes
 of a few km to the nearest receiving water (under 2 km in the embedded Shanxi register; long
@@ -144,7 +148,7 @@ def _declared_crs(raw: RawLayer) -> CRS | str | None:
     return crs_.parse_crs(raw.source.crs) if raw.source.crs else None
 
 
-def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.ndarray:
+def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds: Bounds) -> np.ndarray:
     """Longitude/latitude columns → WGS84 points; NaN points where a problem was recorded.
 
     Each row is converted from its own coordinate source where the register gives one
@@ -172,7 +176,7 @@ def _points_from_table(layer: Layer, lon_col: str, lat_col: str, bounds) -> np.n
             layer.problems.append(layer.problem(i, "half an outfall location: give both or none", column))
     own = _row_sources(layer)
     projected = isinstance(declared, CRS) and declared.is_projected
-    default = declared if declared in crs_.SHIFTED else ("metres" if projected else "wgs84")
+    default = declared if isinstance(declared, str) else ("metres" if projected else "wgs84")  # str: gcj02, bd09
     system = np.where(own == "", default, own)
     metres = system == "metres"
     if metres.any():  # the rows in the file's projected CRS
@@ -215,9 +219,9 @@ def _parse_row_sources(layer: Layer) -> None:
                 "coord_source",
             )
         )
-    known = systems.fillna("").ne("").to_numpy()
-    layer.data["coord_source"] = pd.Series(np.where(known, systems.to_numpy(dtype=object), None), dtype=object,
-                                           index=layer.data.index)  # fmt: skip
+    values = systems.to_numpy(dtype=object, copy=True)
+    values[~systems.fillna("").ne("").to_numpy()] = None
+    layer.data["coord_source"] = pd.Series(values, dtype=object, index=layer.data.index)
 
 
 def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: str, lat_col: str) -> bool:
@@ -251,7 +255,15 @@ def _looks_projected(layer: Layer, lon: np.ndarray, lat: np.ndarray, lon_col: st
     return True
 
 
-def _check_lonlat(layer, lon, lat, bounds, lon_col, lat_col, rows=None) -> np.ndarray:
+def _check_lonlat(
+    layer: Layer,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    bounds: Bounds,
+    lon_col: str,
+    lat_col: str,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
     """Flag coordinates out of range or swapped (judged against the study area's bounds), in
     ``rows`` (a mask; all by default)."""
     minx, miny, maxx, maxy = bounds
@@ -282,14 +294,15 @@ def _points_from_geometry(layer: Layer, raw: RawLayer) -> np.ndarray:
         layer.problems.append(layer.problem(i, "empty geometry", "geometry"))
     for i in np.flatnonzero((kinds != 0) & (kinds != -1) & ~shapely.is_empty(geoms)):
         layer.problems.append(layer.problem(i, f"a {geoms[i].geom_type} is not a point", "geometry"))
-    points = np.where(kinds == 0, geoms, None)
+    points = geoms.copy()
+    points[kinds != 0] = None
     return _to_wgs84(layer, gpd.GeoSeries(points, crs=frame.crs)).to_numpy()
 
 
 def _to_wgs84(layer: Layer, geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     """Reproject geometries to WGS84 from the file's CRS or the declared one."""
     declared = _declared_crs(layer.raw)
-    if declared in crs_.SHIFTED:
+    if isinstance(declared, str):  # gcj02, bd09
         return gpd.GeoSeries(crs_.unshift_geometries(geoms.to_numpy(), declared), crs=4326)
     source = declared or geoms.crs
     if source is None:
@@ -427,7 +440,7 @@ def _id_column(layer: Layer, who: _Identity) -> str:
     return who.column if who.column in layer.columns else "name"
 
 
-def _rows(layer: Layer, positions) -> str:
+def _rows(layer: Layer, positions: np.ndarray) -> str:
     """``rows 5, 9`` (``features 2, 7`` for vector files) for positions of the layer."""
     places = [layer.raw.where(int(i)) for i in positions]
     word = places[0].split(" ")[0]
@@ -497,7 +510,7 @@ def _shared_names(
             layer.problems.append(layer.problem(int(rows[0]), message, "name", severity="warning"))
 
 
-def _point_layer(raw: RawLayer, kind: str, bounds) -> Layer:
+def _point_layer(raw: RawLayer, kind: str, bounds: Bounds) -> Layer:
     frame, columns, problems = map_columns(raw, kind)
     frame = frame.drop(columns=["row_number"], errors="ignore")  # 序号: a row number, not an id
     layer = Layer(kind, frame, raw, columns, problems)
@@ -524,7 +537,8 @@ def _own_sources_on_geometry(layer: Layer, points: np.ndarray) -> np.ndarray:
     shifted = np.isin(own, crs_.SHIFTED)
     if not shifted.any():
         return points
-    declared = _declared_crs(layer.raw) or layer.raw.frame.crs
+    frame: gpd.GeoDataFrame = layer.raw.frame
+    declared = _declared_crs(layer.raw) or frame.crs
     if declared in crs_.SHIFTED or not (isinstance(declared, CRS) and declared.is_geographic):
         layer.problems.append(Problem(
             f"{shifted.sum()} rows say their coordinates were taken on Gaode or Baidu maps "
@@ -540,7 +554,7 @@ def _own_sources_on_geometry(layer: Layer, points: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(lon), shapely.points(lon, lat), points)
 
 
-def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
+def sections_layer(raw: RawLayer, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Monitoring sections: unique codes, coordinates, level and target class checked."""
     layer = _point_layer(raw, "sections", bounds)
     if any(p.severity == "error" for p in layer.problems if p.where is None):
@@ -564,7 +578,9 @@ def sections_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
     return layer
 
 
-def _coded(layer: Layer, column: str, parse, table: dict[str, tuple[str, ...]], label: str) -> None:
+def _coded(
+    layer: Layer, column: str, parse: Callable[[str], str | None], table: dict[str, tuple[str, ...]], label: str
+) -> None:
     """Replace a coded column by its canonical values; unknown values are errors."""
     if column not in layer.data:
         return
@@ -576,7 +592,7 @@ def _coded(layer: Layer, column: str, parse, table: dict[str, tuple[str, ...]], 
     layer.data[column] = parsed
 
 
-def facilities_layer(raw: RawLayer, bounds=CHINA_BOUNDS) -> Layer:
+def facilities_layer(raw: RawLayer, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Facilities: unique ids, known kinds (with a suggestion), outfall location if any."""
     layer = _point_layer(raw, "facilities", bounds)
     if any(p.severity == "error" for p in layer.problems if p.where is None):
@@ -684,7 +700,9 @@ def _capacities(layer: Layer) -> None:
     if written_text is not None:  # numbers and the text that is none, in one column
         capacity = capacity.astype(object).where(has | written_text.isna(), written_text)
     data["capacity"] = capacity
-    data["capacity_unit"] = np.where(has, units.to_numpy(dtype=object)[rows, first], None)
+    unit = units.to_numpy(dtype=object)[rows, first]
+    unit[~has] = None
+    data["capacity_unit"] = unit
     for column in {c for c, _, _ in found if c != "capacity"}:
         del data[column]
     expected = data["kind"].map(KIND_CAPACITY_UNITS)
@@ -708,14 +726,15 @@ def _capacities(layer: Layer) -> None:
             file=layer.file, column=layer.columns.get("capacity"), severity="warning"))  # fmt: skip
 
 
-def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+def great_circle_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
     """Haversine distance in km between points given in degrees (arrays; NaN where any is)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    x1, y1, x2, y2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
     return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _geometry_layer(raw: RawLayer, kind: str, type_ids: tuple[int, ...], noun: str) -> Layer:
+    frame: gpd.GeoDataFrame
     frame, columns, problems = map_columns(raw, kind)
     layer = Layer(kind, frame, raw, columns, problems)
     if raw.is_table:
@@ -806,7 +825,8 @@ def counties_layer(raw: RawLayer) -> Layer:
     if invalid.any():
         # "structure" keeps the polygonal part and drops collapsed slivers.
         array[invalid] = shapely.make_valid(array[invalid], method="structure", keep_collapsed=False)
-        layer.data = layer.data.set_geometry(array, crs=4326)
+        polygons: gpd.GeoDataFrame = layer.data
+        layer.data = polygons.set_geometry(array, crs=4326)
     layer.data["name"] = layer.data["name"].fillna("").astype(str)
     for column in ("adcode", "city"):
         if column in layer.data:
@@ -814,7 +834,7 @@ def counties_layer(raw: RawLayer) -> Layer:
     return layer
 
 
-READERS = {
+READERS: dict[str, Callable[..., Layer]] = {
     "sections": sections_layer,
     "facilities": facilities_layer,
     "rivers": rivers_layer,
@@ -823,7 +843,7 @@ READERS = {
 }
 
 
-def inspect(kind: str, source: LayerSource, *, bounds=CHINA_BOUNDS) -> Layer:
+def inspect(kind: str, source: LayerSource, *, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Read and check one layer, collecting every problem (raises only if unreadable).
 
     Rivers with ``source.add`` come back as one layer: the lines of ``source`` and of each
@@ -845,9 +865,10 @@ def with_added_rivers(base: Layer, added: list[Layer]) -> Layer:
     (``文峪河.3``); the base keeps its ids (feature numbers when it has none). Problems stay
     located in their own files.
     """
-    frames, problems, used = [], list(base.problems), set()
+    frames, problems, used = [], list(base.problems), set[str]()
     for k, layer in enumerate([base, *added]):
-        data = layer.data.to_crs(4326).reset_index(drop=True)
+        lines: gpd.GeoDataFrame = layer.data
+        data = lines.to_crs(4326).reset_index(drop=True)
         stem = Path(layer.file).stem
         numbers = pd.Series(np.arange(1, len(data) + 1).astype(str))
         own = data["id"].astype(str) if "id" in data and data["id"].notna().all() else None
@@ -865,7 +886,7 @@ def with_added_rivers(base: Layer, added: list[Layer]) -> Layer:
     return Layer("rivers", merged, base.raw, base.columns, problems)
 
 
-def load(kind: str, source: LayerSource, *, bounds=CHINA_BOUNDS) -> Layer:
+def load(kind: str, source: LayerSource, *, bounds: Bounds = CHINA_BOUNDS) -> Layer:
     """Read and check one layer; raise :class:`InputError` listing every error."""
     layer = inspect(kind, source, bounds=bounds)
     raise_on_errors(layer.problems, InputError)

@@ -125,8 +125,8 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
             for c, code in wide.items()
             if not code and c not in ("_row", "section_name", *remarks) and c not in columns
         ]
-        limit_of = _limit_columns(layer, params, others)
-        others = [c for c in others if limit_header(c) is None or c in limit_of.get(None, ())]  # reported
+        limit_of, limits_ignored = _limit_columns(layer, params, others)
+        others = [c for c in others if limit_header(c) is None or c in limits_ignored]  # reported
         if not params:
             layer.problems.append(
                 Problem(
@@ -166,7 +166,7 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     text = long["value"].where(status.eq(""), "")
     if "detection_limit" not in long and where:  # a limit column first, then a 检出限 row under the header
         below = limit_number(long["column"].map(raw.detection_limits))
-        beside = _column_limits(layer, frame, long, {c: h for c, h in limit_of.items() if c is not None})
+        beside = _column_limits(layer, frame, long, limit_of)
         long["detection_limit"] = beside.fillna(below)
     given = dict(reversed(raw.source.detection_limits))  # the first given wins
     stated = limit_number(long["detection_limit"]) if "detection_limit" in long else pd.Series(np.nan, long.index)
@@ -178,7 +178,7 @@ def _read_measurements(raw: RawLayer, *, today: pd.Timestamp | None = None) -> L
     value = parsed["value"] * factor
     column = long["column"] if where else pd.Series("value", index=long.index)
 
-    def report(mask: pd.Series | np.ndarray, message) -> None:
+    def report(mask: pd.Series | np.ndarray, message: Callable[[pd.Series], str]) -> None:
         for _, item in long[np.asarray(mask) & known.to_numpy()].iterrows():
             place = item["column"] if where else "value"
             layer.problems.append(layer.problem(int(item["_row"]), message(item), place))
@@ -237,16 +237,20 @@ def _column_unit(raw: RawLayer, header: str) -> str:
     return unit_in_header(header) or raw.units.get(header, "")
 
 
-def _limit_columns(layer: Layer, params: dict[str, str], others: list[str]) -> dict[str | None, str | list[str]]:
+def _limit_columns(
+    layer: Layer, params: dict[str, str], others: list[str]
+) -> tuple[dict[str, tuple[str, str, str]], list[str]]:
     """The columns among ``others`` (wide form, naming no item) that give an item's detection
     limit (``氨氮检出限``, ``汞检出限（μg/L）``: see :func:`~geoenv.quality.values.limit_header`).
 
-    Returns item column → its limit column (each column of an item written in two), and under
-    ``None`` the limit columns of an item whose own column is ignored as unknown (they are
-    ignored with it). Added in place: an error for a limit column naming no known item and for
+    Returns item column → its limit column, the item's code and the unit the limit's header
+    writes (``""`` if none), for each column of an item written in two; and the limit columns of
+    an item whose own column is ignored as unknown (they are ignored with it).
+
+    Added in place: an error for a limit column naming no known item and for
     a second limit column of one item; a warning for the limit of an item with no column.
     """
-    found: dict[str | None, str | list[str]] = {}
+    found: dict[str, tuple[str, str, str]] = {}
     ignored: list[str] = []
     by_code: dict[str, str] = {}
     layout = layer.raw.layout
@@ -278,13 +282,13 @@ def _limit_columns(layer: Layer, params: dict[str, str], others: list[str]) -> d
             layer.problems.append(Problem(message, file=layer.file, where=where, column=header))
         else:
             by_code[code] = header
-            found.update(dict.fromkeys(items, header))
-    if ignored:
-        found[None] = ignored
-    return found
+            found.update(dict.fromkeys(items, (header, code, parsed[1])))
+    return found, ignored
 
 
-def _column_limits(layer: Layer, frame: pd.DataFrame, long: pd.DataFrame, limit_of: dict[str, str]) -> pd.Series:
+def _column_limits(
+    layer: Layer, frame: pd.DataFrame, long: pd.DataFrame, limit_of: dict[str, tuple[str, str, str]]
+) -> pd.Series:
     """Each cell's detection limit from its item's limit column (see :func:`_limit_columns`),
     in the unit of the item's column (NaN where the limit cell is blank or there is none).
 
@@ -295,10 +299,9 @@ def _column_limits(layer: Layer, frame: pd.DataFrame, long: pd.DataFrame, limit_
     limit = pd.Series(np.nan, index=long.index)
     raw = layer.raw
     reported: set[tuple[object, str]] = set()  # once per cell, for an item written in two columns
-    for column, header in limit_of.items():
-        code = parameter_code(column)
+    for column, (header, code, written) in limit_of.items():
         own = _column_unit(raw, column)
-        unit = limit_header(header)[1] or raw.units.get(header, "") or own
+        unit = written or raw.units.get(header, "") or own
         factor, wrong = unit_factors(pd.Series([code, code]), pd.Series([unit, own]))
         if wrong[0]:
             if ("unit", header) not in reported:
@@ -547,12 +550,13 @@ def _check_repeats(layer: Layer, data: pd.DataFrame, *, wide: bool, among: pd.Se
     first = same.groupby("_g")["row"].transform("first")
     later = same[same["row"].ne(first) | same.duplicated("_g")]
     later = later.assign(first=first[later.index], item=item[later.index])
-    for (row, original), repeat in later.groupby(["row", "first"], sort=True):
+    for _, repeat in later.groupby(["row", "first"], sort=True):
         items = "、".join(repeat["item"])
+        original = layer.raw.where(int(repeat["first"].iloc[0]))
         layer.problems.append(
             layer.problem(
-                int(row),
-                f"repeats {layer.raw.where(int(original))} (same section, date and value of {items}): counted once",
+                int(repeat["row"].iloc[0]),
+                f"repeats {original} (same section, date and value of {items}): counted once",
                 None,
                 severity="warning",
             )
@@ -610,7 +614,8 @@ def parse_dates(text: pd.Series, where: Callable[[int], str] | None = None) -> t
         parts = raw.where(form.eq("")).str.extract(pattern)
         hit = parts.notna().any(axis=1) & form.eq("")
         form[hit] = name
-        numbers = parts.drop(columns=[c for c in parts.columns if c in ("sep",) or isinstance(c, int)])
+        # the separator, and the groups with no name (numbered, not named)
+        numbers = parts.drop(columns=[c for c in parts.columns if c == "sep" or not isinstance(c, str)])
         numbers = numbers.apply(pd.to_numeric, errors="coerce")
         if "y" in numbers:
             year[hit] = numbers["y"][hit]
@@ -670,8 +675,7 @@ def parse_dates(text: pd.Series, where: Callable[[int], str] | None = None) -> t
     for i in positions[dates.isna()]:
         if int(i) not in problems:
             problems[int(i)] = f"{raw.iloc[i]!r} is not a date: write it as {DATE_FORMS_SHOWN}"
-    for i in problems:
-        dates.iloc[i] = pd.NaT
+    dates.iloc[sorted(problems)] = None  # NaT
     return dates.astype("datetime64[ns]"), problems
 
 
@@ -733,7 +737,9 @@ def resolve_sections(measurements: Layer, sections: Layer) -> list[Problem]:
         problems.append(problem)
     if renamed.any():
         before = len(measurements.problems)
-        measurements.data = _check_repeats(measurements, data, wide=data["column"].ne("value").any(), among=renamed)
+        measurements.data = _check_repeats(
+            measurements, data, wide=bool(data["column"].ne("value").any()), among=renamed
+        )
         problems += measurements.problems[before:]
     problems = by_row(problems)  # after the problems of reading, in the order of the rows
     measurements.problems[len(measurements.problems) - len(problems) :] = problems
@@ -821,8 +827,8 @@ def read_detection_limits(source: LayerSource) -> tuple[tuple[str, float], ...]:
             problems.append(Problem(f"unknown item {name!r}", file=file, where=raw.where(i), column=item))
             continue
         number, why = parse_limit(code, value, written)
-        if why:
-            problems.append(Problem(why, file=file, where=raw.where(i), column=limit))
+        if number is None:  # ``why`` says why
+            problems.append(Problem(f"{why}", file=file, where=raw.where(i), column=limit))
         elif code in found and abs(found[code][0] - number) > 1e-12 * number:
             other = raw.where(found[code][1])
             problems.append(Problem(f"{name} is also given in {other} with another limit: keep one",

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geoenv.basin import Basin, distances_down, distances_up, on_loose_piece
+from geoenv.errors import InputError
 from geoenv.network.navigate import downstream, locate_start, upstream, upstream_main
 from geoenv.quality import Period
 from geoenv.schema import SOURCE_KINDS
@@ -156,7 +157,7 @@ def trace(
     rows = []
     if facilities is not None:
         picked = facilities[in_f].assign(d=up_f[in_f])
-        exceeding = list(status.loc[code, "exceeding"]) if code in status.index else []
+        exceeding = list(status["exceeding"].get(code, []))
         picked["fit"] = fit(picked["kind"], exceeding)
         picked["proximity"] = 1 / (1 + picked["d"].to_numpy() / 10_000)
         picked["size"] = size(facilities)[in_f]
@@ -186,9 +187,11 @@ def _start_notes(basin: Basin, reach: int, what: str) -> list[str]:
     return []
 
 
-def _why_no_candidate(facilities, up_f, kinds, limit: float, stops: list[str]) -> str:
+def _why_no_candidate(
+    facilities: pd.DataFrame | None, up_f: np.ndarray | None, kinds: tuple[str, ...], limit: float, stops: list[str]
+) -> str:
     """Why a trace lists no facility."""
-    if facilities is None or facilities.empty:
+    if facilities is None or up_f is None or facilities.empty:
         return "no candidate: no facilities register was given (--facilities)"
     upstream_any = np.isfinite(up_f) & facilities["kind"].isin(kinds).to_numpy()
     if not upstream_any.any():
@@ -238,8 +241,12 @@ def impact(
     if facility is not None:
         start = basin.facility(facility)
         reach, measure = int(start["reach"]), float(start["measure_m"])
-    else:
+        what = f"{start['id']} {start['name']}"
+    elif at is not None:
         reach, measure = locate_start(net, at, basin.radius_m)
+        what = f"the spill at {at[0]:g},{at[1]:g}"
+    else:
+        raise InputError("impact needs where the spill enters the river: facility (an id) or at (lon, lat)")
     members, dist = downstream(net, reach)
     velocity = np.full(net.n, velocity_ms, dtype=float)
     if "velocity_ms" in net.reaches:
@@ -268,7 +275,6 @@ def impact(
     table["arrival_h"] = table["h"].round(2)
     top = net.length[reach] - measure  # the start reach's top lies this far above the spill
     reached = members[dist - top <= limit] if np.isfinite(limit) else members
-    what = f"{start['id']} {start['name']}" if facility is not None else f"the spill at {at[0]:g},{at[1]:g}"
     notes = _start_notes(basin, reach, what)
     if table.empty:
         run_km = (np.max(dist + net.length[members]) - top) / 1000

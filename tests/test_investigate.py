@@ -152,6 +152,8 @@ def test_unknown_and_unplaced_are_clear(basin):
     far = open_basin(basin.net, points([(5000, 900)], code=["Z"], name=["远"], river=[""]), radius_m=50)
     with pytest.raises(InputError, match="lies more than 50 m from every river"):
         trace(far, "Z")
+    with pytest.raises(InputError, match=r"where the spill enters the river: facility \(an id\) or at \(lon, lat\)"):
+        impact(basin)
 
 
 # --- the embedded data ---------------------------------------------------------------------

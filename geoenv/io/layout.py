@@ -226,7 +226,7 @@ def _header_row(rows: list[list[str]], filled: list[int], kind: str | None, mapp
     return candidates[best] if scores[best] else candidates[0]
 
 
-def _sub_header(rows: list[list[str]], header: int, merged: list[Merged]) -> int | None:
+def _sub_header(rows: list[list[str]], header: int, merged: Sequence[Merged]) -> int | None:
     """The row under the header when a header cell is merged across over sub-headers below it
     (``坐标`` over ``经度 纬度``), and other header cells are merged down over that row."""
     nxt = header + 1
@@ -241,13 +241,13 @@ def _sub_header(rows: list[list[str]], header: int, merged: list[Merged]) -> int
     return nxt if covered else None
 
 
-def _merged_down_onto(header: int, merged: list[Merged]) -> bool:
+def _merged_down_onto(header: int, merged: Sequence[Merged]) -> bool:
     """Whether a cell of the row above ``header`` is merged down over it (``所在河流`` A2:A3
     over a second header row 3)."""
     return header > 0 and any(m[0] == header - 1 and m[2] >= header for m in merged)
 
 
-def _across(row: list[str], header: int, merged: list[Merged]) -> list[str]:
+def _across(row: list[str], header: int, merged: Sequence[Merged]) -> list[str]:
     """The upper header row with each cell merged across copied into the columns it spans, so
     that a column under ``坐标`` (D2:E2) with no header of its own is named ``坐标``."""
     out = list(row)

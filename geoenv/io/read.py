@@ -193,6 +193,8 @@ def _read_table(source: LayerSource, kind: str | None) -> RawLayer:
     book = open_book(path)
     try:
         names = [str(n) for n in book.sheetnames]
+        name: str | None
+        problems: list[Problem]
         if source.layer is not None:
             if source.layer not in names:
                 message = f"no sheet {source.layer!r}; the workbook has {len(names)}: {listed_names(names)}"
@@ -275,9 +277,9 @@ def pick_sheet(layouts: dict[str, Layout], kind: str, path: Path) -> tuple[str, 
     if len(with_rows) <= 1:
         name = with_rows[0] if with_rows else names[0]
         return name, "the only sheet with rows" if with_rows else "the first", []
-    shown = [f"{n}: {_lacks(layouts[n])}" for n in with_rows[:SHEETS_LISTED]]
+    lacks = [f"{n}: {_lacks(layouts[n])}" for n in with_rows[:SHEETS_LISTED]]
     more = f"; and {len(with_rows) - SHEETS_LISTED} more" if len(with_rows) > SHEETS_LISTED else ""
-    message = (f"no sheet holds the {kind} ({', '.join(lacking({}, kind))}): " + "; ".join(shown) + more
+    message = (f"no sheet holds the {kind} ({', '.join(lacking({}, kind))}): " + "; ".join(lacks) + more
                + f"; name the sheet with --layer {kind}=SHEET, headers with --column {kind}.COLUMN=HEADER")  # fmt: skip
     raise InputError(Problem(message, file=str(path)))
 
@@ -325,7 +327,7 @@ def table_layer(grid: Grid, source: LayerSource, kind: str | None) -> RawLayer:
     raw = RawLayer(frame, source, grid.encoding, is_table=True, units=dict(layout.units),
                    detection_limits=dict(layout.detection_limits), rows=numbers, layout=layout)  # fmt: skip
     if grid.formulas:
-        _formulas(raw, grid, headers)
+        _formulas(raw, grid, layout.data, headers)
     if layout.notes:
         first, last = grid.number(layout.notes[0]), grid.number(layout.notes[-1])
         span = f"row {first}" if first == last else f"rows {first}–{last}"
@@ -344,9 +346,10 @@ def unsaved_formula(formula: str) -> str:
             "or type the value")  # fmt: skip
 
 
-def _formulas(raw: RawLayer, grid: Grid, headers: list[str]) -> None:
-    """Record the data cells of ``raw`` that are formulas with no saved value, and warn of them."""
-    position = {r: i for i, r in enumerate(raw.layout.data)}
+def _formulas(raw: RawLayer, grid: Grid, data: list[int], headers: list[str]) -> None:
+    """Record the data cells of ``raw`` (grid rows ``data``) that are formulas with no saved
+    value, and warn of them."""
+    position = {r: i for i, r in enumerate(data)}
     cells = sorted((r, c, f) for (r, c), f in grid.formulas.items() if r in position and c < len(headers))
     raw.formulas = {(position[r], headers[c]): f for r, c, f in cells if headers[c] in raw.frame.columns}
     if not cells:

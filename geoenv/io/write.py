@@ -36,8 +36,8 @@ import pandas as pd
 
 from geoenv.errors import OutputError, Problem
 
-Writer = Callable[[Path], None]
-"""Writes one output to the (temporary) path it is given."""
+Writer = Callable[[Path], object]
+"""Writes one output to the (temporary) path it is given (what it returns is ignored)."""
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -124,8 +124,9 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
         for name, table in sheets.items():
             sheet = book.create_sheet(xml_text(name)[:31])
             header = [xml_text(str(c)) for c in table.columns]
-            rows = [[_xlsx_value(v) for v in row] for row in table.itertuples(index=False)]
-            for r, values in enumerate([header, *rows], start=1):
+            cells = ([_xlsx_value(v) for v in row] for row in table.itertuples(index=False))
+            rows: list[Sequence[object]] = [header, *cells]
+            for r, values in enumerate(rows, start=1):
                 for c, value in enumerate(values, start=1):
                     cell = sheet.cell(row=r, column=c, value=value)
                     if isinstance(value, str):

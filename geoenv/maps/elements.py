@@ -37,7 +37,7 @@ L.GeoenvShape = L.CircleMarker.extend({
 
 
 class _Element(MacroElement):
-    def __init__(self, template: str, **values):
+    def __init__(self, template: str, **values: object) -> None:
         super().__init__()
         self._name = type(self).__name__
         self._template = Template(template)
@@ -54,7 +54,7 @@ class Html(_Element):
 class ShapeSupport(_Element):
     """Defines ``L.GeoenvShape`` once per page."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("{% macro script(this, kwargs) %}" + _SHAPE_JS + "{% endmacro %}")
 
 

@@ -21,8 +21,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import folium
 from branca.element import Element, Figure
@@ -52,7 +54,7 @@ TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
 _OWN = {"_parent", "_children", "_template", "_template_str", "_template_name"}
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """``value`` (a string, or dicts and lists of them) with every ``{`` that opens Jinja
     syntax written as the HTML entity ``&#123;``."""
     if isinstance(value, str):
@@ -88,7 +90,7 @@ def _asset(name: str) -> str:
     return f"<script>{text}</script>"
 
 
-def _walk(element: Element):
+def _walk(element: Element) -> Iterator[Element]:
     yield element
     if isinstance(element, Figure):
         for part in (element.header, element.html, element.script):
@@ -108,7 +110,7 @@ def render_html(fmap: folium.Map, *, offline: bool = True) -> str:
     MapError
         When an element needs a script or stylesheet that has no offline copy.
     """
-    figure = fmap.get_root()
+    figure = cast(Figure, fmap.get_root())  # a folium Map always sits in a branca Figure
     needed: list[str] = []
     for count, element in enumerate(_walk(figure)):
         element._id = f"{count:06d}"  # stable ids instead of random ones

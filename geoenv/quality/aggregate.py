@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geoenv.quality.evaluate import Evaluation, item_name
 from geoenv.quality.standard import DESCRIPTIONS, EVALUATION_ITEMS, III, class_index, class_label, classify
@@ -24,7 +25,7 @@ GROUP_COLUMNS = [
 ]  # fmt: skip
 
 
-def rating(n_good: np.ndarray, n_worse_than_v: np.ndarray, n: np.ndarray) -> np.ndarray:
+def rating(n_good: ArrayLike, n_worse_than_v: ArrayLike, n: ArrayLike) -> np.ndarray:
     """The method's rating from section counts (exact at the 90/75/20/40 % edges)."""
     n_good, bad, n = (np.asarray(a, dtype=np.int64) for a in (n_good, n_worse_than_v, n))
     return np.select(

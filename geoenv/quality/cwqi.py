@@ -9,14 +9,14 @@ of its sections'. Smaller is cleaner.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+from numpy.typing import ArrayLike
 
 from geoenv.quality.standard import III, LIMITS, limits
 
 DO_III = LIMITS["do"][III]
 
 
-def item_index(parameter: pd.Series | np.ndarray, mean: np.ndarray, lake: np.ndarray | bool = False) -> np.ndarray:
+def item_index(parameter: ArrayLike, mean: ArrayLike, lake: ArrayLike = False) -> np.ndarray:
     """CWQI(i) of each item's mean concentration (vectorized over mixed items)."""
     codes = np.asarray(parameter, dtype=object)
     mean = np.asarray(mean, dtype=float)

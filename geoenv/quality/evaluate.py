@@ -8,6 +8,7 @@ and the section takes its worst item's class.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,7 +127,7 @@ def evaluate(
     items["class"] = class_label(items["k"]).to_numpy()
     table = _year_on_year(table, base, ["section"], {"k": "k_prev", "cwqi": "cwqi_prev"})
     table["class_prev"] = class_label(table["k_prev"].fillna(-1)).to_numpy()
-    table["class_change"] = np.sign(table["k"] - table["k_prev"]).map(CHANGE)
+    table["class_change"] = pd.Series(np.sign((table["k"] - table["k_prev"]).to_numpy()), index=table.index).map(CHANGE)
     table["cwqi_change"] = ((table["cwqi"] - table["cwqi_prev"]) / table["cwqi_prev"]).round(4)
     table = table[table["period"].isin(wanted)].sort_values(["section", "period"], kind="stable")
     items = items[items["period"].isin(wanted)].sort_values(["section", "period", "order"], kind="stable")
@@ -151,7 +152,7 @@ def _section_info(codes: pd.Series, sections: pd.DataFrame | None, water: str) -
     return info
 
 
-def _in_periods(measurements: pd.DataFrame, spans) -> pd.DataFrame:
+def _in_periods(measurements: pd.DataFrame, spans: Iterable[Period]) -> pd.DataFrame:
     parts = []
     for span in spans:
         inside = measurements["date"].between(span.start, span.end + pd.Timedelta(days=1), inclusive="left")
@@ -212,7 +213,9 @@ def _sections(items: pd.DataFrame, rows: pd.DataFrame, info: pd.DataFrame) -> pd
     cwqi = scored.groupby(keys).agg(cwqi=("cwqi", "sum"), cwqi_items=("cwqi", "size")).reset_index()
     cwqi["cwqi"] = cwqi["cwqi"].round(4)
     present = scored.pivot_table(index=keys, columns="parameter", values="cwqi", aggfunc="size")
-    absent = present.reindex(columns=list(EVALUATION_ITEMS)).isna().stack().rename("absent").reset_index()
+    flags = present.reindex(columns=list(EVALUATION_ITEMS)).isna()
+    # pandas-stubs type stack() as a DataFrame; of columns with one level it is a Series
+    absent = flags.stack().rename("absent").reset_index()  # type: ignore[call-overload]
     absent = absent[absent["absent"]].assign(item=lambda f: f["parameter"].map(item_name))
     missing = cwqi[keys].merge(_joined(absent, keys, "item", "、", "missing_items"), on=keys, how="left")
     table = table.merge(cwqi, on=keys, how="left").merge(missing, on=keys, how="left")

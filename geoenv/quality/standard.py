@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geoenv.schema import CLASSES, WORSE_THAN_V
 
@@ -78,17 +79,17 @@ _TABLE_NAN = np.array([*LIMITS.values(), LAKE_TP, [np.nan] * 5], dtype=float)
 _LAKE_TP_ROW = len(LIMITS)
 
 
-def limits(parameter: pd.Series | np.ndarray, lake: np.ndarray | bool = False) -> np.ndarray:
+def limits(parameter: ArrayLike, lake: ArrayLike = False) -> np.ndarray:
     """Class I–V limits for each row's item, shape ``(n, 5)``; NaN for pH and temperature.
 
     ``lake`` (per row or for all) selects the lake and reservoir limits of total phosphorus.
     """
-    rows = _ITEMS.get_indexer(np.asarray(parameter, dtype=object))
+    rows = _ITEMS.get_indexer(pd.Index(np.asarray(parameter, dtype=object)))
     rows[(rows == _ROWS["tp"]) & np.broadcast_to(lake, rows.shape)] = _LAKE_TP_ROW
     return _TABLE_NAN[rows]  # -1 (no limits) picks the last row, all NaN
 
 
-def classify(parameter: pd.Series | np.ndarray, value: np.ndarray, lake: np.ndarray | bool = False) -> np.ndarray:
+def classify(parameter: ArrayLike, value: ArrayLike, lake: ArrayLike = False) -> np.ndarray:
     """Class index 0–5 (I … 劣V) of each value of its item; -1 where there is no class.
 
     Vectorized over rows that may mix items. A value on a limit shared by two classes takes
@@ -109,7 +110,7 @@ def classify(parameter: pd.Series | np.ndarray, value: np.ndarray, lake: np.ndar
 
 
 def exceedance_multiple(
-    parameter: pd.Series | np.ndarray, value: np.ndarray, class_index: np.ndarray | int, lake: np.ndarray | bool = False
+    parameter: ArrayLike, value: ArrayLike, class_index: ArrayLike, lake: ArrayLike = False
 ) -> np.ndarray:
     """(C − S) / S against the limit S of class ``class_index`` (0–4); NaN for pH, DO, temperature.
 
