@@ -119,11 +119,11 @@ def read_config(path: Path) -> Config:
         elif key in COMMAND_SECTIONS:
             problems += _command_options(path, key, value, config)
         elif key == "detection_limits":
-            found = _detection_limits(path, value)
-            if isinstance(found, list):
-                problems += found
+            limits = _detection_limits(path, value)
+            if isinstance(limits, list):
+                problems += limits
             else:
-                config.detection_limits = found
+                config.detection_limits = limits
         elif key in LAYER_KINDS:
             source, found = _layer(path, key, value)
             problems += found
@@ -164,7 +164,7 @@ def _detection_limits(path: Path, value: object) -> tuple[tuple[str, float], ...
             problems.append(_wrong(path, "detection_limits", item, limit, 'a limit ("0.01 mg/L" or 0.01)'))
             continue
         number, why = parse_limit(code, limit)
-        if why:
+        if why or number is None:
             problems.append(Problem(f"{item} = {limit!r}: {why}", file=str(path), where="[detection_limits]"))
         else:
             found.append((code, number))

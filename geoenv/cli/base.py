@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import pandas as pd
 
 from geoenv import __version__, datasets
 from geoenv.cli.display import format_table, printable
@@ -68,7 +69,7 @@ class _Group(click.Group):
             flag = "--" + exc.parameter.replace("_", "-")
             raise click.BadParameter(f"{exc.value!r} is not {exc.expected}", param_hint=flag) from None
         except _Terminated as exc:
-            signame = signal.Signals(int(exc.code) - 128).name
+            signame = signal.Signals(int(exc.code or 0) - 128).name
             echo(f"error: stopped by {signame}: outputs not yet complete were removed", err=True)
             raise
         except GeoenvError as exc:
@@ -80,7 +81,7 @@ class _Group(click.Group):
                 echo(line, err=True)
             ctx.exit(1)
         except click.ClickException as exc:  # usage errors may quote user text
-            exc.message = printable(exc.message)
+            exc.message = printable(exc.message)  # type: ignore[misc]  # click's Final, set where it is raised
             raise
         except (click.exceptions.Exit, click.Abort):
             raise
@@ -182,8 +183,9 @@ def _network_notes(ctx: click.Context, net: Network) -> None:
     for key, text in notes.items():
         if report.get(key):
             _log(ctx, f"  {report[key]} {text}")
-    if "outlets" in report:
-        for row in report["outlets"].itertuples():
+    outlets = report.get("outlets")
+    if isinstance(outlets, pd.DataFrame):
+        for row in outlets.itertuples():
             if row.given:
                 how = "given"
             elif report.get("flow") == "digitized":

@@ -93,6 +93,7 @@ def _describe_tables(path: Path, names: list[str], kind: str | None) -> list[str
     for name, grid in grids.items():
         chosen = max(kinds, key=lambda k: len(layouts[name][k].matched))
         raw = table_layer(grid, LayerSource(path, layer=name if xlsx else None), chosen)
+        assert raw.layout is not None  # a table read from a grid always has its layout
         best[name] = chosen if raw.layout.matched else ""
         lines += [f"layer: {name}", "  driver: table", f"  rows: {len(raw.frame)}",
                   f"  encoding: {'xlsx' if xlsx else raw.encoding}", *_layout_lines(raw, grid)]  # fmt: skip
@@ -129,7 +130,7 @@ def _layout_lines(raw: RawLayer, grid: Grid) -> list[str]:
     if layout.limits_row is not None:
         limits = ", ".join(f"{h}: {v}" for h, v in layout.detection_limits.items())
         lines.append(f"  检出限 row: row {grid.number(layout.limits_row)} ({limits})")
-    if len(raw.rows):
+    if raw.rows is not None and len(raw.rows):
         lines.append(f"  data: rows {raw.rows[0]}–{raw.rows[-1]}")
     if layout.blank:
         lines.append(f"  blank rows skipped: {layout.blank}")

@@ -77,7 +77,7 @@ def trace_(
     chosen = result.period
     row = basin.section(section)
     status = project.status(chosen) if chosen is not None else None
-    if status is not None and str(row["code"]) in status.index:
+    if chosen is not None and status is not None and str(row["code"]) in status.index:
         s = status.loc[str(row["code"])]
         _log(ctx, f"{row['code']} {row['name']} in {chosen.label}: class {s['class']}, target {s['target']}, "
                   f"exceeding: {'、'.join(s['exceeding']) or 'none'}")  # fmt: skip

@@ -126,7 +126,7 @@ def check_network(
     """
     report = net.report
     if tolerance_m is None:
-        tolerance_m = float(report.get("tolerance_m", DEFAULT_TOLERANCE_M))
+        tolerance_m = float(report.get("tolerance_m", DEFAULT_TOLERANCE_M))  # type: ignore[arg-type]  # a number
     reaches = net.reaches
     crs = reaches.crs
     geoms = reaches.geometry.to_numpy()
@@ -381,9 +381,8 @@ def _outlet_of_piece(report, info, node_xy, comps, crs) -> np.ndarray:
     node = outlets["node"].to_numpy(dtype=np.int64)
     node_comp = np.full(len(node_xy), -1)
     node_comp[info.frm], node_comp[info.to] = info.comp, info.comp
-    by_comp = pd.DataFrame({"comp": node_comp[node], "lon": outlets["lon"], "lat": outlets["lat"]}).groupby("comp")
-    where = by_comp.apply(lambda g: "; ".join(f"{x:.5f},{y:.5f}" for x, y in zip(g["lon"], g["lat"], strict=True)),
-                          include_groups=False)  # fmt: skip
+    points = pd.Series([f"{x:.5f},{y:.5f}" for x, y in zip(outlets["lon"], outlets["lat"], strict=True)])
+    where = points.groupby(node_comp[node]).agg("; ".join)
     text = "its lines end at " if digitized else "reaches no given outlet; the rule chose its outlet at "
     tail = "" if digitized else " (join it to the network, or give --outlet)"
     return np.array([f"{text}{where.get(c, '?')}{tail}" for c in comps], dtype=object)

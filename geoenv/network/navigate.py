@@ -42,7 +42,8 @@ def upstream(net: Network, start: int) -> tuple[np.ndarray, np.ndarray]:
         frame = pd.DataFrame(
             {"u": minor_up[entering], "via": dist[minor_down[entering]] + net.length[minor_down[entering]]}
         )
-        for u, via in frame.groupby("u")["via"].min().items():
+        for key, via in frame.groupby("u")["via"].min().items():
+            u = int(key)  # type: ignore[call-overload]  # the group keys of an integer column
             sub = net.subtree(u)
             new = ~inside[sub]
             dist[sub[new]] = via + net.pathlength[sub[new]] - net.pathlength[u]
@@ -179,6 +180,8 @@ def navigate_from(
             hint = f"; similar ids: {', '.join(close)}" if close else ""
             raise NetworkError(f"--start {start!r}: no reach has this id{hint}")
         return navigate(net, index, mode, distance_km=distance_km)
+    if start_at is None:
+        raise NetworkError("give where to start: a reach id (--start) or a point (--start-at)")
     reach, measure = locate_start(net, start_at, radius_m)
     return navigate(net, reach, mode, distance_km=distance_km, measure_m=measure)
 

@@ -305,7 +305,7 @@ def _id_text(values: pd.Series) -> np.ndarray:
             values = values.astype("Int64")
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
         values = values.astype(str).where(values.notna(), None)
-    text = np.array(values.to_numpy(dtype=object, na_value=None), dtype=object)  # a writable copy
+    text: np.ndarray = np.array(values.astype(object).where(values.notna(), None), dtype=object)  # a writable copy
     text[text == ""] = None
     return text
 

@@ -22,7 +22,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from geoenv.errors import NetworkError
+from geoenv.errors import NetworkError, Problem
 from geoenv.network.graph import concat_ranges
 from geoenv.settings import DEFAULT_TOLERANCE_M
 
@@ -390,7 +390,7 @@ def _snap_to_junctions(best: pd.DataFrame, shared: pd.DataFrame, tolerance_m: fl
         right_on="jm",
         by="line",
         direction="nearest",
-        tolerance=tolerance_m,
+        tolerance=tolerance_m,  # type: ignore[arg-type]  # numeric keys take a number (pandas-stubs: times only)
     )
     hit = merged["jm"].notna().to_numpy()
     merged.loc[hit, "x"] = merged.loc[hit, "jx"]
@@ -404,7 +404,7 @@ def _orient(fromnode, tonode, node_xy, length, outlets, tolerance_m):
     """Flip reaches so that each flows toward its network's outlet (by network distance)."""
     n_nodes = len(node_xy)
     edges = pd.DataFrame({"a": np.minimum(fromnode, tonode), "b": np.maximum(fromnode, tonode), "w": length})
-    edges = edges[edges["a"] != edges["b"]].groupby(["a", "b"], as_index=False)["w"].min()
+    edges = edges[edges["a"] != edges["b"]].groupby(["a", "b"], as_index=False).agg(w=("w", "min"))
     weight = np.maximum(edges["w"].to_numpy(), GRID_M)
     graph = sparse.csr_matrix((weight, (edges["a"], edges["b"])), shape=(n_nodes, n_nodes))
     n_comp, comp = csgraph.connected_components(graph, directed=False)
@@ -439,8 +439,8 @@ def _outlet_nodes(outlets: np.ndarray, node_xy: np.ndarray, used: np.ndarray, to
     far[index[0][distance <= tolerance_m]] = False
     if far.any():
         raise NetworkError(
-            [f"outlet {i + 1} lies on no line end (nearest {distance[index[0] == i].min():.0f} m away, "
-             f"tolerance {tolerance_m:g} m)" for i in np.flatnonzero(far)]
+            [Problem(f"outlet {i + 1} lies on no line end (nearest {distance[index[0] == i].min():.0f} m away, "
+                     f"tolerance {tolerance_m:g} m)") for i in np.flatnonzero(far)]
         )  # fmt: skip
     return nodes[index[1]]
 
