@@ -93,11 +93,11 @@ def relations(project: Project) -> Relations:
     return project.relations
 
 
-def crossings(project: Project, *, level: str = "county", near_km: float = 5.0) -> Crossings:
+def crossings(project: Project, *, units: str = "county", near_km: float = 5.0) -> Crossings:
     """Where rivers cross county (or city) borders and which sections watch each crossing."""
-    check_choice("level", level, ("county", "city"))
+    check_choice("units", units, ("county", "city"))
     check_distance("near_km", near_km, unit="km")
-    return _crossings(project.basin, project["counties"], level=level, near_km=near_km)
+    return _crossings(project.basin, project["counties"], units=units, near_km=near_km)
 
 
 def report(project: Project, period: Period | str | None = None) -> dict[str, pd.DataFrame]:

@@ -40,9 +40,9 @@ class Crossings:
     units: pd.DataFrame
 
 
-def units_of(counties: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+def units_of(counties: gpd.GeoDataFrame, units: str) -> gpd.GeoDataFrame:
     """County polygons, or city polygons dissolved from them, with a ``unit`` name."""
-    if level == "city":
+    if units == "city":
         return counties.dissolve(by="city", as_index=False)[["city", "geometry"]].rename(columns={"city": "unit"})
     return counties[["name", "geometry"]].rename(columns={"name": "unit"})
 
@@ -66,10 +66,10 @@ def reach_units(basin: Basin, units: gpd.GeoDataFrame) -> pd.DataFrame:
     return table.sort_values(["reach", "lo"]).reset_index(drop=True)
 
 
-def crossings(basin: Basin, counties: gpd.GeoDataFrame, *, level: str = "county", near_km: float = 5.0) -> Crossings:
+def crossings(basin: Basin, counties: gpd.GeoDataFrame, *, units: str = "county", near_km: float = 5.0) -> Crossings:
     """Every place a river crosses from one unit into another (or into or out of the area)."""
     net = basin.net
-    pieces = reach_units(basin, units_of(counties, level))
+    pieces = reach_units(basin, units_of(counties, units))
     found = _crossing_points(net, pieces)
     names = net.reaches["name"].to_numpy()
     found["river"] = names[found["reach"].to_numpy()]

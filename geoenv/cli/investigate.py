@@ -149,12 +149,12 @@ def impact(
 
 @main.command(name="crossings")
 @basin_options
-@option("level")
+@option("units")
 @option("near_km")
 @option("output", help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
 @option("overwrite")
 @click.pass_context
-def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, near_km, output, overwrite, **kw):
+def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, near_km, output, overwrite, **kw):
     """Where rivers cross borders, and which sections watch each crossing (跨界断面).
 
     For each crossing: river, upstream unit → downstream unit, location, and the nearest
@@ -170,7 +170,7 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, level, 
     units_output = sibling(output, ".units.csv")
     _outputs(overwrite, {"-o": output, "the units table": units_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    result = answers.crossings(project, level=level, near_km=near_km)
+    result = answers.crossings(project, units=units, near_km=near_km)
     files = {
         output: csv_writer(result.crossings.drop(columns=["reach", "measure_m"])),
         units_output: csv_writer(result.units),

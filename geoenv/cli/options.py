@@ -149,7 +149,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         default=DEFAULT_VELOCITY_MS,
         show_default=True,
         help="Mean flow velocity; a velocity column (流速) in the rivers layer wins.")),
-    "level": (("--level",), dict(
+    "units": (("--level", "units"), dict(
         type=click.Choice(["county", "city"]),
         default="county",
         show_default=True,
