@@ -83,8 +83,8 @@ def crossings(basin: Basin, counties: gpd.GeoDataFrame, *, units: str = "county"
     found = found.sort_values(["river", "reach_id", "measure_m"], ascending=[True, True, False]).reset_index(drop=True)
     found["id"] = [f"X{i + 1:03d}" for i in range(len(found))]
     _watch(basin, found, near_km * 1000)
-    units = _units(basin, found, pieces)
-    return Crossings(found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"]), units)
+    per_unit = _units(basin, found, pieces)
+    return Crossings(found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"]), per_unit)
 
 
 def _crossing_points(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
