@@ -14,16 +14,13 @@ from geoenv.errors import InputError, problems_table
 from geoenv.info import describe
 from geoenv.io.write import csv_writer, sibling, write_files
 from geoenv.jurisdiction import river_lengths
+from geoenv.maps.atlas import FACILITY_COLUMNS, SECTION_COLUMNS
 from geoenv.options import (
     basin_options,
     layer_options,
     output_file,
     overwrite,
     table_output,
-)
-from geoenv.overview import (
-    FACILITY_COLUMNS,
-    SECTION_COLUMNS,
 )
 from geoenv.quality import BY, GROUPS, parse_period
 from geoenv.schema import LAYER_KINDS

@@ -20,7 +20,7 @@ import shapely
 
 from geoenv.crs import shift_geometries, working_crs
 from geoenv.maps.elements import Attribution, Html, PointLayer, Search, ShapeSupport, Timeline
-from geoenv.maps.render import MapError
+from geoenv.maps.render import MapError, render_html
 from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
 
@@ -176,6 +176,12 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
     minx, miny, maxx, maxy = _drawn(gpd.GeoDataFrame(geometry=focus, crs=4326), shift).total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
+
+
+def publish_html(content: MapContent, style: MapStyle, *, offline: bool = True) -> str:
+    """The map of ``content`` drawn in ``style`` as one HTML page (see :func:`publish_map` and
+    :func:`geoenv.maps.render.render_html`)."""
+    return render_html(publish_map(content, style), offline=offline)
 
 
 def _data_bounds(content: MapContent) -> gpd.GeoSeries:
