@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geoenv.crs import shift_geometries, working_crs
-from geoenv.maps.elements import Attribution, Html, PointLayer, Search, ShapeSupport, Timeline
+from geoenv.maps.elements import Attribution, Html, Labels, PointLayer, Search, ShapeSupport, Timeline
 from geoenv.maps.render import MapError, render_html
 from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
@@ -357,11 +357,9 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
 
 def _county_names(fmap: folium.Map, counties: gpd.GeoDataFrame) -> None:
     labels = folium.FeatureGroup(name="区县名称 county names")
-    for name, point in zip(counties["name"], counties.representative_point(), strict=True):
-        folium.Marker(
-            [point.y, point.x],
-            icon=folium.DivIcon(html=f'<div class="geoenv-label">{escape(name)}</div>', icon_size=(80, 14)),
-        ).add_to(labels)
+    points = counties.representative_point()
+    ys, xs = shapely.get_y(points.to_numpy()).tolist(), shapely.get_x(points.to_numpy()).tolist()
+    Labels(list(zip(ys, xs, counties["name"].map(escape), strict=True)), (80, 14)).add_to(labels)
     labels.add_to(fmap)
 
 
