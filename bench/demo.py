@@ -70,7 +70,7 @@ def run(args: list[str], folder: Path) -> tuple[float, dict[str, int]]:
     counts = folder / "counts.json"
     command = [sys.executable, "-c", CHILD, json.dumps(COUNTED), str(counts), "-q", *args]
     started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=folder)
+    subprocess.run(command, check=True, cwd=folder, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     return seconds, json.loads(counts.read_text())
 
