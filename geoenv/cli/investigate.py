@@ -15,12 +15,7 @@ from geoenv.cli.base import (
 )
 from geoenv.cli.options import basin_options, option
 from geoenv.io.write import csv_writer, sibling, text_writer, write_files
-from geoenv.maps import MapStyle
-from geoenv.overview import (
-    build_overview,
-    impact_highlight,
-    trace_highlight,
-)
+from geoenv.maps import impact_map, trace_map
 from geoenv.reports import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import check_choice
@@ -87,11 +82,7 @@ def trace_(
         _log(ctx, f"note: {note}")
     also = {}
     if map_output:
-        title = f"溯源：{row['code']} {row['name']}" + (f"（{chosen.label}）" if chosen else "")
-        style = MapStyle(title)
-        highlight = trace_highlight(basin, result)
-        html = build_overview(project, style=style, basin=basin, period=chosen, highlights=(highlight,)).html
-        also[map_output] = text_writer(html)
+        also[map_output] = text_writer(trace_map(project, result))
     _emit(ctx, result.table, output, overwrite, "rows", also=also)
 
 
@@ -134,16 +125,12 @@ def impact(
         raise click.UsageError("give one of --facility ID and --at LON,LAT")
     _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    basin = project.basin
     result = answers.impact(project, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km)
     for note in result.notes:
         _log(ctx, f"note: {note}")
     also = {}
     if map_output:
-        title = f"突发水污染事件推演：{facility or f'{at[0]},{at[1]}'}"
-        style = MapStyle(title)
-        html = build_overview(project, style=style, basin=basin, highlights=(impact_highlight(basin, result),)).html
-        also[map_output] = text_writer(html)
+        also[map_output] = text_writer(impact_map(project, result, source=facility or f"{at[0]},{at[1]}"))
     _emit(ctx, result.table, output, overwrite, "rows", also=also)
 
 

@@ -10,13 +10,10 @@ import click
 from geoenv.cli.base import _basin, _log, _outputs, _project, echo, main
 from geoenv.cli.options import basin_options, option
 from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
-from geoenv.io.write import Writer, csv_writer, safe_filename, text_writer, write_files
-from geoenv.maps import MapStyle, screenshot
+from geoenv.io.write import Writer, csv_writer, text_writer, write_files
+from geoenv.maps import Atlas, MapStyle, build_atlas, demo_maps, publish_html, screenshot
+from geoenv.maps.atlas import TABLE_FILES
 from geoenv.maps.publish import basemap_tiles
-from geoenv.overview import (
-    build_overview,
-    demo_highlights,
-)
 from geoenv.quality import parse_period
 
 
@@ -27,36 +24,21 @@ from geoenv.quality import parse_period
 def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
     """Run the whole job on the embedded Shanxi data and write the maps.
 
-    Writes OUTPUT/index.html (opens with no network): the section distribution map with a
-    trace of an exceeding section and a spill drill from a tailings pond, linking one map per
-    named river (OUTPUT/汾河.html …) and the trace (OUTPUT/trace.html); and the tables
-    sections.csv, facilities.csv, river_lengths.csv. The sample registers are illustrative,
-    not official monitoring data.
+    Writes OUTPUT/index.html (opens with no network): the section distribution map of the
+    latest year with a slider over the years, a trace of an exceeding section and a spill
+    drill from a tailings pond, linking one map per named river (OUTPUT/汾河.html …) and the
+    trace (OUTPUT/trace.html); and the tables sections.csv, facilities.csv,
+    river_lengths.csv. The sample registers are illustrative, not official monitoring data.
 
     \b
     Example:
       geoenv demo -o maps --overwrite
     """
     started = time.perf_counter()
-    project = _project(ctx, {})
-    basin = project.basin
-    net = basin.net
-    highlights, notes = demo_highlights(project, basin)
-    for note in notes:
+    result = demo_maps(_project(ctx, {}))
+    for note in result.notes:
         _log(ctx, note)
-    rivers = sorted(set(net.reaches["name"]) - {""})
-    files = _page_names(rivers)
-    links = {name: files[name] for name in rivers} | {"溯源示例 trace": "trace.html"}
-    pages = {}
-    for name in rivers:
-        style = MapStyle(f"{name}（示例）", note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION, links={"总图": "index.html"})
-        pages[files[name]] = build_overview(project, style=style, basin=basin, river=name).html
-    style = MapStyle("溯源示例（示例）", note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION, links={"总图": "index.html"})
-    pages["trace.html"] = build_overview(project, style=style, basin=basin, highlights=highlights[:1]).html
-    style = MapStyle("山西省地表水监测断面分布图（示例）", note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION,
-                     links=links, timeline=True)  # fmt: skip
-    result = build_overview(project, style=style, basin=basin, highlights=highlights, timeline=True)
-    _write_maps(ctx, output, overwrite, result, pages, started)
+    _write_maps(ctx, output, overwrite, result.atlas, result.pages, started)
 
 
 @main.command(name="map")
@@ -113,62 +95,38 @@ def map_(
     if county is not None and not county.strip():
         raise click.BadParameter("name a county, e.g. --county 清徐县 (an empty name would draw every county)",
                                  param_hint="--county")  # fmt: skip
-    _outputs(overwrite, {f"-o {name}": output / name for name in TABLES} | {"--png": png}, kw, create_folders=True)
+    _outputs(overwrite, {f"-o {name}": output / name for name in ("index.html", *TABLE_FILES)} | {"--png": png}, kw,
+             create_folders=True)  # fmt: skip
     style = MapStyle(title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth, timeline=timeline)
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    basin = project.basin
     if project.embedded:
         style.note, style.attribution = SAMPLE_NOTE_ZH, ATTRIBUTION
-    chosen = parse_period(period) if period else None
-    result = build_overview(project, style=style, basin=basin, period=chosen, timeline=timeline, river=river,
-                            county=county, offline=not cdn)  # fmt: skip
+    atlas = build_atlas(project, parse_period(period) if period else None, timeline=timeline)
+    html = publish_html(atlas.page(river=river, county=county), style, offline=not cdn)
     also: dict[Path, Writer] = {}
     if png:
-        shot = screenshot(result.html)
+        shot = screenshot(html)
         also[png] = lambda tmp: tmp.write_bytes(shot)
-    _write_maps(ctx, output, overwrite, result, {}, started, also=also)
-
-
-TABLES = ("index.html", "sections.csv", "facilities.csv", "river_lengths.csv")
-
-
-def _page_names(rivers: list[str]) -> dict[str, str]:
-    """A file name per river map, safe whatever the river is called and distinct from the
-    tables' and from one another (``A/B`` and ``A_B`` → ``A_B.html``, ``A_B-2.html``)."""
-    taken = {name.lower() for name in (*TABLES, "trace.html")}
-    names = {}
-    for river in rivers:
-        name = safe_filename(river, suffix=".html")
-        stem, n = name[: -len(".html")], 2
-        while name.lower() in taken:
-            name = safe_filename(f"{stem}-{n}", suffix=".html")
-            n += 1
-        taken.add(name.lower())
-        names[river] = name
-    return names
+    _write_maps(ctx, output, overwrite, atlas, {"index.html": html}, started, also=also)
 
 
 def _write_maps(
     ctx: click.Context,
     output: Path,
     overwrite: bool,
-    result,
+    atlas: Atlas,
     pages: dict[str, str],
     started: float,
     also: dict[Path, Writer] | None = None,
 ):
-    """The map folder (index.html, the tables, the pages) and ``also`` as one set."""
-    files: dict[Path, Writer] = {
-        output / "index.html": text_writer(result.html),
-        output / "sections.csv": csv_writer(result.sections),
-        output / "facilities.csv": csv_writer(result.facilities),
-        output / "river_lengths.csv": csv_writer(result.river_lengths),
-    }
-    files.update({output / name: text_writer(html) for name, html in pages.items()})
+    """The map folder (the pages, index.html first, and the atlas's tables) and ``also`` as one set."""
+    files: dict[Path, Writer] = {output / name: text_writer(html) for name, html in pages.items()}
+    files.update({output / name: csv_writer(table) for name, table in atlas.tables.items()})
     files.update(also or {})
     write_files(files, overwrite=overwrite, create_folders=True)
-    _log(ctx, f"{len(result.sections)} sections, {len(result.facilities)} facilities, {len(pages) + 1} maps "
+    sections, facilities = atlas.tables["sections.csv"], atlas.tables["facilities.csv"]
+    _log(ctx, f"{len(sections)} sections, {len(facilities)} facilities, {len(pages)} maps "
               f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
     for path in also or {}:
         _log(ctx, f"wrote {path}")

@@ -15,10 +15,7 @@ from geoenv.cli.options import basin_options, layer_options, option
 from geoenv.errors import InputError, problems_table
 from geoenv.io.write import csv_writer, sibling, write_files
 from geoenv.jurisdiction import river_lengths
-from geoenv.overview import (
-    FACILITY_COLUMNS,
-    SECTION_COLUMNS,
-)
+from geoenv.maps.atlas import FACILITY_COLUMNS, SECTION_COLUMNS
 from geoenv.quality import parse_period
 from geoenv.settings import NetworkSettings, PlacementSettings
 from geoenv.text import counted

@@ -51,6 +51,28 @@ class Html(_Element):
         super().__init__("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}", body=body)
 
 
+class Labels(_Element):
+    """Text at points (county names), added to the layer it belongs to: one element for all of
+    them, each label a Leaflet marker with a ``divIcon`` (``labels``: latitude, longitude and
+    the label's escaped HTML text)."""
+
+    def __init__(self, labels: list[tuple[float, float, str]], size: tuple[int, int]):
+        super().__init__(
+            """
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }}, size = {{ this.size|tojson }};
+  {{ this.labels|tojson }}.forEach(function (l) {
+    L.marker([l[0], l[1]], {icon: L.divIcon({className: 'empty', iconSize: size,
+      html: '<div class="geoenv-label">' + l[2] + '</div>'})}).addTo(group);
+  });
+})();
+{% endmacro %}""",
+            labels=[list(label) for label in labels],
+            size=list(size),
+        )
+
+
 class ShapeSupport(_Element):
     """Defines ``L.GeoenvShape`` once per page."""
 

@@ -19,8 +19,8 @@ import pandas as pd
 import shapely
 
 from geoenv.crs import shift_geometries, working_crs
-from geoenv.maps.elements import Attribution, Html, PointLayer, Search, ShapeSupport, Timeline
-from geoenv.maps.render import MapError
+from geoenv.maps.elements import Attribution, Html, Labels, PointLayer, Search, ShapeSupport, Timeline
+from geoenv.maps.render import MapError, render_html
 from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
 
@@ -178,6 +178,12 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
     return fmap
 
 
+def publish_html(content: MapContent, style: MapStyle, *, offline: bool = True) -> str:
+    """The map of ``content`` drawn in ``style`` as one HTML page (see :func:`publish_map` and
+    :func:`geoenv.maps.render.render_html`)."""
+    return render_html(publish_map(content, style), offline=offline)
+
+
 def _data_bounds(content: MapContent) -> gpd.GeoSeries:
     parts = [content.sections.geometry, content.rivers.geometry]
     if content.facilities is not None:
@@ -316,7 +322,7 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
     if counties.empty:
         return
     columns = [c for c in ("name", "city") if c in counties]
-    fill = pd.Series("#f4f1ea", index=counties.index)
+    fill = pd.Series("#f4f1ea", index=counties.index, dtype=object)
     if choropleth:
         if choropleth not in counties:
             raise MapError(f"--choropleth {choropleth!r}: no such county column; have {', '.join(counties.columns)}")
@@ -325,7 +331,7 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
         low, high = values.min(), values.max()
         step = ((values - low) / (high - low) * 5).fillna(0) if high > low else values * 0  # five equal intervals
         colours = ramp[np.clip(step.fillna(0).astype(int), 0, 4)]
-        fill = pd.Series(np.where(values.notna(), colours, "#f4f1ea"), index=counties.index)
+        fill = pd.Series(np.where(values.notna(), colours, "#f4f1ea"), index=counties.index, dtype=object)
         columns.append(choropleth)
     # Properties get our own keys: a column's name is user text, shown only as an (escaped) alias.
     keys = [f"p{i}" for i in range(len(columns))]
@@ -351,11 +357,9 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
 
 def _county_names(fmap: folium.Map, counties: gpd.GeoDataFrame) -> None:
     labels = folium.FeatureGroup(name="区县名称 county names")
-    for name, point in zip(counties["name"], counties.representative_point(), strict=True):
-        folium.Marker(
-            [point.y, point.x],
-            icon=folium.DivIcon(html=f'<div class="geoenv-label">{escape(name)}</div>', icon_size=(80, 14)),
-        ).add_to(labels)
+    points = counties.representative_point()
+    ys, xs = shapely.get_y(points.to_numpy()).tolist(), shapely.get_x(points.to_numpy()).tolist()
+    Labels(list(zip(ys, xs, counties["name"].map(escape), strict=True)), (80, 14)).add_to(labels)
     labels.add_to(fmap)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-from geoenv.maps.publish import Highlight, MapContent, MapStyle, publish_map
-from geoenv.maps.render import render_html
+from geoenv.maps.publish import Highlight, MapContent, MapStyle, publish_html
 from geoenv.network.check import KINDS, NetworkCheck
 from geoenv.network.graph import Network
 
@@ -66,4 +65,4 @@ def check_map(
     counts = ", ".join(f"{KINDS[k][0]} {len(f)}" for k, f in result.layers().items())
     style = MapStyle(title, note=f"容差 tolerance {result.tolerance_m:g} m — {counts}")
     content = MapContent(counties, rivers, sections, highlights=check_highlights(result))
-    return render_html(publish_map(content, style), offline=offline)
+    return publish_html(content, style, offline=offline)

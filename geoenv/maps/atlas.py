@@ -1,0 +1,360 @@
+"""Map content built once per period, filtered per page: the section distribution map
+(国控断面分布图), a river's or a county's map, a trace or a spill drill over it, the demo's
+pages, and the tables behind them.
+
+:func:`build_atlas` does every computation a map of one period needs, once, from what the
+project has computed already (its basin, relations and quality of the period); each page is a
+filter of the atlas (:meth:`Atlas.page`) and a render, and the tables are the atlas's own, so
+that no map differs from its table.
+
+Examples
+--------
+>>> import geoenv
+>>> from geoenv.maps import MapStyle, build_atlas, publish_html
+>>> project = geoenv.open_project()  # the embedded Shanxi data
+>>> atlas = build_atlas(project, geoenv.period_of(project, "2023"))
+>>> page = atlas.page(river="汾河")
+>>> set(page.sections["code"]) <= set(atlas.tables["sections.csv"]["code"])
+True
+>>> publish_html(page, MapStyle("汾河 2023")).startswith("<!DOCTYPE html>")
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoenv.answers import trace
+from geoenv.assessment import group_table
+from geoenv.basin import Basin
+from geoenv.crs import working_crs
+from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
+from geoenv.io.write import safe_filename
+from geoenv.jurisdiction import river_lengths
+from geoenv.maps.publish import Highlight, MapContent, MapStyle, publish_html
+from geoenv.maps.render import MapError
+from geoenv.network import Network
+from geoenv.network.navigate import upstream
+from geoenv.project import Project
+from geoenv.quality import Period
+from geoenv.relate import next_downstream
+from geoenv.schema import FACILITY_LABELS_ZH
+from geoenv.tracing import Impact, Trace, impact
+
+SECTION_COLUMNS = [
+    "code", "code_generated", "name", "river", "level", "target_class", "class", "meets_target", "main_pollutants",
+    "cwqi", "worst_items", "n_samples", "county", "city", "adcode", "admin_match", "lon", "lat",
+]  # fmt: skip
+FACILITY_COLUMNS = [
+    "id", "id_generated", "name", "kind", "kind_zh", "river", "capacity", "capacity_unit", "county", "city", "adcode",
+    "admin_match", "lon", "lat", "outfall_lon", "outfall_lat",
+]  # fmt: skip
+#: What a section's evaluation adds to the map and its table.
+QUALITY_COLUMNS = ["class", "main_pollutants", "cwqi", "meets_target", "worst_items", "n_samples"]
+#: The tables written beside every map, by file name.
+TABLE_FILES = ("sections.csv", "facilities.csv", "river_lengths.csv")
+
+
+@dataclass
+class Atlas:
+    """Everything the maps of one period show, built once (:func:`build_atlas`); each page is
+    a filter of it (:meth:`page`) and its tables are the same whatever the page.
+
+    Attributes
+    ----------
+    period
+        The period whose classes are shown (None: all the measurements pooled).
+    content
+        The whole area: counties with the figures of their sections (``good_ratio``,
+        ``cwqi`` … for a choropleth), the reaches coloured by the class of the section that
+        controls them, the sections with class and relations, the facilities with their
+        downstream section, and each section's classes per period when a slider was asked for.
+    net
+        The network the reaches come from.
+    """
+
+    period: Period | None
+    content: MapContent
+    net: Network
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables behind every page, by file name (:data:`TABLE_FILES`): the sections with
+        their class in the period, the facilities, and the length of each river in each county
+        (of the network's own reaches: a saved network is not the embedded rivers)."""
+        c = self.content
+        sections = c.sections.reindex(columns=SECTION_COLUMNS).sort_values("code", kind="stable")
+        if c.facilities is not None:
+            facilities = c.facilities.reindex(columns=FACILITY_COLUMNS).sort_values("id", kind="stable")
+        else:
+            facilities = pd.DataFrame(columns=FACILITY_COLUMNS)
+        lengths = river_lengths(self.net.reaches[["name", "geometry"]], c.counties)
+        return dict(zip(TABLE_FILES, (sections, facilities, lengths), strict=True))
+
+    def page(
+        self, *, river: str | None = None, county: str | None = None, highlights: tuple[Highlight, ...] = ()
+    ) -> MapContent:
+        """What one map shows: the whole area, or only ``river`` with its tributaries, or only
+        ``county`` with the rivers crossing it and the sections just across its borders; with
+        ``highlights`` (a trace, a spill) drawn over it.
+
+        Raises
+        ------
+        MapError
+            When no river or county has that name (naming the close ones).
+        """
+        content = replace(self.content, highlights=highlights)
+        if river:
+            content = self._only_river(content, river)
+        if county:
+            content = only_county(content, county)
+        return content
+
+    def _only_river(self, content: MapContent, name: str) -> MapContent:
+        """The river ``name`` with its tributaries (everything upstream of its lowest reach)."""
+        reaches = self.net.reaches
+        names = sorted(set(reaches["name"]) - {""})
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+            raise MapError(f"--river {name!r}: no river of that name; rivers: {'、'.join(close or names[:10])}")
+        own = np.flatnonzero(reaches["name"].to_numpy() == name)
+        lowest = own[np.argmin(self.net.pathlength[own])]
+        members, _ = upstream(self.net, int(lowest))
+        keep = np.union1d(members, own)
+        rivers = content.rivers[content.rivers["reach"].isin(keep)]
+        sections = content.sections[content.sections["reach"].isin(keep)]
+        facilities = content.facilities
+        if facilities is not None:
+            facilities = facilities[facilities["reach"].isin(keep)]
+        return replace(content, rivers=rivers, sections=sections, facilities=facilities, focus=rivers.geometry)
+
+
+def build_atlas(project: Project, period: Period | None = None, *, timeline: bool = False) -> Atlas:
+    """The content of every map of ``period`` (all the measurements pooled when None), from
+    the project's basin, relations and quality of the period, each computed once.
+
+    Parameters
+    ----------
+    timeline
+        Also give each section its class in every period of ``period``'s kind (years when
+        ``period`` is None or a range), for the slider.
+    """
+    basin = project.basin
+    relations = project.relations
+    measured = "measurements" in project.layers
+    sections = basin.sections.copy()
+    if measured:
+        quality = project.quality(period).sections.set_index("section")
+        sections = sections.join(quality[QUALITY_COLUMNS], on="code")
+    for column in (*QUALITY_COLUMNS, "river", "level", "target_class"):
+        if column not in sections:
+            sections[column] = None
+    related = relations.sections.set_index("code")
+    for column in ("upstream_codes", "downstream_code"):
+        sections[column] = sections["code"].map(related[column])
+    sections["placed"] = sections["reach"] >= 0
+    periods: list[str] = []
+    if timeline and measured:
+        periods, classes = timeline_classes(project, period.kind if period and period.kind != "range" else "year")
+        sections["classes"] = sections["code"].map(classes)
+    facilities = basin.facilities.copy() if basin.facilities is not None else None
+    if facilities is not None:
+        down = relations.facilities.set_index("id")
+        facilities["downstream_code"] = facilities["id"].map(down["downstream_code"])
+        facilities["distance_km"] = facilities["id"].map(down["distance_km"])
+        facilities["placed"] = facilities["reach"] >= 0
+        facilities["kind_zh"] = facilities["kind"].map(FACILITY_LABELS_ZH)
+    counties = _with_county_figures(project, period) if measured else project["counties"]
+    rivers = _classed_reaches(basin, sections["class"].to_numpy())
+    content = MapContent(counties, rivers, sections, facilities, periods, period.label if period else None)
+    return Atlas(period, content, basin.net)
+
+
+def timeline_classes(project: Project, by: str) -> tuple[list[str], pd.Series]:
+    """Every month, quarter or year (``by``) of the data, and per section code its class in
+    each (None where it has none), for a slider."""
+    table = project.quality(by=by).sections.pivot(index="section", columns="period", values="class")
+    periods = sorted(table.columns)
+    classes = table.reindex(columns=periods).astype(object).where(table.notna(), None)
+    return periods, pd.Series(classes.to_numpy().tolist(), index=classes.index)
+
+
+def _classed_reaches(basin: Basin, classes: np.ndarray) -> gpd.GeoDataFrame:
+    """Reaches in WGS84 with the class of the section that controls each (the first section
+    below it; ``classes`` per section of the basin) and a width growing with the length of
+    river above (arbolate sum)."""
+    net = basin.net
+    placed = basin.sections
+    below, _ = next_downstream(
+        net, np.arange(net.n), np.zeros(net.n), placed["reach"].to_numpy(), placed["measure_m"].to_numpy(), strict=False
+    )
+    reaches = net.reaches[["id", "name", "geometry"]].to_crs(4326)
+    reaches["class"] = np.where(below >= 0, classes[np.maximum(below, 0)], None)
+    reaches["weight"] = np.clip(1 + 1.2 * np.log10(1 + net.arbolate / 1000), 1, 7)
+    reaches["reach"] = np.arange(net.n)
+    return reaches
+
+
+def _with_county_figures(project: Project, period: Period | None) -> gpd.GeoDataFrame:
+    """Counties with the figures of their sections in ``period`` (``good_ratio``,
+    ``worse_than_v_ratio``, ``cwqi`` … of :func:`geoenv.quality.aggregate`) that the counties
+    layer does not have a column of its own for (its own wins)."""
+    counties = project["counties"]
+    figures = group_table(project, project.quality(period), "county").drop_duplicates("group").set_index("group")
+    added = [c for c in figures.columns if c not in counties and c != "period"]
+    return counties.assign(**{c: counties["name"].map(figures[c]) for c in added})
+
+
+def only_county(content: MapContent, name: str, *, margin_km: float = 5.0) -> MapContent:
+    """The county ``name``, the rivers crossing it, its sections and those just across its
+    borders (within ``margin_km``), and its facilities."""
+    counties = content.counties
+    if name not in set(counties["name"]):
+        close = difflib.get_close_matches(name, counties["name"].astype(str).tolist(), n=3, cutoff=0.3)
+        raise MapError(f"--county {name!r}: no such county" + (f"; did you mean {'、'.join(close)}?" if close else ""))
+    shape = counties.loc[counties["name"] == name, "geometry"].union_all()
+    metric = working_crs(shape.bounds)
+    area = gpd.GeoSeries([shape], crs=4326).to_crs(metric)
+    around = area.buffer(margin_km * 1000).to_crs(4326).iloc[0]
+    rivers = content.rivers[content.rivers.intersects(shape)]
+    sections = content.sections[content.sections.within(around)]
+    facilities = content.facilities
+    if facilities is not None:
+        facilities = facilities[facilities.within(shape)]
+    return replace(content, rivers=rivers, sections=sections, facilities=facilities, focus=area.to_crs(4326))
+
+
+def trace_highlight(basin: Basin, result: Trace) -> Highlight:
+    """The traced network and the candidate facilities, for a map."""
+    found = result.table[result.table["kind"] != "section"]
+    points = (
+        basin.facilities.merge(found[["id", "distance_km", "score"]], on="id") if basin.facilities is not None else None
+    )
+    if points is not None:
+        points = points.assign(kind_zh=points["kind"].map(FACILITY_LABELS_ZH))
+    fields = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("distance_km", "距离(km)"), ("score", "得分"))
+    traced = basin.sections[basin.sections["code"].astype(str) == result.section]
+    traced = traced.assign(id=traced["code"], kind_zh="溯源断面", distance_km=0.0, score=None)
+    points = pd.concat([p for p in (traced, points) if p is not None], ignore_index=True)
+    lines = basin.net.reaches.iloc[result.reaches]
+    return Highlight("溯源 trace", "#8e24aa", lines, gpd.GeoDataFrame(points, geometry="geometry", crs=4326), fields)
+
+
+def impact_highlight(basin: Basin, result: Impact) -> Highlight:
+    """The spill's path and the sections and water sources it reaches, for a map."""
+    reached = result.table[result.table["kind"] != "border"]
+    frames = [basin.sections.rename(columns={"code": "id"})]
+    if basin.facilities is not None:
+        frames.append(basin.facilities)
+    points = pd.concat([f[["id", "name", "geometry"]] for f in frames], ignore_index=True)
+    points = gpd.GeoDataFrame(points, geometry="geometry", crs=4326).merge(
+        reached[["id", "distance_km", "arrival_h"]], on="id"
+    )
+    fields = (("id", "编号"), ("name", "名称"), ("distance_km", "距离(km)"), ("arrival_h", "到达(小时)"))
+    return Highlight("污染推演 spill", "#e53935", basin.net.reaches.iloc[result.reaches], points, fields)
+
+
+def trace_map(project: Project, result: Trace, *, offline: bool = True) -> str:
+    """The map of a trace (:func:`geoenv.tracing`): the classes of the trace's own period, as in
+    its table, with the traced network and the candidates drawn over them."""
+    row = project.basin.section(result.section)
+    title = f"溯源：{row['code']} {row['name']}" + (f"（{result.period.label}）" if result.period else "")
+    page = build_atlas(project, result.period).page(highlights=(trace_highlight(project.basin, result),))
+    return publish_html(page, MapStyle(title), offline=offline)
+
+
+def impact_map(project: Project, result: Impact, *, source: str, offline: bool = True) -> str:
+    """The map of a spill drill (:func:`geoenv.impact`) from ``source`` (as the title names
+    it): the spill's path and what it reaches over the classes of all the data."""
+    page = build_atlas(project).page(highlights=(impact_highlight(project.basin, result),))
+    return publish_html(page, MapStyle(f"突发水污染事件推演：{source}"), offline=offline)
+
+
+@dataclass
+class Demo:
+    """The demo's maps of the latest year and the tables behind them.
+
+    Attributes
+    ----------
+    atlas
+        The content every page filters (its ``tables`` are the demo's).
+    pages
+        HTML by file name: ``index.html`` (the overview with a trace and a spill drill, a
+        slider over the years, links to the other pages), one page per named river and
+        ``trace.html``.
+    notes
+        A line on the trace and on the spill drill.
+    """
+
+    atlas: Atlas
+    pages: dict[str, str]
+    notes: list[str]
+
+
+def demo_maps(project: Project) -> Demo:
+    """The demo's maps (``geoenv demo``), all of the project's latest year: the overview, one
+    page per named river, and the trace of the first section that misses its target
+    (stopping at compliant sections) beside a spill drill from the first tailings pond on a
+    river. The sample registers are illustrative, not official monitoring data."""
+    period = project.default_period
+    atlas = build_atlas(project, period, timeline=True)
+    highlights, notes = _demo_highlights(project, period)
+    rivers = sorted(set(atlas.net.reaches["name"]) - {""})
+    files = page_names(rivers)
+    label = f"（{period.label}，示例）"
+
+    def style(title: str, links: dict[str, str], timeline: bool = False) -> MapStyle:
+        return MapStyle(title + label, note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION, links=links, timeline=timeline)
+
+    back = {"总图": "index.html"}
+    links = {name: files[name] for name in rivers} | {"溯源示例 trace": "trace.html"}
+    overview = style("山西省地表水监测断面分布图", links, timeline=True)
+    pages = {"index.html": publish_html(atlas.page(highlights=highlights), overview)}
+    pages |= {files[name]: publish_html(atlas.page(river=name), style(name, back)) for name in rivers}
+    pages["trace.html"] = publish_html(atlas.page(highlights=highlights[:1]), style("溯源示例", back))
+    return Demo(atlas, pages, notes)
+
+
+def _demo_highlights(project: Project, period: Period) -> tuple[tuple[Highlight, ...], list[str]]:
+    """The trace of the first section placed on a river that misses its target in
+    ``period`` (stopping at compliant sections), and a spill drill from the first tailings
+    pond that lies on a river; with a line on each."""
+    basin = project.basin
+    status = project.status(period)
+    highlights, notes = [], []
+    placed = set(basin.sections.loc[basin.sections["reach"] >= 0, "code"].astype(str))
+    failing = sorted(code for code in status.index[status["meets_target"].eq(False)] if code in placed)
+    if failing:
+        result = trace(project, failing[0], period=period, stop_at_compliant=True)
+        highlights.append(trace_highlight(basin, result))
+        notes.append(f"trace of {failing[0]} ({period.label}): {len(result.table)} rows, stops {result.stops}")
+    if basin.facilities is not None:
+        ponds = basin.facilities[(basin.facilities["kind"] == "tailings_pond") & (basin.facilities["reach"] >= 0)]
+        if len(ponds):
+            spill = impact(basin, facility=str(ponds["id"].iloc[0]))
+            highlights.append(impact_highlight(basin, spill))
+            notes.append(f"spill drill from {ponds['id'].iloc[0]}: reaches {len(spill.table)} places")
+    return tuple(highlights), notes
+
+
+def page_names(rivers: list[str]) -> dict[str, str]:
+    """A file name per river map, safe whatever the river is called and distinct from the
+    index's, the tables' and the trace's and from one another (``A/B`` and ``A_B`` →
+    ``A_B.html``, ``A_B-2.html``)."""
+    taken = {name.lower() for name in ("index.html", *TABLE_FILES, "trace.html")}
+    names = {}
+    for river in rivers:
+        name = safe_filename(river, suffix=".html")
+        stem, n = name[: -len(".html")], 2
+        while name.lower() in taken:
+            name = safe_filename(f"{stem}-{n}", suffix=".html")
+            n += 1
+        taken.add(name.lower())
+        names[river] = name
+    return names
