@@ -43,9 +43,20 @@ if TYPE_CHECKING:
     from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, PlacementSettings, Settings
 
 
+#: The subpackages a user reaches as ``geoenv.datasets.get_path(…)`` after ``import geoenv``.
+_SUBPACKAGES = ("datasets", "io", "maps", "network", "quality")
+
+
 def __getattr__(name: str) -> object:
     if name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
-        globals()[name] = value  # once: the next lookup finds it
-        return value
-    raise AttributeError(f"module 'geoenv' has no attribute {name!r}")
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f"geoenv.{name}")
+    else:
+        raise AttributeError(f"module 'geoenv' has no attribute {name!r}")
+    globals()[name] = value  # once: the next lookup finds it
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBPACKAGES})

@@ -20,12 +20,19 @@ import pandas as pd
 from geoenv.borders import Crossings
 from geoenv.borders import crossings as _crossings
 from geoenv.errors import InputError
-from geoenv.project import Project
-from geoenv.quality import Period, parse_period
+from geoenv.project import Project, as_period
+from geoenv.quality import Period
 from geoenv.relate import Relations
 from geoenv.reports import bureau_tables
 from geoenv.schema import FACILITY_LABELS_ZH, SOURCE_KINDS
-from geoenv.settings import DEFAULT_VELOCITY_MS, check_choice, check_distance
+from geoenv.settings import (
+    DEFAULT_VELOCITY_MS,
+    ParameterError,
+    check_choice,
+    check_distance,
+    check_flag,
+    check_lonlat,
+)
 from geoenv.tracing import Impact, Trace
 from geoenv.tracing import impact as _impact
 from geoenv.tracing import trace as _trace
@@ -34,9 +41,7 @@ from geoenv.tracing import trace as _trace
 def period_of(project: Project, period: Period | str | None) -> Period:
     """``period`` as a :class:`~geoenv.quality.Period` (``"2024"``, ``"2024Q2"``,
     ``"2024-06"``), or the project's default: the latest year with measurements."""
-    if period is None:
-        return project.default_period
-    return parse_period(period) if isinstance(period, str) else period
+    return project.default_period if period is None else as_period(period)  # type: ignore[return-value]
 
 
 def trace(
@@ -55,7 +60,12 @@ def trace(
     Without measurements the candidates are ranked by proximity and size only. See
     :func:`geoenv.tracing.trace` for the other parameters.
     """
+    _check_project(project)
     check_choice("mode", mode, ("UT", "UM"))
+    check_flag("stop_at_compliant", stop_at_compliant)
+    given: object = kinds  # as the caller passed it: a str would pass as a sequence of letters
+    if isinstance(given, str) or not isinstance(given, list | tuple):
+        raise ParameterError("kinds", kinds, "a list of facility kinds")
     check_distance("distance_km", distance_km, unit="km", optional=True)
     for kind in kinds:
         check_choice("kinds", kind, tuple(FACILITY_LABELS_ZH))
@@ -77,8 +87,11 @@ def impact(
     """Rehearse a spill (突发水污染事件推演) from ``facility`` (its outfall) or the point ``at``:
     the sections, drinking-water sources and county borders below it, nearest first, with the
     arrival times. See :func:`geoenv.tracing.impact`."""
+    _check_project(project)
     if (facility is None) == (at is None):
         raise InputError("give one of facility= (a facility id or name) and at= (lon, lat)")
+    if at is not None:
+        at = check_lonlat("at", at)
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
     check_distance("distance_km", distance_km, unit="km", optional=True)
     borders = crossings(project).crossings
@@ -90,11 +103,13 @@ def impact(
 
 def relations(project: Project) -> Relations:
     """What lies upstream and downstream of each section and facility (断面上下游关系)."""
+    _check_project(project)
     return project.relations
 
 
 def crossings(project: Project, *, units: str = "county", near_km: float = 5.0) -> Crossings:
     """Where rivers cross county (or city) borders and which sections watch each crossing."""
+    _check_project(project)
     check_choice("units", units, ("county", "city"))
     check_distance("near_km", near_km, unit="km")
     return _crossings(project.basin, project["counties"], units=units, near_km=near_km)
@@ -103,4 +118,10 @@ def crossings(project: Project, *, units: str = "county", near_km: float = 5.0) 
 def report(project: Project, period: Period | str | None = None) -> dict[str, pd.DataFrame]:
     """The bureau's tables for ``period`` (default: the latest year), by sheet (English
     column names; :func:`geoenv.reports.write_report` writes them in Chinese)."""
+    _check_project(project)
     return bureau_tables(project, period_of(project, period))
+
+
+def _check_project(project: object) -> None:
+    if not isinstance(project, Project):
+        raise ParameterError("project", project, "a project from geoenv.open_project()")

@@ -52,6 +52,8 @@ from geoenv.schema import LAYER_KINDS, SCHEMAS, parameter_code
 from geoenv.settings import STAGES, ParameterError, Settings
 
 LAYER_KEYS = ("path", "layer", "crs", "columns")
+#: A project file larger than this is not one (``--config /dev/zero`` would read forever).
+MAX_CONFIG_BYTES = 1_000_000
 RIVER_KEYS = (*LAYER_KEYS, "add")
 #: Sections named after a command hold its options (``[map] title = "…"``): the CLI checks
 #: their keys against the command's options.
@@ -98,13 +100,23 @@ def read_config(path: Path) -> Config:
     path = Path(path)
     if path.is_dir():
         raise InputError(Problem("is a folder, not a config file", file=str(path)))
+    if path.exists() and not path.is_file():
+        raise InputError(Problem("is not a regular file (a device or a pipe): give a geoenv.toml", file=str(path)))
+    if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
+        size = path.stat().st_size / 1e6
+        raise InputError(Problem(f"is {size:.1f} MB: a project file is a few lines of TOML", file=str(path)))
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8-sig")  # Notepad's BOM is no error
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(f"is not UTF-8 ({exc.reason} at byte {exc.start}): save it as UTF-8 (TOML is "
+                                 "always UTF-8; Notepad: 另存为 → 编码 UTF-8)", file=str(path))) from exc  # fmt: skip
     except FileNotFoundError as exc:
         raise InputError(Problem("no such config file", file=str(path))) from exc
     except PermissionError as exc:
         raise InputError(Problem("cannot be read: permission denied", file=str(path))) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(f"not valid TOML: {exc}", file=str(path))) from exc
     config = Config(path=path)
     problems: list[Problem] = []
@@ -112,6 +124,10 @@ def read_config(path: Path) -> Config:
     for key, value in table.items():
         if key in (*STAGES, "settings"):
             stage = "loading" if key == "settings" else key
+            twice = set(stages.get(stage, {})) & set(value if isinstance(value, dict) else ())
+            if twice:
+                problems.append(Problem(f"{', '.join(sorted(twice))} given in both [settings] and [loading]: keep "
+                                        "one ([loading])", file=str(path), where=f"[{key}]"))  # fmt: skip
             found = _stage(path, key, value, stages.setdefault(stage, {}))
             if stage == "network" and isinstance(value, dict):
                 found += _command_options(path, "network", value, config, nested_only=True)
@@ -130,7 +146,7 @@ def read_config(path: Path) -> Config:
             if source is not None:
                 config.sources[key] = source
         else:
-            expected = ", ".join((*LAYER_KINDS, *STAGES, "detection_limits", *COMMAND_SECTIONS))
+            expected = ", ".join(dict.fromkeys((*LAYER_KINDS, *STAGES, "detection_limits", *COMMAND_SECTIONS)))
             problems.append(Problem(f"unknown section [{key}] (expected {expected})", file=str(path)))
     made = {}
     for stage, values in stages.items():

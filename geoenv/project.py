@@ -27,7 +27,7 @@ from geoenv.layers import CHINA_BOUNDS, Layer, inspect
 from geoenv.measurements import resolve_sections
 from geoenv.network import Network, is_network_file, open_network
 from geoenv.schema import LAYER_KINDS
-from geoenv.settings import NEAR_BORDER_M, Settings
+from geoenv.settings import NEAR_BORDER_M, ParameterError, Settings, check_choice
 
 if TYPE_CHECKING:
     from geoenv.basin import Basin
@@ -70,6 +70,8 @@ class Project:
         self._status: dict[Period, pd.DataFrame] = {}
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
+        if kind not in self.layers:
+            raise KeyError(f"no {kind!r} layer in the project (it has {', '.join(self.layers) or 'none'})")
         return self.layers[kind].data
 
     @property
@@ -107,8 +109,9 @@ class Project:
 
         return section_relations(self.basin)
 
-    def quality(self, period: Period | None = None, *, by: str | None = None) -> Evaluation:
-        """The water quality of every section over ``period``, or per month, quarter or year
+    def quality(self, period: Period | str | None = None, *, by: str | None = None) -> Evaluation:
+        """The water quality of every section over ``period`` (a :class:`~geoenv.quality.Period`
+        or its label: ``"2024"``, ``"2024Q2"``, ``"2024-06"``), or per month, quarter or year
         (``by``), or over all the data (neither); evaluated once per request.
 
         Raises
@@ -117,20 +120,27 @@ class Project:
             Without measurements, or when none fall in the period.
         """
         from geoenv.assessment import assess
+        from geoenv.quality import BY
 
+        period = as_period(period)
+        if by is not None:
+            check_choice("by", by, BY)
         key = (period, by)
         if key not in self._quality:
             self._quality[key] = assess(self, period=period, by=by)
         return self._quality[key]
 
-    def status(self, period: Period) -> pd.DataFrame:
+    def status(self, period: Period | str) -> pd.DataFrame:
         """Per section code in ``period``: class, target, whether it meets it, the items
         exceeding (see :func:`geoenv.assessment.section_status`)."""
         from geoenv.assessment import section_status
 
-        if period not in self._status:
-            self._status[period] = section_status(self.quality(period))
-        return self._status[period]
+        chosen = as_period(period)
+        if chosen is None:
+            raise ParameterError("period", period, 'a period ("2024", "2024Q2", "2024-06")')
+        if chosen not in self._status:
+            self._status[chosen] = section_status(self.quality(chosen))
+        return self._status[chosen]
 
     @cached_property
     def default_period(self) -> Period:
@@ -138,6 +148,28 @@ class Project:
         from geoenv.assessment import latest_year
 
         return latest_year(self)
+
+
+def as_period(period: Period | str | None) -> Period | None:
+    """``period`` as a :class:`~geoenv.quality.Period`: a label (``"2024"``, ``"2024Q2"``,
+    ``"2024-06"``) is read; None stays None.
+
+    Raises
+    ------
+    ParameterError
+        For anything else (a number, a label that is no period).
+    """
+    from geoenv.quality import Period, parse_period
+
+    expected = 'a period: "2024", "2024Q2", "2024-06" or a geoenv.quality.Period'
+    if period is None or isinstance(period, Period):
+        return period
+    if not isinstance(period, str):
+        raise ParameterError("period", period, expected)
+    try:
+        return parse_period(period)
+    except InputError:
+        raise ParameterError("period", period, expected) from None
 
 
 def open_project(
@@ -176,9 +208,16 @@ def open_project(
     computed when first used and kept.
     """
     if config is not None and not isinstance(config, Config):
+        if not isinstance(config, str | Path):
+            raise ParameterError("config", config, "a path to geoenv.toml or a Config")
         config = read_config(Path(config))
+    if settings is not None and not isinstance(settings, Settings):
+        raise ParameterError("settings", settings, "a geoenv.Settings")
     given = {"sections": sections, "facilities": facilities, "rivers": rivers, "counties": counties,
              "measurements": measurements}  # fmt: skip
+    for kind, value in given.items():
+        if not isinstance(value, str | Path | LayerSource | None):
+            raise ParameterError(kind, value, "a file path or a geoenv.io.LayerSource")
     overrides = {kind: value if isinstance(value, LayerSource | None) else LayerSource(Path(value))
                  for kind, value in given.items()}  # fmt: skip
     sources, embedded = resolve_sources(overrides, config)

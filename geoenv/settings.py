@@ -40,6 +40,23 @@ class ParameterError(InputError):
         self.expected = expected
 
 
+def check_lonlat(parameter: str, value: object) -> tuple[float, float]:
+    """``value`` as (longitude, latitude): two finite numbers within ±180 and ±90 degrees."""
+    numbers = value if isinstance(value, list | tuple) and len(value) == 2 else ()
+    if not numbers or any(isinstance(v, bool) or not isinstance(v, int | float) for v in numbers):
+        raise ParameterError(parameter, value, "(longitude, latitude) in degrees")
+    lon, lat = float(numbers[0]), float(numbers[1])
+    if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+        raise ParameterError(parameter, value, "(longitude, latitude) in degrees: −180…180, −90…90")
+    return lon, lat
+
+
+def check_flag(parameter: str, value: object) -> None:
+    """``value`` must be True or False."""
+    if not isinstance(value, bool):
+        raise ParameterError(parameter, value, "true or false")
+
+
 def check_choice(parameter: str, value: object, choices: tuple[str, ...]) -> None:
     """``value`` must be one of ``choices``."""
     if value not in choices:
@@ -88,10 +105,10 @@ class NetworkSettings:
 
     def __post_init__(self) -> None:
         check_choice("flow", self.flow, FLOWS)
-        object.__setattr__(self, "outlets", tuple((float(lon), float(lat)) for lon, lat in self.outlets))
-        for lon, lat in self.outlets:
-            if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
-                raise ParameterError("outlets", (lon, lat), "a longitude, latitude in degrees")
+        given: object = self.outlets  # as the caller passed it
+        if isinstance(given, str) or not isinstance(given, list | tuple):
+            raise ParameterError("outlets", self.outlets, "a list of (longitude, latitude) in degrees")
+        object.__setattr__(self, "outlets", tuple(check_lonlat("outlets", point) for point in self.outlets))
         _distance("tolerance_m", self.tolerance_m)
 
 
@@ -133,8 +150,7 @@ class LoadingSettings:
     def __post_init__(self) -> None:
         _distance("near_border_m", self.near_border_m, highest=100_000.0)
         for name in ("lenient", "strict"):
-            if not isinstance(getattr(self, name), bool):
-                raise ParameterError(name, getattr(self, name), "true or false")
+            check_flag(name, getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,11 @@ class Settings:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     placement: PlacementSettings = field(default_factory=PlacementSettings)
     loading: LoadingSettings = field(default_factory=LoadingSettings)
+
+    def __post_init__(self) -> None:
+        for name, kind in STAGES.items():
+            if not isinstance(getattr(self, name), kind):
+                raise ParameterError(name, getattr(self, name), f"a {kind.__name__}")
 
 
 #: The config section (and Settings attribute) of each stage, with its class.

@@ -101,3 +101,23 @@ def test_a_map_of_2023_and_its_sections_table_agree(tmp_path):
     shown = shown_classes((tmp_path / "m" / "index.html").read_text(encoding="utf-8"))
     assert shown == expected and len(shown) == 48
     assert shown["SX014"] == "IV"
+
+
+def test_a_river_or_county_map_writes_the_tables_of_its_page(tmp_path):
+    fen, qx = tmp_path / "fen", tmp_path / "qx"
+    assert run("-q", "map", "--period", "2023", "--river", "汾河", "-o", fen).exit_code == 0
+    assert run("-q", "map", "--period", "2023", "--county", "清徐县", "-o", qx).exit_code == 0
+    sections = pd.read_csv(fen / "sections.csv")
+    lengths = pd.read_csv(fen / "river_lengths.csv").fillna("")
+    assert 10 < len(sections) < 48 and set(sections["river"]) == {"汾河"}
+    assert "汾河" in set(lengths["river"]) and not {"丹河", "桑干河", "沁河"} & set(lengths["river"])
+    assert set(pd.read_csv(qx / "river_lengths.csv")["county"]) == {"清徐县"}
+    assert len(pd.read_csv(qx / "sections.csv")) < 10
+
+
+def test_trace_and_spill_maps_of_the_sample_say_it_is_a_sample(tmp_path):
+    for args in (("trace", "SX014", "--period", "2023"), ("impact", "--facility", "F042")):
+        page = tmp_path / f"{args[0]}.html"
+        assert run("-q", *args, "-o", tmp_path / f"{args[0]}.csv", "--map", page).exit_code == 0
+        html = page.read_text(encoding="utf-8")
+        assert "示例数据，非官方监测数据" in html and "GSHHG" in html

@@ -168,3 +168,88 @@ def test_every_public_name_is_listed_once_and_found():
     assert sorted(geoenv.__all__) == sorted({"__version__", *geoenv._PUBLIC})
     with pytest.raises(AttributeError):
         geoenv.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda p: p.quality(2024), "period"),
+        (lambda p: p.quality(by="week"), "by"),
+        (lambda p: p.status("20x4"), "period"),
+        (lambda p: geoenv.trace(p, "SX014", kinds="outfall"), "kinds"),
+        (lambda p: geoenv.trace(p, "SX014", stop_at_compliant="yes"), "stop_at_compliant"),
+        (lambda p: geoenv.trace("SX014", "SX014"), "project"),
+        (lambda p: geoenv.impact(p, at=(float("nan"), 37.0)), "at"),
+        (lambda p: geoenv.impact(p, at="112,37"), "at"),
+        (lambda p: geoenv.crossings(p, units="province"), "units"),
+        (lambda p: geoenv.NetworkSettings(outlets=[(112.0,)]), "outlets"),
+        (lambda p: geoenv.Settings(network={"tolerance_m": 5}), "network"),
+        (lambda p: geoenv.open_project(rivers=5), "rivers"),
+    ],
+)
+def test_wrong_parameters_are_named(project, call, parameter):
+    with pytest.raises(geoenv.ParameterError) as error:
+        call(project)
+    assert error.value.parameter == parameter
+
+
+def test_a_period_may_be_its_label(project):
+    assert project.quality("2023") is project.quality(geoenv.period_of(project, "2023"))
+    assert geoenv.build_atlas(project, "2023").period.label == "2023"
+    assert geoenv.datasets.get_path("shanxi_rivers").is_file() and "trace" in dir(geoenv)
+
+
+def test_config_named_layers_are_inputs_no_output_replaces(tmp_path):
+    register = tmp_path / "s.csv"
+    register.write_text("断面编码,断面名称,经度,纬度\nS1,甲,112.55,37.85\n", encoding="utf-8")
+    before = register.read_bytes()
+    config = tmp_path / "geoenv.toml"
+    config.write_text(f'[sections]\npath = "{register.name}"\n', encoding="utf-8")
+    result = run("join", "sections", "--config", config, "-o", register, "--overwrite")
+    assert result.exit_code == 1 and "is an input of this command" in result.output
+    assert register.read_bytes() == before
+
+
+def test_a_flag_set_in_the_config_is_undone_on_the_command_line_and_overwrite_stays_per_run(tmp_path):
+    config = tmp_path / "geoenv.toml"
+    config.write_text("[trace]\nstop_at_compliant = true\n", encoding="utf-8")
+    stopped, full = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run("-q", "trace", "SX010", "--period", "2024", "--config", config, "-o", stopped).exit_code == 0
+    args = ("-q", "trace", "SX010", "--period", "2024", "--config", config, "--no-stop-at-compliant", "-o", full)
+    assert run(*args).exit_code == 0
+    assert len(full.read_text(encoding="utf-8")) > len(stopped.read_text(encoding="utf-8"))
+    config.write_text("[map]\noverwrite = true\n", encoding="utf-8")
+    result = run("map", "--config", config, "-o", tmp_path / "m")
+    assert result.exit_code == 1 and "overwrite is chosen run by run" in result.output
+
+
+def test_validate_checks_every_command_section(tmp_path):
+    config = tmp_path / "geoenv.toml"
+    config.write_text('[map]\ntitel = "x"\n[report]\nlang = "fr"\n[network.bogus]\nx = 1\n', encoding="utf-8")
+    result = run("validate", "--config", config)
+    assert result.exit_code == 1
+    for message in ("[map]: unknown option 'titel'", "[report]: lang = 'fr'", "no command geoenv network bogus"):
+        assert message in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("\ufeff[loading]\nstrict = true\n".encode(), None),
+        ("[loading]\nstrict = true\n# 注释\n".encode("gbk"), "is not UTF-8"),
+        (b"[settings]\nnear_border_m = 50\n[loading]\nnear_border_m = 70\n", "given in both [settings] and [loading]"),
+    ],
+)
+def test_config_files_as_editors_save_them(tmp_path, content, message):
+    config = tmp_path / "geoenv.toml"
+    config.write_bytes(content)
+    if message is None:
+        assert geoenv.config.read_config(config).settings.loading.strict
+    else:
+        with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            geoenv.config.read_config(config)
+
+
+def test_a_config_that_is_no_file_is_refused(tmp_path):
+    with pytest.raises(InputError, match="not a regular file"):
+        geoenv.config.read_config("/dev/zero")

@@ -216,16 +216,28 @@ def _network_report(ctx: click.Context, project: Project) -> None:
     _network_notes(ctx, net)
 
 
-INPUT_OPTIONS = ("config", "lines", *LAYER_KINDS)
+INPUT_OPTIONS = ("config", "lines", "detection_limits", *LAYER_KINDS)
+
+
+def _inputs(kw: Mapping | None) -> list[Path]:
+    """Every file the command reads: its layer options, the lines added to the rivers, and the
+    layers the ``--config`` file names (with theirs)."""
+    kw = kw or {}
+    inputs = [Path(kw[k]) for k in INPUT_OPTIONS if kw.get(k)] + [Path(p) for p in kw.get("add_rivers") or ()]
+    ctx = click.get_current_context(silent=True)
+    config = ctx.meta.get("geoenv.config") if ctx else None
+    for source in config.sources.values() if config else ():
+        inputs += [Path(source.path), *(Path(added.path) for added in source.add)]
+    return inputs
 
 
 def _outputs(
     overwrite: bool, labelled: Mapping[str, Path | None], kw: Mapping | None = None, *, create_folders: bool = False
 ) -> None:
     """Refuse before any work: outputs that may not be written, two on one path, or one that
-    is an input (the layer options in ``kw``). ``labelled`` maps each option (``-o``,
-    ``--map``) to its path (None when not given)."""
-    inputs = [Path(kw[k]) for k in INPUT_OPTIONS if kw and kw.get(k)]
+    is an input (see :func:`_inputs`). ``labelled`` maps each option (``-o``, ``--map``) to its
+    path (None when not given)."""
+    inputs = _inputs(kw)
     check_outputs([(path, label) for label, path in labelled.items() if path], overwrite=overwrite,
                   create_folders=create_folders, inputs=inputs)  # fmt: skip
 

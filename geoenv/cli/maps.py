@@ -6,13 +6,13 @@ import time
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from geoenv.cli.base import _basin, _log, _outputs, _project, echo, main
 from geoenv.cli.options import basin_options, option
-from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
 from geoenv.io.write import Writer, csv_writer, text_writer, write_files
-from geoenv.maps import Atlas, MapStyle, build_atlas, demo_maps, publish_html, screenshot
-from geoenv.maps.atlas import TABLE_FILES
+from geoenv.maps import build_atlas, demo_maps, publish_html, screenshot
+from geoenv.maps.atlas import TABLE_FILES, map_style
 from geoenv.maps.publish import basemap_tiles
 from geoenv.quality import parse_period
 
@@ -38,7 +38,7 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
     result = demo_maps(_project(ctx, {}))
     for note in result.notes:
         _log(ctx, note)
-    _write_maps(ctx, output, overwrite, result.atlas, result.pages, started)
+    _write_maps(ctx, output, overwrite, result.atlas.tables, result.pages, started)
 
 
 @main.command(name="map")
@@ -97,35 +97,36 @@ def map_(
                                  param_hint="--county")  # fmt: skip
     _outputs(overwrite, {f"-o {name}": output / name for name in ("index.html", *TABLE_FILES)} | {"--png": png}, kw,
              create_folders=True)  # fmt: skip
-    style = MapStyle(title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth, timeline=timeline)
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    if project.embedded:
-        style.note, style.attribution = SAMPLE_NOTE_ZH, ATTRIBUTION
+    style = map_style(project, title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth,
+                      timeline=timeline)  # fmt: skip
     atlas = build_atlas(project, parse_period(period) if period else None, timeline=timeline)
-    html = publish_html(atlas.page(river=river, county=county), style, offline=not cdn)
+    page = atlas.page(river=river, county=county)
+    html = publish_html(page, style, offline=not cdn)
+    tables = atlas.page_tables(page, county=county) if river or county else atlas.tables
     also: dict[Path, Writer] = {}
     if png:
         shot = screenshot(html)
         also[png] = lambda tmp: tmp.write_bytes(shot)
-    _write_maps(ctx, output, overwrite, atlas, {"index.html": html}, started, also=also)
+    _write_maps(ctx, output, overwrite, tables, {"index.html": html}, started, also=also)
 
 
 def _write_maps(
     ctx: click.Context,
     output: Path,
     overwrite: bool,
-    atlas: Atlas,
+    tables: dict[str, pd.DataFrame],
     pages: dict[str, str],
     started: float,
     also: dict[Path, Writer] | None = None,
 ):
-    """The map folder (the pages, index.html first, and the atlas's tables) and ``also`` as one set."""
+    """The map folder (the pages, index.html first, and their tables) and ``also`` as one set."""
     files: dict[Path, Writer] = {output / name: text_writer(html) for name, html in pages.items()}
-    files.update({output / name: csv_writer(table) for name, table in atlas.tables.items()})
+    files.update({output / name: csv_writer(table) for name, table in tables.items()})
     files.update(also or {})
     write_files(files, overwrite=overwrite, create_folders=True)
-    sections, facilities = atlas.tables["sections.csv"], atlas.tables["facilities.csv"]
+    sections, facilities = tables["sections.csv"], tables["facilities.csv"]
     _log(ctx, f"{len(sections)} sections, {len(facilities)} facilities, {len(pages)} maps "
               f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
     for path in also or {}:

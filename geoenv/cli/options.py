@@ -99,11 +99,11 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
     "src_crs": (("--src-crs", "src_crs"), dict(multiple=True, metavar="[KIND=]CRS",
                 help="CRS of files that do not declare one: EPSG code, WKT, gcj02 or bd09 "
                      "(Gaode/Baidu picks), e.g. --src-crs facilities=gcj02.")),
-    "strict": (("--strict",), dict(is_flag=True,
+    "strict": (("--strict/--no-strict", "strict"), dict(is_flag=True,
                help="A section or facility outside every county is an error (default: a warning within 50 km, "
                     "where it keeps no county as sections of a neighbouring province do; farther is always an "
                     "error).")),
-    "lenient": (("--lenient",), dict(is_flag=True,
+    "lenient": (("--lenient/--no-lenient", "lenient"), dict(is_flag=True,
                 help="Skip measurement values with errors (the whole row for a bad date or section) and list "
                      "them in OUTPUT.skipped.csv (on the terminal without -o).")),
     # the network and placement
@@ -136,7 +136,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         default=",".join(SOURCE_KINDS),
         show_default=True,
         help="Facility kinds to list, comma-separated.")),
-    "stop_at_compliant": (("--stop-at-compliant",), dict(
+    "stop_at_compliant": (("--stop-at-compliant/--no-stop-at-compliant", "stop_at_compliant"), dict(
         is_flag=True,
         help="Stop at upstream sections that meet their target in the period: the source lies below them.")),
     "facility": (("--facility",), dict(help="The spill's source: a facility id or name (its outfall).")),
@@ -174,7 +174,8 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         default="river",
         show_default=True,
         help="Water body of sections whose register has no 水体类型 column (lake: lake TP limits).")),
-    "lake_tn": (("--lake-tn",), dict(is_flag=True, help="Also class lakes and reservoirs by total nitrogen.")),
+    "lake_tn": (("--lake-tn/--no-lake-tn", "lake_tn"), dict(
+        is_flag=True, help="Also class lakes and reservoirs by total nitrogen.")),
     "group": (("--group",), dict(
         type=click.Choice(GROUPS),
         help="Write the aggregate per river, county, city or all sections instead.")),
@@ -186,7 +187,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         type=click.Choice(LAYER_KINDS),
         help="Recognise the columns of this layer kind (default: the kind whose headers match best).")),
     "title": (("--title",), dict(default="地表水监测断面分布图", show_default=True, help="Title on the map.")),
-    "timeline": (("--timeline",), dict(
+    "timeline": (("--timeline/--no-timeline", "timeline"), dict(
         is_flag=True,
         help="Add a slider stepping through the periods (years, or the kind of --period).")),
     "river": (("--river",), dict(help="Draw only this river and its tributaries, e.g. --river 汾河.")),
@@ -202,7 +203,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         metavar="COLUMN",
         help="Shade counties by a column of the counties layer or by "
     "good_ratio, worse_than_v_ratio or cwqi of their sections.")),
-    "cdn": (("--cdn",), dict(
+    "cdn": (("--cdn/--no-cdn", "cdn"), dict(
         is_flag=True,
         help="Link Leaflet from a CDN instead of inlining it (smaller, needs the internet).")),
     "png": (("--png", "png"), dict(
@@ -264,8 +265,33 @@ def config_defaults(ctx: click.Context, config: Config) -> dict[str, object]:
         Naming the file, the section and the key, for an option the command does not have or
         a value it does not take.
     """
-    command = " ".join(ctx.command_path.split()[1:])
-    params = {p.name: p for p in ctx.command.params if isinstance(p, click.Option) and p.name not in LAYER_OPTIONS}
+    defaults, problems = _command_defaults(ctx, config, " ".join(ctx.command_path.split()[1:]), ctx.command)
+    if problems:
+        raise InputError(problems)
+    return defaults
+
+
+def config_problems(ctx: click.Context, config: Config) -> list[Problem]:
+    """What is wrong in the ``[command]`` sections of ``config`` for any command (what
+    ``geoenv validate`` checks, as each command would when given the file)."""
+    root = ctx.find_root()
+    problems: list[Problem] = []
+    for command in config.options:
+        found: click.Command | None = root.command
+        for word in command.split():
+            found = found.get_command(root, word) if isinstance(found, click.Group) else None
+        if found is None or isinstance(found, click.Group):
+            where = f"[{command.replace(' ', '.')}]"
+            problems.append(Problem(f"no command geoenv {command}", file=str(config.path), where=where))
+            continue
+        problems += _command_defaults(ctx, config, command, found)[1]
+    return problems
+
+
+def _command_defaults(
+    ctx: click.Context, config: Config, command: str, cmd: click.Command
+) -> tuple[dict[str, object], list[Problem]]:
+    params = {p.name: p for p in cmd.params if isinstance(p, click.Option) and p.name not in LAYER_OPTIONS}
     given: dict[str, tuple[str, object]] = {}
     for stage in ("network", "placement", "loading"):
         for name, value in asdict(getattr(config.settings, stage)).items():
@@ -275,8 +301,12 @@ def config_defaults(ctx: click.Context, config: Config) -> dict[str, object]:
     section = command.replace(" ", ".")
     for key, value in config.options.get(command, {}).items():
         name = key.replace("-", "_")
+        if name == "overwrite":
+            problems.append(Problem("overwrite is chosen run by run, not in a shared file: give --overwrite",
+                                    file=str(config.path), where=f"[{section}]"))  # fmt: skip
+            continue
         if name not in params:
-            known = ", ".join(sorted(params))
+            known = ", ".join(sorted(n for n in params if n and n != "overwrite"))
             problems.append(Problem(f"unknown option {key!r} for geoenv {command} (known: {known})",
                                     file=str(config.path), where=f"[{section}]"))  # fmt: skip
             continue
@@ -291,9 +321,7 @@ def config_defaults(ctx: click.Context, config: Config) -> dict[str, object]:
             problems.append(Problem(f"{name} = {value!r}: {exc.message}", file=str(config.path), where=f"[{where}]"))
             continue
         defaults[name] = value
-    if problems:
-        raise InputError(problems)
-    return defaults
+    return defaults, problems
 
 
 def layer_options(func):

@@ -11,7 +11,7 @@ from geoenv.basin import placement_problems
 from geoenv.cli.base import _emit, _log, _network_report, _outputs, _project, _summary, echo, main
 from geoenv.cli.display import format_table
 from geoenv.cli.info import describe
-from geoenv.cli.options import basin_options, layer_options, option
+from geoenv.cli.options import basin_options, config_problems, layer_options, option
 from geoenv.errors import InputError, problems_table
 from geoenv.io.write import csv_writer, sibling, write_files
 from geoenv.jurisdiction import river_lengths
@@ -37,7 +37,10 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
       geoenv validate --sections 断面.csv --facilities 设施.xlsx --src-crs facilities=gcj02
     """
     network = NetworkSettings(flow=flow, outlets=tuple(outlets), tolerance_m=tolerance_m)
+    config = ctx.meta.get("geoenv.config")
     project = _project(ctx, kw, network=network, placement=PlacementSettings(radius_m=radius_m), raise_errors=False)
+    if config is not None:  # every command's section, as the command would check it
+        project.problems.extend(config_problems(ctx, config))
     if not project.errors and "sections" in project.layers and "rivers" in project.sources:
         _network_report(ctx, project)
         project.problems.extend(placement_problems(project.basin))

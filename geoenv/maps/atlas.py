@@ -41,7 +41,7 @@ from geoenv.maps.publish import Highlight, MapContent, MapStyle, publish_html
 from geoenv.maps.render import MapError
 from geoenv.network import Network
 from geoenv.network.navigate import upstream
-from geoenv.project import Project
+from geoenv.project import Project, as_period
 from geoenv.quality import Period
 from geoenv.relate import next_downstream
 from geoenv.schema import FACILITY_LABELS_ZH
@@ -97,6 +97,19 @@ class Atlas:
         lengths = river_lengths(self.net.reaches[["name", "geometry"]], c.counties)
         return dict(zip(TABLE_FILES, (sections, facilities, lengths), strict=True))
 
+    def page_tables(self, page: MapContent, *, county: str | None = None) -> dict[str, pd.DataFrame]:
+        """The tables of one page (a river's, a county's): its sections, its facilities, and
+        the length of its rivers in each county (in ``county`` only, for a county's page)."""
+        tables = self.tables
+        sections = tables["sections.csv"][tables["sections.csv"]["code"].isin(page.sections["code"])]
+        facilities = tables["facilities.csv"]
+        facilities = facilities[facilities["id"].isin(page.facilities["id"] if page.facilities is not None else [])]
+        reaches = self.net.reaches.iloc[np.asarray(page.rivers["reach"], dtype=np.int64)]
+        lengths = river_lengths(reaches[["name", "geometry"]], self.content.counties)
+        if county:
+            lengths = lengths[lengths["county"] == county]
+        return dict(zip(TABLE_FILES, (sections, facilities, lengths.reset_index(drop=True)), strict=True))
+
     def page(
         self, *, river: str | None = None, county: str | None = None, highlights: tuple[Highlight, ...] = ()
     ) -> MapContent:
@@ -135,7 +148,7 @@ class Atlas:
         return replace(content, rivers=rivers, sections=sections, facilities=facilities, focus=rivers.geometry)
 
 
-def build_atlas(project: Project, period: Period | None = None, *, timeline: bool = False) -> Atlas:
+def build_atlas(project: Project, period: Period | str | None = None, *, timeline: bool = False) -> Atlas:
     """The content of every map of ``period`` (all the measurements pooled when None), from
     the project's basin, relations and quality of the period, each computed once.
 
@@ -145,6 +158,7 @@ def build_atlas(project: Project, period: Period | None = None, *, timeline: boo
         Also give each section its class in every period of ``period``'s kind (years when
         ``period`` is None or a range), for the slider.
     """
+    period = as_period(period)
     basin = project.basin
     relations = project.relations
     measured = "measurements" in project.layers
@@ -260,20 +274,28 @@ def impact_highlight(basin: Basin, result: Impact) -> Highlight:
     return Highlight("污染推演 spill", "#e53935", basin.net.reaches.iloc[result.reaches], points, fields)
 
 
+def map_style(project: Project, title: str, **attributes: object) -> MapStyle:
+    """The style of a map of ``project``: a map of the embedded sample says so and credits
+    the sources of its data (``attributes`` as :class:`~geoenv.maps.publish.MapStyle` takes them)."""
+    if project.embedded:
+        attributes = {"note": SAMPLE_NOTE_ZH, "attribution": ATTRIBUTION, **attributes}
+    return MapStyle(title, **attributes)  # type: ignore[arg-type]  # MapStyle's own fields
+
+
 def trace_map(project: Project, result: Trace, *, offline: bool = True) -> str:
     """The map of a trace (:func:`geoenv.tracing`): the classes of the trace's own period, as in
     its table, with the traced network and the candidates drawn over them."""
     row = project.basin.section(result.section)
     title = f"溯源：{row['code']} {row['name']}" + (f"（{result.period.label}）" if result.period else "")
     page = build_atlas(project, result.period).page(highlights=(trace_highlight(project.basin, result),))
-    return publish_html(page, MapStyle(title), offline=offline)
+    return publish_html(page, map_style(project, title), offline=offline)
 
 
 def impact_map(project: Project, result: Impact, *, source: str, offline: bool = True) -> str:
     """The map of a spill drill (:func:`geoenv.impact`) from ``source`` (as the title names
     it): the spill's path and what it reaches over the classes of all the data."""
     page = build_atlas(project).page(highlights=(impact_highlight(project.basin, result),))
-    return publish_html(page, MapStyle(f"突发水污染事件推演：{source}"), offline=offline)
+    return publish_html(page, map_style(project, f"突发水污染事件推演：{source}"), offline=offline)
 
 
 @dataclass
@@ -310,7 +332,7 @@ def demo_maps(project: Project) -> Demo:
     label = f"（{period.label}，示例）"
 
     def style(title: str, links: dict[str, str], timeline: bool = False) -> MapStyle:
-        return MapStyle(title + label, note=SAMPLE_NOTE_ZH, attribution=ATTRIBUTION, links=links, timeline=timeline)
+        return map_style(project, title + label, links=links, timeline=timeline)
 
     back = {"总图": "index.html"}
     links = {name: files[name] for name in rivers} | {"溯源示例 trace": "trace.html"}
