@@ -7,7 +7,7 @@ Open a project (the embedded Shanxi data, or your layers), then ask it questions
     geoenv.trace(project, "汾河孝义断面", period="2024")
 
 The names below are imported when first used, so that ``import geoenv.network`` (what
-``geoenv network navigate`` needs) does not pay for the maps, the registers and geopandas.
+``geoenv network navigate`` needs) does not pay for the answers, the maps and folium.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from dataclasses import replace
 import pandas as pd
 
 from geoenv.borders import Crossings
-from geoenv.borders import crossings as _crossings
 from geoenv.errors import InputError
 from geoenv.project import Project, as_period
 from geoenv.quality import Period
@@ -112,7 +111,7 @@ def crossings(project: Project, *, units: str = "county", near_km: float = 5.0) 
     _check_project(project)
     check_choice("units", units, ("county", "city"))
     check_distance("near_km", near_km, unit="km")
-    return _crossings(project.basin, project["counties"], units=units, near_km=near_km)
+    return project.crossings(units, near_km)
 
 
 def report(project: Project, period: Period | str | None = None) -> dict[str, pd.DataFrame]:

@@ -31,6 +31,7 @@ from geoenv.settings import NEAR_BORDER_M, ParameterError, Settings, check_choic
 
 if TYPE_CHECKING:
     from geoenv.basin import Basin
+    from geoenv.borders import Crossings
     from geoenv.quality import Evaluation, Period
     from geoenv.relate import Relations
 
@@ -68,6 +69,7 @@ class Project:
     def __post_init__(self) -> None:
         self._quality: dict[tuple[Period | None, str | None], Evaluation] = {}
         self._status: dict[Period, pd.DataFrame] = {}
+        self._crossings: dict[tuple[str, float], Crossings] = {}
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
         if kind not in self.layers:
@@ -108,6 +110,16 @@ class Project:
         from geoenv.relate import section_relations
 
         return section_relations(self.basin)
+
+    def crossings(self, units: str = "county", near_km: float = 5.0) -> Crossings:
+        """Where the rivers cross county (or city: ``units``) borders, with the sections within
+        ``near_km`` watching each (see :func:`geoenv.borders.crossings`); found once per request."""
+        from geoenv.borders import crossings
+
+        key = (units, near_km)
+        if key not in self._crossings:
+            self._crossings[key] = crossings(self.basin, self["counties"], units=units, near_km=near_km)
+        return self._crossings[key]
 
     def quality(self, period: Period | str | None = None, *, by: str | None = None) -> Evaluation:
         """The water quality of every section over ``period`` (a :class:`~geoenv.quality.Period`

@@ -42,6 +42,8 @@ def test_each_period_is_evaluated_once_whatever_is_asked(monkeypatch):
     project.status(year)
     assert calls == {(year, None): 1}
     assert project.basin is project.basin and project.network is project.basin.net
+    geoenv.impact(project, facility="F042")
+    assert geoenv.crossings(project) is project.crossings()  # the spill drill's borders, found once
 
 
 def test_a_command_reads_the_rivers_once(monkeypatch, tmp_path):
