@@ -196,11 +196,25 @@ def _saved_arrays(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     if now != state:
         return None, "it changed after it was saved (edited?), so its saved arrays are out of date"
     try:
-        arrays: dict[str, Any] = {name: np.load(io.BytesIO(blobs[name]), allow_pickle=False) for name in ARRAYS}
+        arrays: dict[str, Any] = {name: _from_npy(blobs[name]) for name in ARRAYS}
     except (KeyError, ValueError, OSError) as exc:
         return None, f"its saved arrays cannot be read ({exc})"
     arrays["ids"] = blobs["ids"]
     return arrays, None
+
+
+def _from_npy(blob: bytes) -> np.ndarray:
+    """The array ``np.save`` wrote into ``blob``, read-only on the bytes themselves (``np.load``
+    copies them piecewise: 0.4 s for the 160 MB of a 1,000,000-reach network)."""
+    buffer = io.BytesIO(blob)
+    version = np.lib.format.read_magic(buffer)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(buffer)
+    if dtype.hasobject:
+        raise ValueError("an array of Python objects")
+    count = int(np.prod(shape))
+    values = np.frombuffer(blob, dtype=dtype, count=count, offset=buffer.tell())
+    return values.reshape(shape, order="F" if fortran else "C")
 
 
 def _read_reaches(path: Path, ids: np.ndarray) -> gpd.GeoDataFrame:
