@@ -122,7 +122,7 @@ def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame.iloc[:, position].to_numpy()
         shown = np.array(list(map(repr, values.tolist())), dtype=object)
         shown[np.isnan(values)] = None
-        out.isetitem(position, pd.Series(shown, index=frame.index, dtype=object))
+        out.isetitem(position, shown)
     return out
 
 
