@@ -18,6 +18,7 @@ writes the ids to a CSV).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
 import subprocess
@@ -108,7 +109,9 @@ def whole_processes(lines: gpd.GeoDataFrame, outlet: np.ndarray, folder: Path) -
     geoenv = [str(Path(sys.executable).with_name("geoenv"))]
     lines_file, saved = folder / "lines.gpkg", folder / "saved.gpkg"
     seconds, _ = timed(lambda: lines.to_crs(4326).to_file(lines_file, driver="GPKG", engine="pyogrio"))
-    print(f"\nwhole processes ({os.cpu_count()} CPUs); the lines written to {lines_file} in {seconds:.1f} s")
+    arrow = "with" if importlib.util.find_spec("pyarrow") else "without"
+    print(f"\nwhole processes ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, pyogrio {arrow} Arrow); "
+          f"the lines written to {lines_file} in {seconds:.1f} s")  # fmt: skip
     build = [*geoenv, "network", "build", str(lines_file), "--tolerance-m", "10", "--overwrite",
              "--outlet", f"{outlet[0, 0]:.7f},{outlet[0, 1]:.7f}", "-o", str(saved)]  # fmt: skip
     seconds, mb = run(*build)
