@@ -122,7 +122,8 @@ def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame.iloc[:, position].to_numpy()
         shown = np.array(list(map(repr, values.tolist())), dtype=object)
         shown[np.isnan(values)] = None
-        out.isetitem(position, shown)
+        # a Series of dtype object: an array would be inferred as (pyarrow) strings, a copy each way
+        out.isetitem(position, pd.Series(shown, index=frame.index, dtype=object))  # type: ignore[arg-type]
     return out
 
 
