@@ -18,6 +18,7 @@ writes the ids to a CSV).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
 import subprocess
@@ -90,17 +91,25 @@ with open(out, "w", newline="", encoding="utf-8") as f:
 """
 
 
+#: Starts a command and prints its seconds, peak RSS (KB) and exit status. The bench holds
+#: a million lines in memory, and Linux keeps a process's peak RSS across fork and exec: a
+#: command started from the bench would report the bench's peak as its own.
+LAUNCHER = """\
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(*command: str) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of ``command`` as a whole process; fails loudly on an error."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    error = child.stderr.read().decode() if child.stderr else ""
-    if child.returncode:
-        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{error}")
-    return seconds, usage.ru_maxrss / 1024
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, check=True)
+    seconds, kb, status = done.stdout.split()
+    if int(status):
+        raise SystemExit(f"{' '.join(command)} failed ({status}):\n{done.stderr}")
+    return float(seconds), int(kb) / 1024
 
 
 def whole_processes(lines: gpd.GeoDataFrame, outlet: np.ndarray, folder: Path) -> None:
@@ -108,7 +117,9 @@ def whole_processes(lines: gpd.GeoDataFrame, outlet: np.ndarray, folder: Path) -
     geoenv = [str(Path(sys.executable).with_name("geoenv"))]
     lines_file, saved = folder / "lines.gpkg", folder / "saved.gpkg"
     seconds, _ = timed(lambda: lines.to_crs(4326).to_file(lines_file, driver="GPKG", engine="pyogrio"))
-    print(f"\nwhole processes ({os.cpu_count()} CPUs); the lines written to {lines_file} in {seconds:.1f} s")
+    arrow = "with" if importlib.util.find_spec("pyarrow") else "without"
+    print(f"\nwhole processes ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, pyogrio {arrow} Arrow); "
+          f"the lines written to {lines_file} in {seconds:.1f} s")  # fmt: skip
     build = [*geoenv, "network", "build", str(lines_file), "--tolerance-m", "10", "--overwrite",
              "--outlet", f"{outlet[0, 0]:.7f},{outlet[0, 1]:.7f}", "-o", str(saved)]  # fmt: skip
     seconds, mb = run(*build)

@@ -23,6 +23,7 @@ from geoenv.cli.display import printable
 from geoenv.errors import OutputError
 from geoenv.io.write import (
     STAGING_PREFIX,
+    csv_writer,
     formula_safe,
     safe_filename,
     text_writer,
@@ -98,6 +99,38 @@ def test_formula_safe_keeps_numbers():
                                                       "1e-3"]  # fmt: skip
     assert safe["b"].tolist() == list(range(9))
     assert list(formula_safe(pd.DataFrame(columns=["=bad", "ok"])).columns) == ["'=bad", "ok"]
+
+
+def test_formula_safe_looks_only_at_text_and_keeps_other_values():
+    frame = pd.DataFrame(
+        {
+            "mixed": pd.Series([-3, "-x", b"=y", -0.5, None, "=1", "-2"], dtype=object),
+            "text": pd.Series(["+a", None, "ok", "-1e5", "@", "é", "\rx"], dtype="string"),
+            "numbers": [-1.0, -2.0, float("nan"), 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    safe = formula_safe(frame)
+    assert safe["mixed"].tolist() == [-3, "'-x", b"=y", -0.5, None, "'=1", "-2"]  # only text is prefixed
+    assert safe["text"].fillna("<missing>").tolist() == ["'+a", "<missing>", "ok", "-1e5", "'@", "é", "'\rx"]
+    assert safe["numbers"].equals(frame["numbers"])
+
+
+def test_csv_has_the_bytes_pandas_writes_with_a_bom(tmp_path):
+    floats = [0.1, -0.0, 1e-05, 1e16, 123456789.123456, float("inf"), float("nan"), 5e-324]
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series(["a", "b,c", 'q"', None, "x\ny", "中文", "", "z"], dtype="string"),
+            "km": floats,
+            "n": range(8),
+            "flag": [True, False] * 4,
+            "f32": pd.Series(floats, dtype="float32"),
+            "Float64": pd.Series(floats, dtype="Float64"),
+        }
+    )
+    frame.insert(0, "km", floats[::-1], allow_duplicates=True)  # two columns of one name
+    csv_writer(frame)(tmp_path / "t.csv")
+    expected = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    assert (tmp_path / "t.csv").read_bytes() == b"\xef\xbb\xbf" + expected
 
 
 def test_terminal_output_shows_control_characters_escaped(hostile):

@@ -32,7 +32,7 @@ from geoenv.config import embedded_source
 from geoenv.io import LayerSource
 from geoenv.maps.qa import check_map
 from geoenv.network import build_network, open_network
-from geoenv.network.check import KINDS, check_network
+from geoenv.network.check import KINDS, check_network, summary_rows
 
 RIVERS = datasets.get_path("shanxi_rivers")
 
@@ -96,6 +96,13 @@ def checked():
 def test_counts_of_each_kind(checked):
     _, result = checked
     assert result.counts == COUNTS
+
+
+def test_crossings_left_out_are_not_counted_as_none(checked):
+    net, _ = checked
+    result = check_network(net, sections=sections(), crossings=False)
+    assert result.counts == {k: n for k, n in COUNTS.items() if k != "crossings"} and result.crossings.empty
+    assert "lines crossing without a junction" not in summary_rows(result)["check"].tolist()
 
 
 def test_each_problem_is_located_and_explained(checked):
@@ -201,9 +208,11 @@ def test_build_prints_the_same_summary(tmp_path):
     result = run("network", "build", lines, "--id-field", "id", "--tolerance-m", "50", "--outlet", outlet,
                  "-o", tmp_path / "net.gpkg")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "        2  其中可疑 of which suspect" in result.output
-    assert "        1  短于容差的河段 reaches shorter than the tolerance" in result.output
-    assert "network check" in result.output
+    shown = result.output.splitlines()
+    assert "        2  其中可疑 of which suspect (a river's source, or inside the data)" in shown  # a line each
+    assert "        1  短于容差的河段 reaches shorter than the tolerance" in shown
+    assert not any("lines crossing without a junction" in line for line in shown[:-1])  # not looked for: said last
+    assert shown[-1] == "(lines crossing without a junction, and the details: geoenv network check)"
 
 
 def test_a_saved_network_is_checked_with_what_it_keeps(tmp_path):

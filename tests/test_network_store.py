@@ -4,6 +4,7 @@ fields are hydroloom's."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 import numpy as np
@@ -14,7 +15,7 @@ from test_network import outlet_lonlat, tree
 
 from geoenv.errors import InputError
 from geoenv.network import build_network, load_network, navigate, save_network
-from geoenv.network.store import ARRAY_TABLE
+from geoenv.network.store import ARRAY_TABLE, _from_npy
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +44,23 @@ def test_a_saved_network_loads_its_arrays_as_built(built, saved):
     assert list(net.ids) == list(built.ids)
     for name, values in built.arrays().items():
         assert np.array_equal(net.arrays()[name], values), name
+        assert net.arrays()[name].dtype == values.dtype, name
+    assert not net.pathlength.flags.writeable  # read on the saved bytes, never changed in place
     assert [list(f) for f in net.frontiers] == [list(f) for f in built.frontiers]
     assert every_navigation(net) == every_navigation(built)
     # the reaches, read on first use, are those the checked path gives
     checked = load_network(rewritten(saved, saved.with_name("plain.gpkg")))
     pd.testing.assert_frame_equal(net.reaches.drop(columns="geometry"), checked.reaches.drop(columns="geometry"))
     assert net.reaches.crs == checked.reaches.crs
+
+
+def test_saved_array_bytes_are_read_back_or_refused():
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(5, dtype=np.int64), allow_pickle=False)
+    assert _from_npy(buffer.getvalue()).tolist() == [0, 1, 2, 3, 4]
+    for damaged in (buffer.getvalue()[:-8], b"not an array"):  # cut short; no npy header
+        with pytest.raises(ValueError):
+            _from_npy(damaged)  # load_network then derives the network from its layers
 
 
 def rewritten(path, out, links=None):
