@@ -255,3 +255,15 @@ def test_config_files_as_editors_save_them(tmp_path, content, message):
 def test_a_config_that_is_no_file_is_refused(tmp_path):
     with pytest.raises(InputError, match="not a regular file"):
         geoenv.config.read_config("/dev/zero")
+
+
+def test_the_network_commands_take_the_config(tmp_path):
+    rivers = geoenv.datasets.get_path("shanxi_rivers")
+    config = tmp_path / "geoenv.toml"
+    config.write_text('[network]\ntolerance_m = 10\n[network.navigate]\nmode = "DM"\n', encoding="utf-8")
+    result = run("network", "navigate", rivers, "--config", config, "--start", "R014", "-o", tmp_path / "dm.csv")
+    assert result.exit_code == 0 and "  1 gaps bridged" in result.output  # 39 at the default 400 m
+    again = run("network", "navigate", rivers, "--config", config, "--mode", "UT", "--start", "R014")
+    assert again.exit_code == 0 and "R014" in again.output
+    result = run("network", "build", rivers, "--config", config, "-o", config.with_suffix(".csv"))
+    assert result.exit_code == 0

@@ -226,6 +226,8 @@ def _inputs(kw: Mapping | None) -> list[Path]:
     inputs = [Path(kw[k]) for k in INPUT_OPTIONS if kw.get(k)] + [Path(p) for p in kw.get("add_rivers") or ()]
     ctx = click.get_current_context(silent=True)
     config = ctx.meta.get("geoenv.config") if ctx else None
+    if config is not None and config.path is not None:
+        inputs.append(Path(config.path))
     for source in config.sources.values() if config else ():
         inputs += [Path(source.path), *(Path(added.path) for added in source.add)]
     return inputs

@@ -25,6 +25,12 @@ def _lines_options(func):
             click.option("--id-field", help="Column holding each line's id (default: its feature number)."),
             click.option("--name-field", help="Column holding the river name (default: 河流名称/name …)."),
             click.option("--src-crs", help="CRS of LINES when the file declares none (EPSG code, WKT, gcj02)."),
+            option(
+                "config",
+                expose_value=False,
+                help="Project file geoenv.toml: its [network] settings and its "
+                "[network.build] (…check, …navigate) options are this command's defaults.",
+            ),
             *[network_options],
         ]
     ):

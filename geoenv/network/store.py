@@ -175,7 +175,7 @@ def load_network(path: Path, *, progress: Callable[[str], None] | None = None) -
     if arrays is not None:
         ids = np.array(json.loads(arrays.pop("ids")), dtype=object)
         return Network.from_arrays(ids, arrays, lambda: _read_reaches(path, ids))
-    if why and progress:
+    if progress:
         progress(f"{path}: {why}: checking the layers and deriving the network from them")
     reaches, links = _read_saved(path)
     problems, checked = _check(reaches, links, file=str(path))
@@ -190,12 +190,12 @@ def load_network(path: Path, *, progress: Callable[[str], None] | None = None) -
 
 def _saved_arrays(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The saved arrays by name (``ids`` as JSON text) when the file is as it was saved, else
-    why not (None when it has none: saved before arrays were)."""
+    why not (saved before arrays were, changed since, damaged)."""
     try:
         with _sqlite(path) as db:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if ARRAY_TABLE not in tables:
-                return None, None
+                return None, "saved without its arrays (by an earlier geoenv: rebuild it to load it in a second)"
             db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # the blobs read from the mapped file: twice as fast
             blobs = dict(db.execute(f"SELECT name, data FROM {ARRAY_TABLE}").fetchall())
             state = json.loads(blobs.pop("state"))
