@@ -267,3 +267,18 @@ def test_the_network_commands_take_the_config(tmp_path):
     assert again.exit_code == 0 and "R014" in again.output
     result = run("network", "build", rivers, "--config", config, "-o", config.with_suffix(".csv"))
     assert result.exit_code == 0
+
+
+def test_config_values_of_the_wrong_toml_kind_and_keys_as_flags(tmp_path):
+    config = tmp_path / "geoenv.toml"
+    config.write_text("[map]\ntimeline = 3\noutput = 5\n[classify]\nfrom = [1]\n", encoding="utf-8")
+    result = run("validate", "--config", config)
+    assert result.exit_code == 1 and "Traceback" not in result.output and "unexpected" not in result.output
+    for message in ("[map]: timeline = 3: a TOML value of the wrong kind: write true or false",
+                    '[map]: output = 5: a TOML value of the wrong kind: write text in quotes ("…")',
+                    "[classify]: start = [1]: a TOML value of the wrong kind"):  # fmt: skip
+        assert message in result.output
+    page = tmp_path / "t.html"
+    config.write_text(f'[trace]\nmap = "{page.name}"\nperiod = "2023"\n', encoding="utf-8")  # --map as map
+    assert run("-q", "trace", "SX014", "--config", config, "-o", tmp_path / "t.csv").exit_code == 0
+    assert "（2023）" in page.read_text(encoding="utf-8")

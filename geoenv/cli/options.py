@@ -297,16 +297,24 @@ def _command_defaults(
         for name, value in asdict(getattr(config.settings, stage)).items():
             if name in params:
                 given[name] = (stage, [f"{lon},{lat}" for lon, lat in value] if name == "outlets" else value)
+    # a key is the flag without its dashes (map for --map, save_network for --save-network) or the option's name
+    keys = {
+        opt.lstrip("-").replace("-", "_"): name for name, p in params.items() for opt in p.opts if opt.startswith("--")
+    }
+    keys |= {name: name for name in params}
     problems = []
     section = command.replace(" ", ".")
     for key, value in config.options.get(command, {}).items():
-        name = key.replace("-", "_")
+        name = keys.get(key.replace("-", "_"), key.replace("-", "_"))
         if name == "overwrite":
             problems.append(Problem("overwrite is chosen run by run, not in a shared file: give --overwrite",
                                     file=str(config.path), where=f"[{section}]"))  # fmt: skip
             continue
         if name not in params:
-            known = ", ".join(sorted(n for n in params if n and n != "overwrite"))
+            flags = {
+                opt.lstrip("-").replace("-", "_") for p in params.values() for opt in p.opts if opt.startswith("--")
+            }
+            known = ", ".join(sorted(flags - {"overwrite"}))
             problems.append(Problem(f"unknown option {key!r} for geoenv {command} (known: {known})",
                                     file=str(config.path), where=f"[{section}]"))  # fmt: skip
             continue
@@ -315,13 +323,29 @@ def _command_defaults(
         given[name] = (section, value)
     defaults = {}
     for name, (where, value) in given.items():
+        expected = _toml_kind(params[name], value)
         try:
+            if expected:
+                raise click.BadParameter(f"a TOML value of the wrong kind: write {expected}")
             params[name].type_cast_value(ctx, value)
         except click.BadParameter as exc:
             problems.append(Problem(f"{name} = {value!r}: {exc.message}", file=str(config.path), where=f"[{where}]"))
             continue
         defaults[name] = value
     return defaults, problems
+
+
+def _toml_kind(param: click.Option, value: object) -> str | None:
+    """What kind of TOML value ``param`` takes, when ``value`` is not of it (else None)."""
+    numeric = isinstance(param.type, click.types.FloatParamType | click.types.IntParamType)
+    if param.is_flag:
+        return None if isinstance(value, bool) else "true or false"
+    if param.multiple:
+        ok = isinstance(value, list) and all(isinstance(v, str | int | float) for v in value)
+        return None if ok else 'a list (["…", "…"])'
+    if numeric:
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else "a number"
+    return None if isinstance(value, str) else 'text in quotes ("…")'
 
 
 def layer_options(func):

@@ -135,7 +135,8 @@ class Atlas:
         names = sorted(set(reaches["name"]) - {""})
         if name not in names:
             close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
-            raise MapError(f"--river {name!r}: no river of that name; rivers: {'、'.join(close or names[:10])}")
+            hint = f"did you mean {'、'.join(close)}? " if close else ""
+            raise MapError(f"--river {name!r}: no river of that name; {hint}rivers: {'、'.join(names[:30])}")
         own = np.flatnonzero(reaches["name"].to_numpy() == name)
         lowest = own[np.argmin(self.net.pathlength[own])]
         members, _ = upstream(self.net, int(lowest))
