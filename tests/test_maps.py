@@ -118,7 +118,7 @@ def test_county_map_and_choropleth(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--river", "汾和"], "--river '汾和': no river of that name; rivers: 汾河"),
+        (["--river", "汾和"], "--river '汾和': no river of that name; did you mean 汾河? rivers: 丹河"),
         (["--county", "清徐"], "--county '清徐': no such county; did you mean 清徐县?"),
         (["--period", "2030"], "no measurements in 2030"),
         (["--basemap", "ftp://x/{z}/{x}/{y}"], "use none, osm, gaode, tianditu or an http(s) URL"),
