@@ -18,7 +18,6 @@ from dataclasses import replace
 import pandas as pd
 
 from geoenv.borders import Crossings
-from geoenv.errors import InputError
 from geoenv.project import Project, as_period
 from geoenv.quality import Period
 from geoenv.relate import Relations
@@ -40,7 +39,8 @@ from geoenv.tracing import trace as _trace
 def period_of(project: Project, period: Period | str | None) -> Period:
     """``period`` as a :class:`~geoenv.quality.Period` (``"2024"``, ``"2024Q2"``,
     ``"2024-06"``), or the project's default: the latest year with measurements."""
-    return project.default_period if period is None else as_period(period)  # type: ignore[return-value]
+    chosen = as_period(period)
+    return project.default_period if chosen is None else chosen
 
 
 def trace(
@@ -87,8 +87,6 @@ def impact(
     the sections, drinking-water sources and county borders below it, nearest first, with the
     arrival times. See :func:`geoenv.tracing.impact`."""
     _check_project(project)
-    if (facility is None) == (at is None):
-        raise InputError("give one of facility= (a facility id or name) and at= (lon, lat)")
     if at is not None:
         at = check_lonlat("at", at)
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)

@@ -63,17 +63,12 @@ def check_choice(parameter: str, value: object, choices: tuple[str, ...]) -> Non
         raise ParameterError(parameter, value, f"one of {', '.join(choices)}")
 
 
-def check_distance(parameter: str, value: float | None, *, highest: float = math.inf, unit: str = "metres",
+def check_distance(parameter: str, value: object, *, highest: float = math.inf, unit: str = "metres",
                    positive: bool = False, optional: bool = False) -> None:  # fmt: skip
     """``value`` must be a finite number from 0 (above 0 with ``positive``) to ``highest``
     (None allowed with ``optional``)."""
     if value is None and optional:
         return
-    _distance(parameter, value, highest=highest, unit=unit, positive=positive)
-
-
-def _distance(parameter: str, value: object, *, highest: float = math.inf, unit: str = "metres",
-              positive: bool = False) -> None:  # fmt: skip
     what = "a distance" if unit in ("metres", "km") else "a number"
     span = f"{what} in {unit}, {'above 0' if positive else '0 or more'}"
     if math.isfinite(highest):
@@ -109,7 +104,7 @@ class NetworkSettings:
         if isinstance(given, str) or not isinstance(given, list | tuple):
             raise ParameterError("outlets", self.outlets, "a list of (longitude, latitude) in degrees")
         object.__setattr__(self, "outlets", tuple(check_lonlat("outlets", point) for point in self.outlets))
-        _distance("tolerance_m", self.tolerance_m)
+        check_distance("tolerance_m", self.tolerance_m)
 
 
 @dataclass(frozen=True)
@@ -126,7 +121,7 @@ class PlacementSettings:
     radius_m: float = DEFAULT_RADIUS_M
 
     def __post_init__(self) -> None:
-        _distance("radius_m", self.radius_m)
+        check_distance("radius_m", self.radius_m)
 
 
 @dataclass(frozen=True)
@@ -148,7 +143,7 @@ class LoadingSettings:
     strict: bool = False
 
     def __post_init__(self) -> None:
-        _distance("near_border_m", self.near_border_m, highest=100_000.0)
+        check_distance("near_border_m", self.near_border_m, highest=100_000.0)
         for name in ("lenient", "strict"):
             check_flag(name, getattr(self, name))
 

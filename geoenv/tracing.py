@@ -238,15 +238,18 @@ def impact(
     :data:`IMPACT_COLUMNS`, nearest first (``arrival_h`` at the velocities used), and the reaches.
     """
     net = basin.net
+    if (facility is None) == (at is None):
+        raise InputError(
+            "impact needs where the spill enters the river: facility (an id) or at (lon, lat), one of them"
+        )
     if facility is not None:
         start = basin.facility(facility)
         reach, measure = int(start["reach"]), float(start["measure_m"])
         what = f"{start['id']} {start['name']}"
-    elif at is not None:
+    else:
+        assert at is not None  # checked above
         reach, measure = locate_start(net, at, basin.radius_m)
         what = f"the spill at {at[0]:g},{at[1]:g}"
-    else:
-        raise InputError("impact needs where the spill enters the river: facility (an id) or at (lon, lat)")
     members, dist = downstream(net, reach)
     velocity = np.full(net.n, velocity_ms, dtype=float)
     if "velocity_ms" in net.reaches:

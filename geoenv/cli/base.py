@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,11 +164,16 @@ def _lines_source(
 
 
 def _open_network(ctx: click.Context, source: LayerSource, flow: str, outlets, tolerance_m: float) -> Network:
+    progress = lambda note: _log(ctx, f"  … {note}")  # noqa: E731
+    return _timed(ctx, source.path, lambda: open_network(source, flow=flow, outlets=outlets, tolerance_m=tolerance_m,
+                                                         progress=progress))  # fmt: skip
+
+
+def _timed(ctx: click.Context, path: Path, network: Callable[[], Network]) -> Network:
+    """The network ``network()`` builds or loads, said with its time and what was done to the lines."""
     started = time.perf_counter()
-    net = open_network(
-        source, flow=flow, outlets=outlets, tolerance_m=tolerance_m, progress=lambda note: _log(ctx, f"  … {note}")
-    )
-    _log(ctx, f"network: {net.n} reaches from {source.path} in {time.perf_counter() - started:.1f} s")
+    net = network()
+    _log(ctx, f"network: {net.n} reaches from {path} in {time.perf_counter() - started:.1f} s")
     _network_notes(ctx, net)
     return net
 
@@ -209,11 +214,7 @@ def _basin(ctx: click.Context, kw: dict, flow: str, outlets, tolerance_m: float,
 
 def _network_report(ctx: click.Context, project: Project) -> None:
     """Build (or load) the project's network, and say what was done to the lines."""
-    started = time.perf_counter()
-    net = project.network
-    took = time.perf_counter() - started
-    _log(ctx, f"network: {net.n} reaches from {project.sources['rivers'].path} in {took:.1f} s")
-    _network_notes(ctx, net)
+    _timed(ctx, Path(project.sources["rivers"].path), lambda: project.network)
 
 
 INPUT_OPTIONS = ("config", "lines", "detection_limits", *LAYER_KINDS)
