@@ -229,7 +229,9 @@ def controlled_stretches(basin: Basin) -> pd.DataFrame:
     names = net.reaches["name"].fillna("").astype(str).to_numpy()
     below, _ = next_downstream(net, np.arange(net.n), np.zeros(net.n), reach, measure, strict=False, keep_to=names)
     # Each section controls its reach up to the next section on it, or to the reach's top.
-    own = pd.DataFrame({"reach": reach, "from_m": measure, "control": codes}).sort_values(["reach", "from_m", "control"])
+    own = pd.DataFrame({"reach": reach, "from_m": measure, "control": codes}).sort_values(
+        ["reach", "from_m", "control"]
+    )
     own["to_m"] = own.groupby("reach")["from_m"].shift(-1).fillna(pd.Series(net.length[own["reach"]], index=own.index))
     # Below its lowest section (a whole reach without one), a reach drains to the section below it.
     lowest = net.length.copy()

@@ -29,7 +29,7 @@ from geoenv.io import LayerSource
 from geoenv.maps.atlas import _classed_reaches, build_atlas, impact_highlight, trace_highlight
 from geoenv.maps.publish import PALETTE, UNCONTROLLED_COLOUR
 from geoenv.network import build_network, navigate
-from geoenv.network.substring import line_substrings, reach_pieces
+from geoenv.network.substring import line_substrings
 from geoenv.relate import controlled_stretches
 from geoenv.tracing import impact, trace
 
@@ -118,7 +118,12 @@ def test_rivers_are_drawn_as_the_stretches_with_their_class(y_basin):
     drawn = rivers.to_crs(CRS)
     by_control = drawn.assign(m=drawn.length).groupby(drawn["control"].fillna("none"))["m"].sum()
     assert by_control.to_dict() == pytest.approx(
-        {"A": 6000 + 5000, "B": 5000, "C": LENGTH["T2"] / 2, "none": 4000 + LENGTH["T1"] + LENGTH["T2"] / 2 + LENGTH["C1"]}
+        {
+            "A": 6000 + 5000,
+            "B": 5000,
+            "C": LENGTH["T2"] / 2,
+            "none": 4000 + LENGTH["T1"] + LENGTH["T2"] / 2 + LENGTH["C1"],
+        }
     )
     assert rivers.set_index("control")["class"].dropna().to_dict() == {"A": "IV", "B": "II", "C": "劣V"}
     # A's piece on M2 runs from the junction up to B, drawn downstream (B first)

@@ -75,5 +75,7 @@ def reach_pieces(net: Network, pieces: pd.DataFrame) -> gpd.GeoDataFrame:
     used, which = np.unique(reach, return_inverse=True)
     length = net.length[reach]
     geoms = net.reaches.geometry.to_numpy()[used]
-    cut = line_substrings(geoms, which, length - pieces["to_m"].to_numpy(float), length - pieces["from_m"].to_numpy(float))
+    cut = line_substrings(
+        geoms, which, length - pieces["to_m"].to_numpy(float), length - pieces["from_m"].to_numpy(float)
+    )
     return gpd.GeoDataFrame(pieces, geometry=cut, crs=net.reaches.crs)
