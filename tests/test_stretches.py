@@ -265,6 +265,7 @@ def test_the_wenyu_he_is_coloured_by_its_own_sections(tmp_path):
     classes = project.quality().sections.set_index("section")["class"]
     assert {c: classes[c] for c in WENYU_CLASSES} == WENYU_CLASSES
     page = build_atlas(project).page(river="文峪河")
+    assert set(page.rivers["name"]) == {"文峪河", "磁窑河"}  # the river's pieces and its tributary's, by reach
     drawn = page.rivers.to_crs(CRS)
 
     def class_at(line: str, along: float):
