@@ -68,6 +68,7 @@ def next_downstream(
     at_measure: np.ndarray,
     *,
     strict: bool,
+    keep_to: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For points at (reach, measure), the first target point met going down the main path.
 
@@ -79,6 +80,9 @@ def next_downstream(
         Where the targets (sections) are.
     strict
         Skip a target at exactly the point's own place (a section is not its own downstream).
+    keep_to
+        Per reach, a label the walk down keeps to (the river's name): it stops where the label
+        changes, so that a tributary's point never meets a section of the river it flows into.
 
     Returns
     -------
@@ -98,6 +102,8 @@ def next_downstream(
     for frontier in reversed(net.frontiers):
         dn = net.dn_main[frontier]
         has = dn >= 0
+        if keep_to is not None:
+            has[has] = keep_to[dn[has]] == keep_to[frontier[has]]
         f, d = frontier[has], dn[has]
         below[f] = np.where(first[d] >= 0, first[d], below[d])
         below_d[f] = np.where(first[d] >= 0, dist[d], net.length[d] + below_d[d])
@@ -194,3 +200,45 @@ def _control_length(net: Network, reach: np.ndarray, measure: np.ndarray) -> np.
     into = bottom[low]
     np.add.at(total, into[into >= 0], lowest["m"].to_numpy()[into >= 0])
     return total
+
+
+#: The columns of :func:`controlled_stretches`.
+STRETCH_COLUMNS = ["reach", "from_m", "to_m", "control"]
+
+
+def controlled_stretches(basin: Basin) -> pd.DataFrame:
+    """The stretch of river each section controls, as pieces of reaches: from the section up to
+    the next sections upstream, and above the topmost section of a river up to its head.
+
+    A stretch belongs to the first section met going down the main path without leaving its
+    river (reaches of the same name): the part of a river below its lowest section, and a
+    tributary without a section of its own, have no control (``control`` None), rather than
+    one borrowed from the river they flow into.
+
+    Returns
+    -------
+    :data:`STRETCH_COLUMNS`: reach index, the measures of the piece's two ends (metres above
+    the reach's downstream end, ``from_m`` < ``to_m``) and the code of the controlling section
+    (None where none); every reach covered once, sorted by reach and measure.
+    """
+    net = basin.net
+    placed = basin.sections[basin.sections["reach"] >= 0]
+    reach = placed["reach"].to_numpy(dtype=np.int64)
+    measure = placed["measure_m"].to_numpy(dtype=float)
+    codes = placed["code"].astype(str).to_numpy(dtype=object)
+    names = net.reaches["name"].fillna("").astype(str).to_numpy()
+    below, _ = next_downstream(net, np.arange(net.n), np.zeros(net.n), reach, measure, strict=False, keep_to=names)
+    # Each section controls its reach up to the next section on it, or to the reach's top.
+    own = pd.DataFrame({"reach": reach, "from_m": measure, "control": codes}).sort_values(
+        ["reach", "from_m", "control"]
+    )
+    own["to_m"] = own.groupby("reach")["from_m"].shift(-1).fillna(pd.Series(net.length[own["reach"]], index=own.index))
+    # Below its lowest section (a whole reach without one), a reach drains to the section below it.
+    lowest = net.length.copy()
+    np.minimum.at(lowest, reach, measure)
+    control = np.where(below >= 0, codes[np.maximum(below, 0)] if len(codes) else None, None)
+    bottom = pd.DataFrame({"reach": np.arange(net.n), "from_m": 0.0, "to_m": lowest, "control": control})
+    stretches = pd.concat([bottom, own], ignore_index=True)
+    stretches = stretches[stretches["to_m"] > stretches["from_m"]].sort_values(["reach", "from_m"], kind="stable")
+    stretches["control"] = stretches["control"].astype(object).where(stretches["control"].notna(), None)
+    return stretches[STRETCH_COLUMNS].reset_index(drop=True)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from geoenv.basin import Basin, distances_down, distances_up, on_loose_piece
 from geoenv.errors import InputError
+from geoenv.network.graph import Network
 from geoenv.network.navigate import downstream, locate_start, upstream, upstream_main
 from geoenv.quality import Period
 from geoenv.schema import SOURCE_KINDS
@@ -56,7 +57,11 @@ class Trace:
     table
         :data:`TRACE_COLUMNS`: facilities by score, then sections (kind ``section``) by distance.
     reaches
-        Reach indices searched (for a map).
+        Reach indices the trace runs on (those of ``pieces``).
+    pieces
+        What was searched, as pieces of reaches (:data:`~geoenv.network.substring.PIECE_COLUMNS`:
+        ``reach, from_m, to_m``, measures above the reach's downstream end): from the section's
+        measure up, within ``distance_km``, and not above the sections where it stopped.
     stops
         Codes of compliant upstream sections where the search stopped.
     section
@@ -70,10 +75,16 @@ class Trace:
 
     table: pd.DataFrame
     reaches: np.ndarray
+    pieces: pd.DataFrame
     stops: list[str]
     section: str = ""
     notes: list[str] = field(default_factory=list)
     period: Period | None = None
+
+    @property
+    def length_km(self) -> float:
+        """The length of river searched (of ``pieces``), in km."""
+        return _length_km(self.pieces)
 
 
 def fit(kinds: pd.Series, exceeding: list[str]) -> np.ndarray:
@@ -137,6 +148,7 @@ def trace(
         in_f = (up_f <= limit) & facilities["kind"].isin(kinds).to_numpy()
     searched = np.zeros(net.n, dtype=bool)
     searched[members] = True
+    cap = net.length.copy()  # how far up each reach the search goes: to a stop section on it
     stops: list[str] = []
     if stop_at_compliant:
         # Nothing above a compliant upstream section can explain the exceedance.
@@ -152,6 +164,7 @@ def trace(
             if facilities is not None:
                 in_f &= ~(distances_up(net, b_reach, b_measure, b_members, b_dist, facilities) >= 0)
             searched[b_members[b_members != b_reach]] = False
+            cap[b_reach] = min(cap[b_reach], b_measure)
             stops.append(str(sections["code"].iloc[i]))
 
     rows = []
@@ -177,7 +190,27 @@ def trace(
                      f"{', '.join(lost)}")  # fmt: skip
     if not (table["kind"] != "section").any():
         notes.append(_why_no_candidate(facilities, up_f if facilities is not None else None, kinds, limit, stops))
-    return Trace(table, np.flatnonzero(searched), stops, code, notes)
+    kept = searched[members]
+    pieces = _upstream_pieces(net, reach, measure, members[kept], dist[kept], cap, limit)
+    return Trace(table, np.unique(pieces["reach"]), pieces, stops, code, notes)
+
+
+def _upstream_pieces(
+    net: Network, reach: int, measure: float, members: np.ndarray, dist: np.ndarray, top: np.ndarray, limit: float
+) -> pd.DataFrame:
+    """The pieces of ``members`` (``dist``: from ``reach``'s downstream end to theirs, as
+    :func:`~geoenv.network.navigate.upstream` gives it) within ``limit`` metres up from the point
+    at ``measure`` on ``reach``, each up to its ``top`` measure at most."""
+    start = members == reach
+    from_m = np.where(start, measure, 0.0)
+    below = np.where(start, 0.0, dist) - measure  # from the point to each member's downstream end
+    to_m = np.minimum(top[members], limit - below)
+    keep = to_m > from_m
+    return pd.DataFrame({"reach": members[keep], "from_m": from_m[keep], "to_m": to_m[keep]})
+
+
+def _length_km(pieces: pd.DataFrame) -> float:
+    return float((pieces["to_m"] - pieces["from_m"]).sum() / 1000)
 
 
 def _start_notes(basin: Basin, reach: int, what: str) -> list[str]:
@@ -206,11 +239,19 @@ def _why_no_candidate(
 
 @dataclass
 class Impact:
-    """What a spill reaches: :data:`IMPACT_COLUMNS` nearest first, and the reaches it runs down."""
+    """What a spill reaches: :data:`IMPACT_COLUMNS` nearest first, the reaches it runs down, and
+    its path as pieces of reaches (``pieces``: ``reach, from_m, to_m``, measures above the
+    reach's downstream end) from the spill point down to the distance limit."""
 
     table: pd.DataFrame
     reaches: np.ndarray
+    pieces: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def length_km(self) -> float:
+        """The length of the spill's path (of ``pieces``), in km."""
+        return _length_km(self.pieces)
 
 
 def impact(
@@ -277,7 +318,7 @@ def impact(
     table["distance_km"] = (table["d"] / 1000).round(3)
     table["arrival_h"] = table["h"].round(2)
     top = net.length[reach] - measure  # the start reach's top lies this far above the spill
-    reached = members[dist - top <= limit] if np.isfinite(limit) else members
+    pieces = _downstream_pieces(net, reach, measure, members, np.maximum(dist - top, 0), limit)
     notes = _start_notes(basin, reach, what)
     if table.empty:
         run_km = (np.max(dist + net.length[members]) - top) / 1000
@@ -286,4 +327,16 @@ def impact(
         else:
             notes.append(f"nothing registered downstream: the spill leaves the network at its outlet after "
                          f"{max(run_km, 0):.1f} km without passing a section, water source or border")  # fmt: skip
-    return Impact(table.reindex(columns=IMPACT_COLUMNS).reset_index(drop=True), reached, notes)
+    table = table.reindex(columns=IMPACT_COLUMNS).reset_index(drop=True)
+    return Impact(table, np.unique(pieces["reach"]), pieces, notes)
+
+
+def _downstream_pieces(
+    net: Network, reach: int, measure: float, members: np.ndarray, down: np.ndarray, limit: float
+) -> pd.DataFrame:
+    """The pieces of ``members`` within ``limit`` metres down from the point at ``measure`` on
+    ``reach`` (``down``: from the point to each member's upstream end; 0 for ``reach``)."""
+    to_m = np.where(members == reach, measure, net.length[members])
+    from_m = np.maximum(to_m - (limit - down), 0.0)
+    keep = to_m > from_m
+    return pd.DataFrame({"reach": members[keep], "from_m": from_m[keep], "to_m": to_m[keep]})

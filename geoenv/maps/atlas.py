@@ -41,9 +41,10 @@ from geoenv.maps.publish import Highlight, MapContent, MapStyle, publish_html
 from geoenv.maps.render import MapError
 from geoenv.network import Network
 from geoenv.network.navigate import upstream
+from geoenv.network.substring import reach_pieces
 from geoenv.project import Project, as_period
 from geoenv.quality import Period
-from geoenv.relate import next_downstream
+from geoenv.relate import controlled_stretches
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.tracing import Impact, Trace, impact
 
@@ -104,7 +105,7 @@ class Atlas:
         sections = tables["sections.csv"][tables["sections.csv"]["code"].isin(page.sections["code"])]
         facilities = tables["facilities.csv"]
         facilities = facilities[facilities["id"].isin(page.facilities["id"] if page.facilities is not None else [])]
-        reaches = self.net.reaches.iloc[np.asarray(page.rivers["reach"], dtype=np.int64)]
+        reaches = self.net.reaches.iloc[np.unique(np.asarray(page.rivers["reach"], dtype=np.int64))]
         lengths = river_lengths(reaches[["name", "geometry"]], self.content.counties)
         if county:
             lengths = lengths[lengths["county"] == county]
@@ -201,19 +202,24 @@ def timeline_classes(project: Project, by: str) -> tuple[list[str], pd.Series]:
 
 
 def _classed_reaches(basin: Basin, classes: np.ndarray) -> gpd.GeoDataFrame:
-    """Reaches in WGS84 with the class of the section that controls each (the first section
-    below it; ``classes`` per section of the basin) and a width growing with the length of
-    river above (arbolate sum)."""
+    """The rivers as the stretches their sections control (:func:`geoenv.relate.controlled_stretches`):
+    pieces of reaches in WGS84 with ``name``, the ``control`` section's code and its ``class``
+    (``classes`` per section of the basin; None for a stretch without a section below it on its
+    river), a ``weight`` growing with the length of river above (arbolate sum) and the
+    ``reach``. Without any class (no measurements) the pieces have no ``class``: the rivers
+    are drawn in one colour."""
     net = basin.net
-    placed = basin.sections
-    below, _ = next_downstream(
-        net, np.arange(net.n), np.zeros(net.n), placed["reach"].to_numpy(), placed["measure_m"].to_numpy(), strict=False
-    )
-    reaches = net.reaches[["id", "name", "geometry"]].to_crs(4326)
-    reaches["class"] = np.where(below >= 0, classes[np.maximum(below, 0)], None)
-    reaches["weight"] = np.clip(1 + 1.2 * np.log10(1 + net.arbolate / 1000), 1, 7)
-    reaches["reach"] = np.arange(net.n)
-    return reaches
+    pieces = reach_pieces(net, controlled_stretches(basin)).to_crs(4326)
+    reach = pieces["reach"].to_numpy()
+    pieces["name"] = net.reaches["name"].fillna("").astype(str).to_numpy()[reach]
+    pieces["weight"] = np.clip(1 + 1.2 * np.log10(1 + net.arbolate / 1000), 1, 7)[reach]
+    columns = ["name", "class", "control", "weight", "reach", "geometry"]
+    if pd.isna(pd.Series(classes, dtype=object)).all():
+        return pieces[[c for c in columns if c != "class"]]
+    by_code = pd.Series(classes, index=basin.sections["code"].astype(str).to_numpy(), dtype=object)
+    shown = pieces["control"].map(by_code)
+    pieces["class"] = shown.astype(object).where(shown.notna(), None)
+    return pieces[columns]
 
 
 def _with_county_figures(project: Project, period: Period | None) -> gpd.GeoDataFrame:
@@ -246,7 +252,8 @@ def only_county(content: MapContent, name: str, *, margin_km: float = 5.0) -> Ma
 
 
 def trace_highlight(basin: Basin, result: Trace) -> Highlight:
-    """The traced network and the candidate facilities, for a map."""
+    """The traced network (the trace's pieces: from the section up to where it stopped, within
+    its distance) and the candidate facilities, for a map."""
     found = result.table[result.table["kind"] != "section"]
     points = (
         basin.facilities.merge(found[["id", "distance_km", "score"]], on="id") if basin.facilities is not None else None
@@ -257,12 +264,13 @@ def trace_highlight(basin: Basin, result: Trace) -> Highlight:
     traced = basin.sections[basin.sections["code"].astype(str) == result.section]
     traced = traced.assign(id=traced["code"], kind_zh="溯源断面", distance_km=0.0, score=None)
     points = pd.concat([p for p in (traced, points) if p is not None], ignore_index=True)
-    lines = basin.net.reaches.iloc[result.reaches]
+    lines = reach_pieces(basin.net, result.pieces)
     return Highlight("溯源 trace", "#8e24aa", lines, gpd.GeoDataFrame(points, geometry="geometry", crs=4326), fields)
 
 
 def impact_highlight(basin: Basin, result: Impact) -> Highlight:
-    """The spill's path and the sections and water sources it reaches, for a map."""
+    """The spill's path (its pieces: from the spill point down to the distance limit) and the
+    sections and water sources it reaches, for a map."""
     reached = result.table[result.table["kind"] != "border"]
     frames = [basin.sections.rename(columns={"code": "id"})]
     if basin.facilities is not None:
@@ -272,7 +280,7 @@ def impact_highlight(basin: Basin, result: Impact) -> Highlight:
         reached[["id", "distance_km", "arrival_h"]], on="id"
     )
     fields = (("id", "编号"), ("name", "名称"), ("distance_km", "距离(km)"), ("arrival_h", "到达(小时)"))
-    return Highlight("污染推演 spill", "#e53935", basin.net.reaches.iloc[result.reaches], points, fields)
+    return Highlight("污染推演 spill", "#e53935", reach_pieces(basin.net, result.pieces), points, fields)
 
 
 def map_style(project: Project, title: str, **attributes: object) -> MapStyle:

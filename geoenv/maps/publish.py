@@ -36,6 +36,8 @@ FACILITY_SYMBOLS = {
     "other": ("circle", "●", "#616161"),
 }
 RIVER_COLOUR = "#3a7bd5"
+#: A river stretch without a class: no section below it on its river (无控制断面), or one without data.
+UNCONTROLLED_COLOUR = NO_DATA_COLOUR
 PRECISION_DEG = 1e-5
 SIMPLIFY_M = 20.0
 BASEMAPS = {
@@ -369,9 +371,7 @@ def _river_layer(fmap: folium.Map, rivers: gpd.GeoDataFrame) -> None:
     shown = gpd.GeoDataFrame(
         {
             "name": rivers.get("name", pd.Series("", index=rivers.index)).fillna("").map(escape),
-            "colour": rivers.get("class", pd.Series(index=rivers.index, dtype=object))
-            .map(PALETTE)
-            .fillna(RIVER_COLOUR),
+            "colour": rivers["class"].map(PALETTE).fillna(UNCONTROLLED_COLOUR) if "class" in rivers else RIVER_COLOUR,
             "weight": rivers.get("weight", pd.Series(2.0, index=rivers.index)).astype(float).round(1),
         },
         geometry=rivers.geometry,
