@@ -227,12 +227,15 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
 
 
 def _table_suffix(path: Path | None) -> Path | None:
-    """``-o`` of a table: OUT.csv, OUT.gpkg or OUT.shp (a usage error otherwise)."""
-    from geoenv.io.gis import TABLE_SUFFIXES
+    """``-o`` of a table: OUT.csv (or no suffix), OUT.gpkg or OUT.shp (a usage error otherwise)."""
+    from geoenv.errors import OutputError
+    from geoenv.io.gis import TABLE_SUFFIXES, check_suffix
 
-    if path is not None and path.suffix.lower() not in TABLE_SUFFIXES:
-        listed = ", ".join(f"OUT{suffix}" for suffix in TABLE_SUFFIXES)
-        raise click.BadParameter(f"{path.name}: write one of {listed}", param_hint="-o")
+    try:
+        if path is not None:
+            check_suffix(path, TABLE_SUFFIXES)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc.problems[0]), param_hint="-o") from None
     return path
 
 

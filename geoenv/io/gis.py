@@ -5,7 +5,7 @@ default, which Debian's GDAL (and so many QGIS installs) opens only with "may on
 partially supported", and ArcMap 10.x not at all.
 
 A command's table of placed things (sections, facilities, reaches, a trace) goes where its
-``-o`` says (:func:`table_files`): ``X.csv`` a table, ``X.gpkg`` a GeoPackage 1.2 in WGS84
+``-o`` says (:func:`table_files`): ``X.csv`` (or a name without a suffix) a table, ``X.gpkg`` a GeoPackage 1.2 in WGS84
 with the table's English column names, ``X.shp`` a shapefile in WGS84: ``X.shp .shx .dbf
 .prj .cpg`` written as one set by :func:`geoenv.io.write.write_files` (all appear or none).
 A shapefile holds one kind of geometry, so a second layer (a trace's reaches) is a second
@@ -126,7 +126,7 @@ def table_files(
     """
     path = Path(path)
     check_suffix(path, TABLE_SUFFIXES if places is not None else (".csv",))
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() in ("", ".csv"):
         return {path: csv_writer(table)}
     import geopandas as gpd
 
@@ -139,10 +139,12 @@ def table_files(
 
 
 def check_suffix(path: Path, suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> None:
-    """Raise :class:`OutputError` unless ``path`` ends with one of ``suffixes``."""
-    if Path(path).suffix.lower() not in suffixes:
+    """Raise :class:`OutputError` unless ``path`` ends with one of ``suffixes`` (a name with
+    no suffix, ``/dev/stdout``, is a CSV when ``.csv`` is one of them)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in suffixes and not (suffix == "" and ".csv" in suffixes):
         listed = ", ".join(suffixes)
-        raise OutputError(Problem(f"write one of {listed} (this output has no other form)", file=str(path)))
+        raise OutputError(Problem(f"write one of {listed} (the suffix chooses the format)", file=str(path)))
 
 
 def vector_files(
