@@ -78,7 +78,7 @@ def test_shapefiles_are_whole_sets_with_short_unique_field_names(outputs, name):
     fields = list(pyogrio.read_info(path)["fields"])
     assert all(len(f.encode()) <= 10 for f in fields)
     assert len({f.lower() for f in fields}) == len(fields)
-    assert "GEOGCS[\"GCS_WGS_1984\"" in (outputs / name).with_suffix(".prj").read_text()
+    assert 'GEOGCS["GCS_WGS_1984"' in (outputs / name).with_suffix(".prj").read_text()
 
 
 def test_cpg_says_the_encoding_and_gbk_round_trips_chinese_names(outputs):
@@ -174,3 +174,11 @@ def test_readme_field_table_is_the_mapping():
     cells = [c.strip() for line in readme.splitlines() if line.startswith("  | ") for c in line.strip("| ").split("|")]
     pairs = dict(zip(cells[0::2], cells[1::2], strict=True))
     assert {k: v for k, v in pairs.items() if k not in ("column", "---")} == FIELD_NAMES
+
+
+def test_the_same_table_gives_the_same_shapefile_bytes(outputs, tmp_path):
+    assert run("-q", "join", "sections", "-o", tmp_path / "again.shp", "--encoding", "gbk").exit_code == 0
+    for first, again in zip(
+        shapefile_paths(outputs / "sections.shp"), shapefile_paths(tmp_path / "again.shp"), strict=True
+    ):
+        assert first.read_bytes() == again.read_bytes(), first.suffix
