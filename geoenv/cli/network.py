@@ -14,7 +14,7 @@ from geoenv.io.write import csv_writer, text_writer, write_files
 from geoenv.network import MODES
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
-from geoenv.network.store import REACH_COLUMNS, network_writer
+from geoenv.network.store import OPTIONAL_COLUMNS, REACH_COLUMNS, network_writer
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -87,8 +87,9 @@ def network_build(
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
     suffix = output.suffix.lower()
     if suffix == ".shp":
-        files = vector_files({"reaches": net.reaches[[*REACH_COLUMNS, "geometry"]]}, {"reaches": "LineString"},
-                             output, encoding=ctx.meta[ENCODING_KEY])  # fmt: skip
+        columns = [*REACH_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in net.reaches), "geometry"]
+        files = vector_files({"reaches": net.reaches[columns]}, {"reaches": "LineString"}, output,
+                             encoding=ctx.meta[ENCODING_KEY])  # fmt: skip
     else:
         files = {output: network_writer(net) if suffix == ".gpkg" else csv_writer(link_table(net))}
     write_files(files, overwrite=overwrite)
