@@ -175,7 +175,7 @@ def test_overwrite_replaces_a_regular_file(tmp_path):
     "args",
     [
         ["classify", "-o", "{d}/same.csv", "--items", "{d}/same.csv"],
-        ["trace", "SX014", "-o", "{d}/x.html", "--map", "{d}/./x.html"],
+        ["trace", "SX014", "-o", "{d}/x.csv", "--map", "{d}/./x.csv"],
         ["relations", "-o", "{d}/s.gpkg", "--save-network", "{d}/s.gpkg"],
     ],
 )

@@ -16,7 +16,8 @@ from geoenv import __version__, datasets
 from geoenv.cli.display import format_table, printable
 from geoenv.errors import GeoenvError, InputError, Problem
 from geoenv.io import LayerSource
-from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
+from geoenv.io.gis import Places, output_parts, table_files
+from geoenv.io.write import Writer, check_outputs, write_files
 from geoenv.network import Network, open_network
 from geoenv.schema import LAYER_KINDS
 from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, PlacementSettings, Settings
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from geoenv.project import Project
 
 SHOWN_PER_MESSAGE = 20
+ENCODING_KEY = "geoenv.encoding"
+"""Where ``--encoding`` is kept (``ctx.meta``) for the command's ``-o`` shapefile."""
 
 
 def echo(text: str, *, err: bool = False, lines: bool = False) -> None:
@@ -241,7 +244,8 @@ def _outputs(
     is an input (see :func:`_inputs`). ``labelled`` maps each option (``-o``, ``--map``) to its
     path (None when not given)."""
     inputs = _inputs(kw)
-    check_outputs([(path, label) for label, path in labelled.items() if path], overwrite=overwrite,
+    check_outputs([(part, label) for label, path in labelled.items() if path for part in output_parts(path)],
+                  overwrite=overwrite,
                   create_folders=create_folders, inputs=inputs)  # fmt: skip
 
 
@@ -252,15 +256,17 @@ def _emit(
     overwrite: bool,
     what: str,
     also: Mapping[Path, Writer] | None = None,
+    places: Places | None = None,
 ) -> None:
-    """Write ``table`` to ``output`` (with the files of ``also``, as one set), or show it."""
+    """Write ``table`` to ``output`` (with the files of ``also``, as one set), or show it;
+    ``places`` (where its rows are) lets ``output`` be a GeoPackage or a shapefile."""
     files = dict(also or {})
     if output:
-        files[output] = csv_writer(table)
+        files.update(table_files(table, output, places, encoding=ctx.meta.get(ENCODING_KEY, "utf-8")))
     if files:
         write_files(files, overwrite=overwrite)
     for path in files:
-        if path != output:
+        if path not in (output_parts(output) if output else ()):
             _log(ctx, f"wrote {path}")
     if output:
         _log(ctx, f"wrote {len(table)} {what} to {output}")

@@ -14,6 +14,7 @@ from geoenv.cli.base import (
     main,
 )
 from geoenv.cli.options import basin_options, option
+from geoenv.io.gis import answer_places
 from geoenv.io.write import csv_writer, sibling, text_writer, write_files
 from geoenv.maps import impact_map, trace_map
 from geoenv.reports import SHEETS, write_report
@@ -30,6 +31,7 @@ from geoenv.settings import check_choice
 @option("kinds")
 @option("stop_at_compliant")
 @option("output")
+@option("encoding")
 @option("map_output")
 @option("overwrite")
 @click.pass_context
@@ -83,7 +85,9 @@ def trace_(
     also = {}
     if map_output:
         also[map_output] = text_writer(trace_map(project, result))
-    _emit(ctx, result.table, output, overwrite, "rows", also=also)
+    places = answer_places(result.table, layer="trace", sections=basin.sections, facilities=basin.facilities,
+                           reaches=basin.net.reaches, searched=result.reaches)  # fmt: skip
+    _emit(ctx, result.table, output, overwrite, "rows", also=also, places=places)
 
 
 @main.command()
@@ -93,6 +97,7 @@ def trace_(
 @option("velocity_ms")
 @option("distance_km", help="Follow the spill this far.")
 @option("output")
+@option("encoding")
 @option("map_output")
 @option("overwrite")
 @click.pass_context
@@ -131,7 +136,11 @@ def impact(
     also = {}
     if map_output:
         also[map_output] = text_writer(impact_map(project, result, source=facility or f"{at[0]},{at[1]}"))
-    _emit(ctx, result.table, output, overwrite, "rows", also=also)
+    basin = project.basin
+    places = answer_places(result.table, layer="impact", sections=basin.sections, facilities=basin.facilities,
+                           reaches=basin.net.reaches, searched=result.reaches,
+                           borders=answers.crossings(project).crossings)  # fmt: skip
+    _emit(ctx, result.table, output, overwrite, "rows", also=also, places=places)
 
 
 @main.command(name="crossings")

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
-from geoenv.cli.base import _basin, _emit, _lines_source, _log, _open_network, _outputs, _warn, echo, main
+from geoenv.cli.base import ENCODING_KEY, _basin, _emit, _lines_source, _log, _open_network, _outputs, _warn, echo, main
 from geoenv.cli.options import basin_options, network_options, option
 from geoenv.io import LayerSource
+from geoenv.io.gis import Places, points_of, vector_files
 from geoenv.io.write import csv_writer, text_writer, write_files
 from geoenv.network import MODES
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
-from geoenv.network.store import network_writer
+from geoenv.network.store import OPTIONAL_COLUMNS, REACH_COLUMNS, network_writer
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -52,9 +53,11 @@ def network() -> None:
 @_lines_options
 @option(
     "output",
-    help="OUT.csv (id,toid,length_m,name … one row per link) or OUT.gpkg (layers reaches, links).",
+    help="OUT.csv (id,toid,length_m,name … one row per link), OUT.gpkg (layers reaches, links; GeoPackage 1.2) "
+    "or OUT.shp (the reaches as lines).",
     required=True,
 )
+@option("encoding")
 @option("overwrite")
 @click.pass_context
 def network_build(
@@ -80,12 +83,16 @@ def network_build(
       geoenv network build rivers.gpkg --flow digitized --tolerance-m 5 -o links.csv
       geoenv network build 河流.geojson --outlet 114.6,34.9 -o 河网.gpkg
     """
-    if output.suffix.lower() not in (".csv", ".gpkg"):
-        raise click.BadParameter("write OUT.csv or OUT.gpkg", param_hint="-o")
     _outputs(overwrite, {"-o": output}, {"lines": lines})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
-    writer = network_writer(net) if output.suffix.lower() == ".gpkg" else csv_writer(link_table(net))
-    write_files({output: writer}, overwrite=overwrite)
+    suffix = output.suffix.lower()
+    if suffix == ".shp":
+        columns = [*REACH_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in net.reaches), "geometry"]
+        files = vector_files({"reaches": net.reaches[columns]}, {"reaches": "LineString"}, output,
+                             encoding=ctx.meta[ENCODING_KEY])  # fmt: skip
+    else:
+        files = {output: network_writer(net) if suffix == ".gpkg" else csv_writer(link_table(net))}
+    write_files(files, overwrite=overwrite)
     _log(ctx, f"wrote {output}")
     from geoenv.network.check import check_network  # scipy: only for the commands that check
 
@@ -135,7 +142,7 @@ def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: f
       geoenv network check rivers.gpkg --outlet 114.6,34.9 --sections 断面.xlsx -o qa.gpkg
     """
     if output and output.suffix.lower() != ".gpkg":
-        raise click.BadParameter("write QA.gpkg", param_hint="-o")
+        raise click.BadParameter("write QA.gpkg (a GeoPackage 1.2: its layers are points and lines)", param_hint="-o")
     _outputs(overwrite, {"-o": output, "--map": map_output}, {"lines": lines, "sections": sections})
     net = _open_network(ctx, _lines_source(lines, **source), flow, outlets, tolerance_m)
     from geoenv.layers import load
@@ -213,6 +220,7 @@ def network_navigate(
     required=True,
 )
 @option("save_network_to")
+@option("encoding")
 @option("overwrite")
 @click.pass_context
 def relations(
@@ -238,4 +246,5 @@ def relations(
         from geoenv.relate import relation_layers
 
         also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))
-    _emit(ctx, result.sections, output, overwrite, "sections", also=also)
+    places = Places(points_of(basin.sections, "code", result.sections["code"]), layer="sections")
+    _emit(ctx, result.sections, output, overwrite, "sections", also=also, places=places)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from geoenv import datasets
+from geoenv.cli.base import ENCODING_KEY
 from geoenv.errors import InputError, Problem
 from geoenv.io import LayerSource
 from geoenv.network.store import is_network_file
@@ -127,7 +128,12 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
     "mode": (("--mode",), dict(type=click.Choice(["UT", "UM"]), default="UT", show_default=True,
              help="UT: the whole upstream network; UM: the main stem only.")),
     # outputs
-    "output": (("-o", "--output"), dict(type=_NEW_FILE, help="CSV to write (default: a table on the terminal).")),
+    "output": (("-o", "--output"), dict(type=_NEW_FILE, callback=lambda c, p, v: _table_suffix(v),
+               help="OUT.csv, or OUT.gpkg / OUT.shp (the placed rows as points or lines, WGS84) to write "
+                    "(default: a table on the terminal).")),
+    "encoding": (("--encoding",), dict(type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
+                 expose_value=False, callback=lambda c, p, v: c.meta.__setitem__(ENCODING_KEY, v),
+                 help="Text of an -o OUT.shp: UTF-8, or GBK for ArcMap (its .cpg says which).")),
     "output_dir": (("-o", "--output", "output"), dict(type=click.Path(file_okay=False, path_type=Path),
                    default=Path("maps"), show_default=True, help="Folder for the map and tables.")),
     "map_output": (("--map", "map_output"), dict(type=_NEW_FILE, help="Also draw it on an offline HTML map.")),
@@ -218,6 +224,19 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         type=click.Path(dir_okay=False, path_type=Path),
         help="Also write the network with the located sections, facilities and relations (GeoPackage).")),
 }  # fmt: skip
+
+
+def _table_suffix(path: Path | None) -> Path | None:
+    """``-o`` of a table: OUT.csv (or no suffix), OUT.gpkg or OUT.shp (a usage error otherwise)."""
+    from geoenv.errors import OutputError
+    from geoenv.io.gis import TABLE_SUFFIXES, check_suffix
+
+    try:
+        if path is not None:
+            check_suffix(path, TABLE_SUFFIXES)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc.problems[0]), param_hint="-o") from None
+    return path
 
 
 def option(name: str, **changes) -> Callable:

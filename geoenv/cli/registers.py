@@ -13,6 +13,7 @@ from geoenv.cli.display import format_table
 from geoenv.cli.info import describe
 from geoenv.cli.options import basin_options, config_problems, layer_options, option
 from geoenv.errors import InputError, problems_table
+from geoenv.io.gis import Places
 from geoenv.io.write import csv_writer, sibling, write_files
 from geoenv.jurisdiction import river_lengths
 from geoenv.maps.atlas import FACILITY_COLUMNS, SECTION_COLUMNS
@@ -61,7 +62,8 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
 @main.command()
 @click.argument("what", type=click.Choice(["sections", "facilities", "rivers"]))
 @layer_options
-@option("output", help="CSV file to write.", required=True)
+@option("output", help="OUT.csv, or (sections, facilities) OUT.gpkg / OUT.shp of points (WGS84).", required=True)
+@option("encoding")
 @option("overwrite")
 @click.pass_context
 def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> None:
@@ -80,14 +82,15 @@ def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> 
     project = _project(ctx, kw)
     if what == "rivers":
         lines = project["rivers"] if "rivers" in project.layers else project.network.reaches
-        table = river_lengths(lines, project["counties"])
+        table, places = river_lengths(lines, project["counties"]), None
     else:
         if what not in project.layers:
             raise InputError(f"no {what} layer given")
         columns = SECTION_COLUMNS if what == "sections" else FACILITY_COLUMNS
         data = project[what]
         table = data.reindex(columns=[c for c in columns if c in data])
-    _emit(ctx, table, output, overwrite, "rows")
+        places = Places(data.geometry, layer=what)
+    _emit(ctx, table, output, overwrite, "rows", places=places)
 
 
 SHOWN = {

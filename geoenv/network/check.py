@@ -40,6 +40,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from geoenv.io.gis import GPKG_OPTIONS
 from geoenv.io.write import Writer
 from geoenv.network.graph import Network
 from geoenv.network.locate import locate_register
@@ -224,6 +225,7 @@ def check_writer(result: NetworkCheck) -> Writer:
                 append=i > 0,
                 geometry_type=KINDS[kind][2],
                 promote_to_multi=False,
+                dataset_options=GPKG_OPTIONS,
             )
 
     return write

@@ -81,6 +81,8 @@ def network_writer(net: Network, *, extra: dict[str, pd.DataFrame] | None = None
     """A writer of the network GeoPackage, for :func:`geoenv.io.write.write_files` sets."""
     import pyogrio
 
+    from geoenv.io.gis import GPKG_OPTIONS
+
     optional = [c for c in OPTIONAL_COLUMNS if c in net.reaches]
     reaches = net.reaches[[*REACH_COLUMNS, *optional, "geometry"]].to_crs(4326)
     links = net.links()
@@ -88,7 +90,8 @@ def network_writer(net: Network, *, extra: dict[str, pd.DataFrame] | None = None
     arrow = _arrow()
 
     def write(tmp: Path) -> None:
-        pyogrio.write_dataframe(reaches, tmp, layer="reaches", driver="GPKG", use_arrow=arrow)
+        pyogrio.write_dataframe(reaches, tmp, layer="reaches", driver="GPKG", use_arrow=arrow,
+                                dataset_options=GPKG_OPTIONS)  # fmt: skip
         pyogrio.write_dataframe(links, tmp, layer="links", driver="GPKG", append=True, use_arrow=arrow)
         for name, frame in (extra or {}).items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", append=True, use_arrow=arrow)
