@@ -125,6 +125,14 @@ def test_trace_points_are_its_rows_and_its_reaches_lines(outputs):
     assert spill.geometry.notna().all()
 
 
+def test_a_spill_layer_is_the_stretch_it_runs(tmp_path):
+    ok(run("impact", "--facility", "F042", "--distance-km", "40", "-o", tmp_path / "spill.gpkg"))
+    lines = pyogrio.read_dataframe(tmp_path / "spill.gpkg", layer="reaches")
+    assert lines["length_m"].sum() == pytest.approx(40_000, rel=1e-3)
+    metric = lines.to_crs(lines.estimate_utm_crs())
+    assert metric.length.sum() == pytest.approx(40_000, rel=5e-3)
+
+
 def test_an_existing_part_refuses_the_whole_shapefile(tmp_path):
     (tmp_path / "s.dbf").write_bytes(b"mine")
     result = run("join", "sections", "-o", tmp_path / "s.shp")

@@ -17,6 +17,7 @@ from geoenv.cli.options import basin_options, option
 from geoenv.io.gis import answer_places
 from geoenv.io.write import csv_writer, sibling, text_writer, write_files
 from geoenv.maps import impact_map, trace_map
+from geoenv.network.substring import piece_lines
 from geoenv.reports import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import check_choice
@@ -86,7 +87,7 @@ def trace_(
     if map_output:
         also[map_output] = text_writer(trace_map(project, result))
     places = answer_places(result.table, layer="trace", sections=basin.sections, facilities=basin.facilities,
-                           reaches=basin.net.reaches, searched=result.reaches)  # fmt: skip
+                           lines=piece_lines(basin.net, result.pieces))  # fmt: skip
     _emit(ctx, result.table, output, overwrite, "rows", also=also, places=places)
 
 
@@ -138,7 +139,7 @@ def impact(
         also[map_output] = text_writer(impact_map(project, result, source=facility or f"{at[0]},{at[1]}"))
     basin = project.basin
     places = answer_places(result.table, layer="impact", sections=basin.sections, facilities=basin.facilities,
-                           reaches=basin.net.reaches, searched=result.reaches,
+                           lines=piece_lines(basin.net, result.pieces),
                            borders=answers.crossings(project).crossings)  # fmt: skip
     _emit(ctx, result.table, output, overwrite, "rows", also=also, places=places)
 

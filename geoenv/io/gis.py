@@ -296,12 +296,12 @@ def answer_places(
     layer: str,
     sections: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame | None,
-    reaches: gpd.GeoDataFrame,
-    searched: np.ndarray,
+    lines: gpd.GeoDataFrame,
     borders: pd.DataFrame | None = None,
 ) -> Places:
-    """Where the rows of a trace's or a spill's table (``kind``, ``id``) are, and the reaches
-    it searched (``searched``, indices of ``reaches``) as a second layer ``reaches``.
+    """Where the rows of a trace's or a spill's table (``kind``, ``id``) are, and the stretch of
+    river it ran (``lines``: the pieces of reaches, as
+    :func:`geoenv.network.substring.reach_pieces` cuts them) as a second layer ``reaches``.
 
     A row of kind ``section`` is the section of that code, ``border`` the crossing of that id
     (``borders``: a table with ``lon, lat`` in WGS84), any other kind the facility of that id.
@@ -318,8 +318,7 @@ def answer_places(
     for rows, frame, key in lookups:
         if frame is not None and rows.any():
             geometry[rows] = points_of(frame, key, ids[rows])
-    lines = reaches.iloc[np.sort(np.asarray(searched, dtype=np.int64))][["id", "name", "length_m", "geometry"]]
-    return Places(geometry, layer=layer, more={"reaches": lines.reset_index(drop=True)},
+    return Places(geometry, layer=layer, more={"reaches": lines.to_crs(4326).reset_index(drop=True)},
                   more_types={"reaches": "LineString"})  # fmt: skip
 
 

@@ -79,3 +79,14 @@ def reach_pieces(net: Network, pieces: pd.DataFrame) -> gpd.GeoDataFrame:
         geoms, which, length - pieces["to_m"].to_numpy(float), length - pieces["from_m"].to_numpy(float)
     )
     return gpd.GeoDataFrame(pieces, geometry=cut, crs=net.reaches.crs)
+
+
+def piece_lines(net: Network, pieces: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The pieces of reaches (:data:`PIECE_COLUMNS`) as a line layer a GIS user reads: the
+    reach's ``id`` and ``name``, the measures of the piece's ends and its ``length_m``."""
+    lines = reach_pieces(net, pieces[PIECE_COLUMNS].reset_index(drop=True))
+    reach = lines["reach"].to_numpy(dtype=np.int64)
+    lines.insert(0, "id", net.reaches["id"].to_numpy()[reach])
+    lines.insert(1, "name", net.reaches["name"].to_numpy()[reach])
+    lines["length_m"] = (lines["to_m"] - lines["from_m"]).round(1)
+    return lines.drop(columns="reach")
