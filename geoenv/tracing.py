@@ -206,11 +206,13 @@ def _why_no_candidate(
 
 @dataclass
 class Impact:
-    """What a spill reaches: :data:`IMPACT_COLUMNS` nearest first, and the reaches it runs down."""
+    """What a spill reaches: :data:`IMPACT_COLUMNS` nearest first, and the reaches it runs down;
+    ``period``: the period whose classes its map shows (set by :func:`geoenv.impact`)."""
 
     table: pd.DataFrame
     reaches: np.ndarray
     notes: list[str] = field(default_factory=list)
+    period: Period | None = None
 
 
 def impact(
