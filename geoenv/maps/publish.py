@@ -238,7 +238,7 @@ def _point_layer(
     periods = classes.tolist() if classes is not None else [None] * len(frame)
     shown_fields = [c for c, _ in present]
     changing = [shown_fields.index(c) for c in PERIOD_FIELDS if c in shown_fields] if periodic is not None else []
-    if changing:
+    if periodic is not None and changing:
         kept = [PERIOD_FIELDS.index(shown_fields[i]) for i in changing]
         cells = [[[escape(p[k]) for k in kept] for p in cell] if isinstance(cell, list) else None for cell in periodic]
     else:
@@ -310,13 +310,13 @@ def period_values(evaluated: pd.DataFrame) -> pd.DataFrame:
 
     meets = column("meets_target")
     exceeding = column("exceeding_items").astype(object).fillna("")
-    compliance = np.where(meets.eq(True), "达标", np.where(meets.eq(False), "超标", ""))
-    compliance = pd.Series(compliance, index=evaluated.index, dtype=object)
-    compliance = compliance.where(~(compliance.eq("超标") & exceeding.ne("")), "超标（倍数）：" + exceeding)
+    status = np.where(meets.eq(True), "达标", np.where(meets.eq(False), "超标", ""))
+    items = np.char.add("超标（倍数）：", exceeding.to_numpy(dtype=str))
+    compliance = np.where((status == "超标") & exceeding.ne("").to_numpy(), items, status)
     return pd.DataFrame(
         {
             "class_label": column("class").astype(object).fillna("无数据"),
-            "compliance": compliance,
+            "compliance": pd.Series(compliance, index=evaluated.index, dtype=object),
             "main_pollutants": column("main_pollutants").astype(object).fillna(""),
             "cwqi_text": pd.to_numeric(column("cwqi", float), errors="coerce").map(
                 lambda v: f"{v:.2f}" if pd.notna(v) else ""

@@ -98,10 +98,10 @@ def section_trends(measurements: pd.DataFrame, sections: pd.DataFrame, period: P
     hollow = monthly[monthly["below"]].groupby(keys, sort=False)["xy"].agg(lambda p: "h0M".join(p) + "h0")
     panels = panels.join(line.rename("line"), on=keys).join(hollow.rename("hollow"), on=keys)
 
-    y_limit = np.round(panels["y0"] + PANEL * (1 - panels["limit"].fillna(0) / panels["top"])).astype(int).astype(str)
+    y_limit = (panels["y0"] + PANEL * (1 - panels["limit"].fillna(0) / panels["top"])).round().astype(int).astype(str)
     label = panels["parameter"].map(lambda c: f"{PARAMETERS[c][0]} {standard_unit(c)}".rstrip())
-    limit_text = target_k.reindex(panels["code"]).map(dict(enumerate(CLASS_ORDER))).to_numpy()
-    limit_text = pd.Series(limit_text, index=panels.index) + "类限值 " + panels["limit"].map(_number)
+    limit_class = target_k.reindex(panels["code"]).map(dict(enumerate(CLASS_ORDER))).to_numpy()
+    limit_text = pd.Series(limit_class, index=panels.index) + "类限值 " + panels["limit"].map(_number)
     has_limit = panels["limit"].notna()
     text_y = (panels["y0"] - 2).astype(str)
     svg = (
