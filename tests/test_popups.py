@@ -186,17 +186,17 @@ def test_trend_limit_line_is_at_the_limit_and_below_detection_at_half(tmp_path):
         # no main pollutants in 2024: COD, ammonia and TP are drawn, TP has no values
         assert re.findall(r'<text x="6" y="\d+">([^<]*)</text>', svg) == ["化学需氧量 mg/L", "氨氮 mg/L"]
         label_y, ammonia = re.search(r'<text x="6" y="(\d+)">氨氮 mg/L</text>(.*?)<path stroke="#bbb"', svg).groups()
-        limit_y = int(re.search(r'class="limit"[^>]* d="M6,(\d+)H294"', ammonia).group(1))
-        points = re.search(r'class="value"[^>]* d="M([^"]+)"', ammonia).group(1).split(" ")
+        limit_y = int(re.search(r'stroke="#C62828" stroke-dasharray="4 3" d="M6,(\d+)H294"', ammonia).group(1))
+        points = re.search(r'stroke="#1565C0" fill="none" d="M([^"]+)"', ammonia).group(1).split(" ")
         assert len(points) == 24  # 2023-01 … 2024-12
         x, y = (int(n) for n in points[18].split(","))  # 2024-07
         top = int(label_y) + 2
         scale = 1.5 * 1.15  # the panel's top value: the largest, 2023's 1.5, with a margin
         assert abs(y - round(top + PANEL * (1 - float(level) / scale))) <= 1
         if july == "1.0":
-            assert y == limit_y and ">III类限值 1<" in ammonia and 'class="below"' not in ammonia
+            assert y == limit_y and ">III类限值 1<" in ammonia and 'stroke="#888"' not in ammonia
         else:
-            assert re.search(rf'class="below"[^>]* d="M{x},{y}h0"', ammonia)
+            assert re.search(rf'stroke="#888"[^>]* d="M{x},{y}h0"', ammonia)
 
 
 def test_timeline_recolours_the_river_pieces_a_section_controls(project):

@@ -89,6 +89,7 @@ class PointLayer(folium.map.Layer):
     order: the first is the key searched, the second the name), any style of its own ``s``,
     and for sections its class per period ``c`` and per period ``p`` the values of the fields
     numbered ``periodic``, shown in the popup and tooltip while the slider is on that period.
+    The fields numbered ``wide`` (a drawing) take the popup's whole width under their label.
     """
 
     _template = Template(
@@ -96,7 +97,7 @@ class PointLayer(folium.map.Layer):
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
   var fields = {{ this.fields|tojson }}, base = {{ this.style|tojson }}, tip = {{ this.tooltip|tojson }};
-  var periodic = {{ this.periodic|tojson }}, group;
+  var periodic = {{ this.periodic|tojson }}, wide = {{ this.wide|tojson }}, group;
   // the values shown: those of the period on the slider (group.geoenvPeriod) where it has them
   function shown(f) {
     var v = f.properties.v, p = f.properties.p, i = group.geoenvPeriod;
@@ -112,7 +113,9 @@ var {{ this.get_name() }} = (function () {
       layer.bindPopup(function () {
         var v = shown(f), rows = '';
         for (var i = 0; i < fields.length; i++) {
-          if (v[i] !== '' && v[i] !== null) { rows += '<tr><th>' + fields[i] + '</th><td>' + v[i] + '</td></tr>'; }
+          if (v[i] === '' || v[i] === null) { continue; }
+          rows += wide.indexOf(i) >= 0 ? '<tr><td colspan="2"><div style="color:#555;margin-top:4px">' + fields[i] + '</div>' + v[i]
+            + '</td></tr>' : '<tr><th>' + fields[i] + '</th><td>' + v[i] + '</td></tr>';
         }
         return '<table class="geoenv-popup">' + rows + '</table>';
       }, {maxWidth: 420});
@@ -136,11 +139,12 @@ var {{ this.get_name() }} = (function () {
         show: bool = True,
         control: bool = True,
         periodic: list[int] | None = None,
+        wide: list[int] | None = None,
     ):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "PointLayer"
         self.data, self.fields, self.style, self.tooltip = data, fields, style, list(tooltip)
-        self.periodic = list(periodic or [])
+        self.periodic, self.wide = list(periodic or []), list(wide or [])
 
 
 class Search(_Element):

@@ -261,7 +261,9 @@ def _point_layer(
         )
     data = {"type": "FeatureCollection", "features": features}
     labels = [escape(label) for _, label in present]
-    return PointLayer(data, name, fields=labels, style=style, tooltip=tooltip, control=control, periodic=changing)
+    wide = [i for i, c in enumerate(shown_fields) if c in MARKUP_FIELDS]
+    return PointLayer(data, name, fields=labels, style=style, tooltip=tooltip, control=control, periodic=changing,
+                      wide=wide)  # fmt: skip
 
 
 OUTSIDE_COUNTIES = "界外 (outside every county)"

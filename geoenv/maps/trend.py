@@ -25,7 +25,7 @@ from geoenv.schema import PARAMETERS
 #: The items drawn for a section without main pollutants.
 DEFAULT_ITEMS = ("cod", "nh3n", "tp")
 WIDTH, PANEL, GAP, LEFT, RIGHT, AXIS = 300, 34, 14, 6, 294, 14
-LINE_COLOUR, LIMIT_COLOUR = "#1565C0", "#C62828"
+LINE_COLOUR, LIMIT_COLOUR, BELOW_COLOUR = "#1565C0", "#C62828", "#888"
 _NAMES = {name: code for code, (name, _) in PARAMETERS.items()}
 _FORBIDDEN = re.compile(r"<(?!/?(?:svg|path|text)[\s>/])|\son\w*\s*=|href|javascript:", re.IGNORECASE)
 
@@ -106,11 +106,11 @@ def section_trends(measurements: pd.DataFrame, sections: pd.DataFrame, period: P
     text_y = (panels["y0"] - 2).astype(str)
     svg = (
         f'<text x="{LEFT}" y="' + text_y + '">' + label + "</text>"
-        + ('<path class="limit" stroke="' + LIMIT_COLOUR + f'" stroke-dasharray="4 3" d="M{LEFT},' + y_limit
+        + (f'<path stroke="{LIMIT_COLOUR}" stroke-dasharray="4 3" d="M{LEFT},' + y_limit
            + f'H{RIGHT}"/><text text-anchor="end" fill="{LIMIT_COLOUR}" x="{RIGHT}" y="' + text_y + '">'
            + limit_text + "</text>").where(has_limit, "")
-        + f'<path class="value" stroke="{LINE_COLOUR}" fill="none" d="M' + panels["line"] + '"/>'
-        + ('<path class="below" stroke="#888" stroke-width="5" stroke-linecap="round" d="M'
+        + f'<path stroke="{LINE_COLOUR}" fill="none" d="M' + panels["line"] + '"/>'
+        + (f'<path stroke="{BELOW_COLOUR}" stroke-width="5" stroke-linecap="round" d="M'
            + panels["hollow"].fillna("") + '"/>').where(panels["hollow"].notna(), "")
     )  # fmt: skip
     panels["svg"] = svg
@@ -123,8 +123,7 @@ def section_trends(measurements: pd.DataFrame, sections: pd.DataFrame, period: P
         f'<text fill="#777" text-anchor="end" x="{RIGHT}" y="' + height.astype(str) + f'">{period.label}</text>'
     )
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="' + (height + 2).astype(str)
-        + f'" viewBox="0 0 {WIDTH} ' + (height + 2).astype(str) + '" font-size="10" font-family="sans-serif">'
+        f'<svg width="{WIDTH}" height="' + (height + 2).astype(str) + '" font-size="10">'
     )  # fmt: skip
     return (head + body["svg"] + axis + "</svg>").rename(None)
 
