@@ -114,8 +114,9 @@ var {{ this.get_name() }} = (function () {
         var v = shown(f), rows = '';
         for (var i = 0; i < fields.length; i++) {
           if (v[i] === '' || v[i] === null) { continue; }
-          rows += wide.indexOf(i) >= 0 ? '<tr><td colspan="2"><div style="color:#555;margin-top:4px">' + fields[i] + '</div>' + v[i]
-            + '</td></tr>' : '<tr><th>' + fields[i] + '</th><td>' + v[i] + '</td></tr>';
+          rows += wide.indexOf(i) >= 0
+            ? '<tr><td colspan="2"><div style="color:#555;margin-top:4px">' + fields[i] + '</div>' + v[i] + '</td></tr>'
+            : '<tr><th>' + fields[i] + '</th><td>' + v[i] + '</td></tr>';
         }
         return '<table class="geoenv-popup">' + rows + '</table>';
       }, {maxWidth: 420});
