@@ -219,7 +219,8 @@ def neighbours(sections: pd.DataFrame, distance_km: pd.Series) -> tuple[pd.Serie
     names = names[~names.index.duplicated()]
 
     def named(code: pd.Series, km: pd.Series) -> pd.Series:
-        return names.reindex(code).fillna("").to_numpy() + " (" + code + ") " + km.map("{:.1f} km".format)
+        text = names.reindex(code).fillna("").to_numpy() + " (" + code + ") " + km.map("{:.1f} km".format)
+        return text.str.lstrip()  # a section without a name: its code first
 
     down = sections["downstream_code"].astype(object).fillna("").astype(str)
     downstream = named(down, codes.map(distance_km)).where(down.ne(""), "")

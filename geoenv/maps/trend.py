@@ -88,7 +88,8 @@ def section_trends(measurements: pd.DataFrame, sections: pd.DataFrame, period: P
 
     monthly = monthly.merge(panels[["code", "parameter", "top", "y0"]], on=["code", "parameter"])
     step = (RIGHT - LEFT) / max(len(months) - 1, 1)
-    slot = (monthly["month"] - months[0]).map(lambda offset: offset.n).to_numpy()
+    month = monthly["month"].dt
+    slot = ((month.year - months[0].year) * 12 + month.month - months[0].month).to_numpy()
     x = np.round(LEFT + slot * step).astype(int)
     y = np.round(monthly["y0"] + PANEL * (1 - monthly["value"] / monthly["top"])).astype(int)
     monthly["xy"] = pd.Series(x, index=monthly.index).astype(str) + "," + y.astype(str)
@@ -99,7 +100,7 @@ def section_trends(measurements: pd.DataFrame, sections: pd.DataFrame, period: P
     panels = panels.join(line.rename("line"), on=keys).join(hollow.rename("hollow"), on=keys)
 
     y_limit = (panels["y0"] + PANEL * (1 - panels["limit"].fillna(0) / panels["top"])).round().astype(int).astype(str)
-    label = panels["parameter"].map(lambda c: f"{PARAMETERS[c][0]} {standard_unit(c)}".rstrip())
+    label = panels["parameter"].map({c: f"{name} {standard_unit(c)}".rstrip() for c, (name, _) in PARAMETERS.items()})
     limit_class = target_k.reindex(panels["code"]).map(dict(enumerate(CLASS_ORDER))).to_numpy()
     limit_text = pd.Series(limit_class, index=panels.index) + "类限值 " + panels["limit"].map(_number)
     has_limit = panels["limit"].notna()
