@@ -1,10 +1,13 @@
 """Size, render time and browser load time of a large map, beside plain folium markers.
 
 Prints figures; not a test. 3,000 sections, 20,000 facilities and 5,000 river reaches are
-scattered over Shanxi; geoenv draws them as one canvas layer per kind; the alternative is the
-folium way most scripts take: one CircleMarker or Marker (with a popup) per point and one
-PolyLine per reach. Load time is measured in headless Chromium (when installed) until every
-layer is on the map.
+scattered over Shanxi; geoenv draws them as one canvas layer per kind, once with the popups
+of before (codes of the neighbours) and once as published now: neighbours by name with code
+and distance, 达标/超标, and each section's trend (24 months of three items drawn as SVG by
+:mod:`geoenv.maps.trend`, the time to draw them counted); the alternative is the folium way
+most scripts take: one CircleMarker or Marker (with a popup) per point and one PolyLine per
+reach. Load time is measured in headless Chromium (when installed) until every layer is on
+the map.
 
     python bench/maps.py
 """
@@ -18,10 +21,13 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geoenv import datasets
 from geoenv.maps import FACILITY_SYMBOLS, MapContent, MapStyle, browser, publish_map, render_html
+from geoenv.maps.trend import section_trends
+from geoenv.quality import parse_period
 
 BOUNDS = (110.3, 34.6, 114.5, 40.7)
 
@@ -56,6 +62,41 @@ def content(rng) -> MapContent:
     rivers = gpd.GeoDataFrame({"name": ["某河"] * 5000}, geometry=shapely.linestrings(steps), crs=4326)
     counties = gpd.read_file(datasets.get_path("shanxi_counties"))
     return MapContent(counties, rivers, sections, facilities)
+
+
+def with_trends(content: MapContent, rng) -> MapContent:
+    """The sections as published now: neighbours named, compliance, and a trend of 2023–2024
+    (monthly COD, NH3-N and TP) each."""
+    sections = content.sections.copy()
+    codes = sections["code"].to_numpy()
+    down = np.roll(codes, -1)
+    sections["downstream"] = [f"断面{int(c[1:])} ({c}) 12.3 km" for c in down]
+    sections["upstream"] = [f"断面{int(c[1:])} ({c}) 8.1 km" for c in np.roll(codes, 1)]
+    sections["meets_target"] = sections["class"].isin(["I", "II", "III"])
+    sections["exceeding_items"] = np.where(sections["meets_target"], None, "氨氮(0.4)")
+    months = pd.date_range("2023-01-01", periods=24, freq="MS") + pd.Timedelta(days=4)
+    n = len(codes) * len(months)
+    measurements = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "section": np.repeat(codes, len(months)),
+                    "date": np.tile(months, len(codes)),
+                    "parameter": item,
+                    "value": rng.lognormal(np.log(centre), 0.4, n).round(3),
+                    "below_dl": False,
+                }
+            )
+            for item, centre in (("cod", 18), ("nh3n", 0.8), ("tp", 0.15))
+        ],
+        ignore_index=True,
+    )
+    started = time.perf_counter()
+    trends = section_trends(measurements, sections.assign(main_pollutants=None), parse_period("2024"))
+    sections["trend"] = sections["code"].map(trends)
+    print(f"trends: {len(trends)} SVGs, {trends.str.len().mean():.0f} bytes each on average, "
+          f"{trends.str.len().max()} at most, drawn in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    return MapContent(content.counties, content.rivers, sections, content.facilities)
 
 
 def plain_folium(content: MapContent) -> folium.Map:
@@ -96,15 +137,19 @@ def main() -> None:
     started = time.perf_counter()
     shown = content(rng)
     print(f"data: 3,000 sections, 20,000 facilities, 5,000 reaches ({time.perf_counter() - started:.1f} s)")
+    started = time.perf_counter()
+    published = with_trends(shown, rng)
+    trends_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         rows = []
-        for label, make, offline in [
-            ("geoenv (offline, canvas layers)", lambda: publish_map(shown, MapStyle("bench")), True),
-            ("plain folium markers (CDN links)", lambda: plain_folium(shown), False),
+        for label, make, offline, extra in [
+            ("geoenv before (codes, no trends)", lambda: publish_map(shown, MapStyle("bench")), True, 0.0),
+            ("geoenv with trends in the popups", lambda: publish_map(published, MapStyle("bench")), True, trends_s),
+            ("plain folium markers (CDN links)", lambda: plain_folium(shown), False, 0.0),
         ]:
             started = time.perf_counter()
             page = render_html(make(), offline=offline) if offline else make().get_root().render()
-            seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - started + extra  # with trends: the time to draw them too
             path = Path(folder) / f"{len(rows)}.html"
             path.write_text(page, encoding="utf-8")
             load = load_seconds(path)

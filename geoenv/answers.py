@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import pandas as pd
 
@@ -82,20 +83,55 @@ def impact(
     at: tuple[float, float] | None = None,
     velocity_ms: float = DEFAULT_VELOCITY_MS,
     distance_km: float | None = None,
+    period: Period | str | None = None,
+    start_time: pd.Timestamp | datetime | str | None = None,
 ) -> Impact:
     """Rehearse a spill (突发水污染事件推演) from ``facility`` (its outfall) or the point ``at``:
     the sections, drinking-water sources and county borders below it, nearest first, with the
-    arrival times. See :func:`geoenv.tracing.impact`."""
+    arrival times. See :func:`geoenv.tracing.impact`.
+
+    Parameters
+    ----------
+    period
+        The period whose classes the drill's map shows (default: the latest year with data;
+        none without measurements).
+    start_time
+        When the spill starts (local clock time, ``"2024-07-01T08:00"``): adds the column
+        ``arrival_time``, the clock time of each arrival (``2024-07-01 14:30``).
+    """
     _check_project(project)
     if at is not None:
         at = check_lonlat("at", at)
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
     check_distance("distance_km", distance_km, unit="km", optional=True)
+    start = _start_time(start_time)
+    chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
     borders = crossings(project).crossings
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
-    return _impact(project.basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
-                   borders=borders)  # fmt: skip
+    result = _impact(project.basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
+                     borders=borders)  # fmt: skip
+    table = result.table
+    if start is not None:
+        arrival = start + pd.to_timedelta(table["arrival_h"], unit="h")
+        table = table.assign(arrival_time=arrival.dt.strftime("%Y-%m-%d %H:%M").astype(object).where(arrival.notna()))
+    return replace(result, table=table, period=chosen)
+
+
+def _start_time(value: object) -> pd.Timestamp | None:
+    """``value`` as a clock time without a time zone (a spill's start), or None."""
+    if value is None:
+        return None
+    expected = 'a date and time: "2024-07-01T08:00", a datetime or a pandas Timestamp'
+    if not isinstance(value, str | datetime):
+        raise ParameterError("start_time", value, expected)
+    try:
+        start = pd.Timestamp(value)
+    except ValueError:
+        raise ParameterError("start_time", value, expected) from None
+    if pd.isna(start):
+        raise ParameterError("start_time", value, expected)
+    return start.tz_localize(None) if start.tzinfo is not None else start
 
 
 def relations(project: Project) -> Relations:

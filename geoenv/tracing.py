@@ -241,12 +241,14 @@ def _why_no_candidate(
 class Impact:
     """What a spill reaches: :data:`IMPACT_COLUMNS` nearest first, the reaches it runs down, and
     its path as pieces of reaches (``pieces``: ``reach, from_m, to_m``, measures above the
-    reach's downstream end) from the spill point down to the distance limit."""
+    reach's downstream end) from the spill point down to the distance limit; ``period``: the
+    period whose classes its map shows (set by :func:`geoenv.impact`)."""
 
     table: pd.DataFrame
     reaches: np.ndarray
     pieces: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    period: Period | None = None
 
     @property
     def length_km(self) -> float:

@@ -55,7 +55,7 @@ def test_demo_map_draws_everything_and_opens_popups(chromium, tmp_path):
     page.dispatch_event(".geoenv-search input", "change")
     page.wait_for_selector(".leaflet-popup-content")
     text = page.inner_text(".leaflet-popup-content")
-    assert "汾河孝义断面" in text and "水质类别\tV" in text and "上游断面\tSX015" in text
+    assert "汾河孝义断面" in text and "水质类别\tV" in text and "上游断面\t汾河平遥断面 (SX015)" in text
     assert problems == []
 
 
@@ -88,7 +88,7 @@ def test_hostile_names_draw_literally_and_run_nothing(chromium, hostile, tmp_pat
     assert result.exit_code == 0, result.output
     page, problems, dialogs = open_page(chromium, tmp_path / "m" / "index.html")
     assert page.evaluate(SECTIONS_DRAWN) == 40
-    assert page.inner_text(".geoenv-title") == title
+    assert page.inner_text(".geoenv-title") == title + "（2024）"  # the period shown, stated
     options = page.evaluate("() => Array.from(document.querySelectorAll('#geoenv-search-list option'), o => o.value)")
     sections = {f"S{i:02d} {name}".strip() for i, name in enumerate(hostile["names"])}
     assert sections <= {o.strip() for o in options} and "S06 丹河A&B桥断面" in options  # plain text, as written

@@ -47,7 +47,7 @@ def test_template_syntax_in_every_text_renders_literally_and_runs_nothing(hostil
     assert set(hostile["names"]) <= shown  # every section name, exactly as written
     assert {"{{7*7}}", "=1+1"} <= shown  # facility capacities
     assert "断面49" not in shown and "49标题" not in page
-    assert html.unescape(re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1)) == title
+    assert html.unescape(re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1)) == title + "（2024）"
     # no template opener is left anywhere in the data the page carries
     for f in points_of(page):
         assert not any(re.search(r"\{[{%#]", v) for v in f["properties"]["v"] if isinstance(v, str))

@@ -258,4 +258,5 @@ def test_the_trace_map_shows_the_period_of_its_table(tmp_path):
     features = points_of(page.read_text(encoding="utf-8"))
     values = next(f["properties"]["v"] for f in features if f["properties"]["v"][0] == "SX014")
     assert values[5:7] == ["IV", "IV"]  # target IV, and 2023's class IV, not the pooled V
-    assert values[7].startswith("化学需氧量(0.5)")  # 2023's main pollutants, not the pooled 化学需氧量(0.6)
+    assert values[7] == "达标"  # 2023's compliance, then its main pollutants, not the pooled 化学需氧量(0.6)
+    assert values[8].startswith("化学需氧量(0.5)")

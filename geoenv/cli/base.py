@@ -24,6 +24,7 @@ from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, Pl
 
 if TYPE_CHECKING:
     from geoenv.project import Project
+    from geoenv.quality import Period
 
 SHOWN_PER_MESSAGE = 20
 ENCODING_KEY = "geoenv.encoding"
@@ -98,6 +99,12 @@ class _Group(click.Group):
 def _log(ctx: click.Context, message: str) -> None:
     if not ctx.obj.get("quiet"):
         echo(message, err=True)
+
+
+def _stated_period(ctx: click.Context, given: str | None, chosen: Period | None) -> None:
+    """Say which period a command shows when ``--period`` was not given."""
+    if given is None and chosen is not None:
+        _log(ctx, f"period: {chosen.label} (the latest year with data; --period to choose another)")
 
 
 def _warn(ctx: click.Context, problems: list[Problem]) -> None:

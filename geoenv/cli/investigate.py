@@ -10,6 +10,7 @@ from geoenv.cli.base import (
     _emit,
     _log,
     _outputs,
+    _stated_period,
     echo,
     main,
 )
@@ -97,6 +98,8 @@ def trace_(
 @option("at")
 @option("velocity_ms")
 @option("distance_km", help="Follow the spill this far.")
+@option("start_time")
+@option("period", help="The classes its map shows: 2024-06, 2024Q2, 2024 [default: the latest year with data].")
 @option("output")
 @option("encoding")
 @option("map_output")
@@ -112,6 +115,8 @@ def impact(
     at,
     velocity_ms,
     distance_km,
+    start_time,
+    period,
     output,
     map_output,
     overwrite,
@@ -120,18 +125,22 @@ def impact(
     """Rehearse a spill (突发水污染事件推演): what lies downstream, how far, and when it arrives.
 
     Lists every section, drinking-water source and county border below the spill, nearest
-    first, with the network distance and the arrival time at the flow velocity.
+    first, with the network distance and the arrival time at the flow velocity (and the clock
+    time of each arrival with --start-time). The map shows the classes of --period.
 
     \b
     Examples:
-      geoenv impact --facility F042 --velocity-ms 0.8
+      geoenv impact --facility F042 --velocity-ms 0.8 --start-time 2024-07-01T08:00
       geoenv impact --at 112.05,37.95 --distance-km 100 -o 推演.csv --map 推演.html
     """
     if bool(facility) == bool(at):
         raise click.UsageError("give one of --facility ID and --at LON,LAT")
     _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    result = answers.impact(project, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km)
+    result = answers.impact(project, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
+                            period=period, start_time=start_time)  # fmt: skip
+    if map_output:
+        _stated_period(ctx, period, result.period)
     for note in result.notes:
         _log(ctx, f"note: {note}")
     also = {}

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from geoenv.cli.base import _basin, _log, _outputs, _project, echo, main
+from geoenv.cli.base import _basin, _log, _outputs, _project, _stated_period, echo, main
 from geoenv.cli.options import basin_options, option
 from geoenv.io.write import Writer, csv_writer, text_writer, write_files
 from geoenv.maps import build_atlas, demo_maps, publish_html, screenshot
-from geoenv.maps.atlas import TABLE_FILES, map_style
+from geoenv.maps.atlas import TABLE_FILES, map_style, stated_title
 from geoenv.maps.publish import basemap_tiles
 from geoenv.quality import parse_period
 
@@ -99,9 +99,10 @@ def map_(
              create_folders=True)  # fmt: skip
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    style = map_style(project, title, basemap=basemap, tianditu_key=tianditu_key, choropleth=choropleth,
-                      timeline=timeline)  # fmt: skip
     atlas = build_atlas(project, parse_period(period) if period else None, timeline=timeline)
+    _stated_period(ctx, period, atlas.period)
+    style = map_style(project, stated_title(title, atlas.period), basemap=basemap, tianditu_key=tianditu_key,
+                      choropleth=choropleth, timeline=timeline)  # fmt: skip
     page = atlas.page(river=river, county=county)
     html = publish_html(page, style, offline=not cdn)
     tables = atlas.page_tables(page, county=county) if river or county else atlas.tables

@@ -155,6 +155,10 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         default=DEFAULT_VELOCITY_MS,
         show_default=True,
         help="Mean flow velocity; a velocity column (流速) in the rivers layer wins.")),
+    "start_time": (("--start-time",), dict(
+        type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+        metavar="YYYY-MM-DDTHH:MM",
+        help="When the spill starts (local time): adds the clock time of each arrival (arrival_time).")),
     "units": (("--level", "units"), dict(
         type=click.Choice(["county", "city"]),
         default="county",

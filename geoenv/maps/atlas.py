@@ -30,15 +30,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoenv.answers import trace
+from geoenv.answers import period_of, trace
 from geoenv.assessment import group_table
 from geoenv.basin import Basin
 from geoenv.crs import working_crs
 from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
 from geoenv.io.write import safe_filename
 from geoenv.jurisdiction import river_lengths
-from geoenv.maps.publish import Highlight, MapContent, MapStyle, publish_html
+from geoenv.maps.publish import Highlight, MapContent, MapStyle, period_values, publish_html
 from geoenv.maps.render import MapError
+from geoenv.maps.trend import section_trends
 from geoenv.network import Network
 from geoenv.network.navigate import upstream
 from geoenv.network.substring import reach_pieces
@@ -49,15 +50,15 @@ from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.tracing import Impact, Trace, impact
 
 SECTION_COLUMNS = [
-    "code", "code_generated", "name", "river", "level", "target_class", "class", "meets_target", "main_pollutants",
-    "cwqi", "worst_items", "n_samples", "county", "city", "adcode", "admin_match", "lon", "lat",
+    "code", "code_generated", "name", "river", "level", "period", "target_class", "class", "meets_target",
+    "main_pollutants", "cwqi", "worst_items", "n_samples", "county", "city", "adcode", "admin_match", "lon", "lat",
 ]  # fmt: skip
 FACILITY_COLUMNS = [
     "id", "id_generated", "name", "kind", "kind_zh", "river", "capacity", "capacity_unit", "county", "city", "adcode",
     "admin_match", "lon", "lat", "outfall_lon", "outfall_lat",
 ]  # fmt: skip
 #: What a section's evaluation adds to the map and its table.
-QUALITY_COLUMNS = ["class", "main_pollutants", "cwqi", "meets_target", "worst_items", "n_samples"]
+QUALITY_COLUMNS = ["class", "main_pollutants", "cwqi", "meets_target", "exceeding_items", "worst_items", "n_samples"]
 #: The tables written beside every map, by file name.
 TABLE_FILES = ("sections.csv", "facilities.csv", "river_lengths.csv")
 
@@ -70,7 +71,7 @@ class Atlas:
     Attributes
     ----------
     period
-        The period whose classes are shown (None: all the measurements pooled).
+        The period whose classes are shown (None only without measurements).
     content
         The whole area: counties with the figures of their sections (``good_ratio``,
         ``cwqi`` … for a choropleth), the reaches coloured by the class of the section that
@@ -151,34 +152,36 @@ class Atlas:
 
 
 def build_atlas(project: Project, period: Period | str | None = None, *, timeline: bool = False) -> Atlas:
-    """The content of every map of ``period`` (all the measurements pooled when None), from
-    the project's basin, relations and quality of the period, each computed once.
+    """The content of every map of ``period`` (default: the latest year with data, as the
+    tables of :func:`geoenv.report`; no period without measurements), from the project's
+    basin, relations and quality of the period, each computed once.
 
     Parameters
     ----------
     timeline
-        Also give each section its class in every period of ``period``'s kind (years when
-        ``period`` is None or a range), for the slider.
+        Also give each section its class and popup values in every period of ``period``'s
+        kind (years for a range), and each river piece the class of its controlling section
+        in each, for the slider.
     """
-    period = as_period(period)
+    measured = "measurements" in project.layers
+    chosen = period_of(project, period) if measured else as_period(period)
     basin = project.basin
     relations = project.relations
-    measured = "measurements" in project.layers
     sections = basin.sections.copy()
-    if measured:
-        quality = project.quality(period).sections.set_index("section")
+    if chosen is not None:
+        quality = project.quality(chosen).sections.set_index("section")
         sections = sections.join(quality[QUALITY_COLUMNS], on="code")
-    for column in (*QUALITY_COLUMNS, "river", "level", "target_class"):
+        sections["period"] = chosen.label
+        trends = section_trends(project["measurements"], sections, chosen)
+        sections["trend"] = sections["code"].astype(str).map(trends)
+    for column in (*QUALITY_COLUMNS, "period", "river", "level", "target_class"):
         if column not in sections:
             sections[column] = None
     related = relations.sections.set_index("code")
     for column in ("upstream_codes", "downstream_code"):
         sections[column] = sections["code"].map(related[column])
+    sections["upstream"], sections["downstream"] = neighbours(sections, related["distance_km"])
     sections["placed"] = sections["reach"] >= 0
-    periods: list[str] = []
-    if timeline and measured:
-        periods, classes = timeline_classes(project, period.kind if period and period.kind != "range" else "year")
-        sections["classes"] = sections["code"].map(classes)
     facilities = basin.facilities.copy() if basin.facilities is not None else None
     if facilities is not None:
         down = relations.facilities.set_index("id")
@@ -186,19 +189,63 @@ def build_atlas(project: Project, period: Period | str | None = None, *, timelin
         facilities["distance_km"] = facilities["id"].map(down["distance_km"])
         facilities["placed"] = facilities["reach"] >= 0
         facilities["kind_zh"] = facilities["kind"].map(FACILITY_LABELS_ZH)
-    counties = _with_county_figures(project, period) if measured else project["counties"]
+    counties = _with_county_figures(project, chosen) if chosen is not None else project["counties"]
     rivers = _classed_reaches(basin, sections["class"].to_numpy())
-    content = MapContent(counties, rivers, sections, facilities, periods, period.label if period else None)
-    return Atlas(period, content, basin.net)
+    periods: list[str] = []
+    if timeline and measured:
+        by = chosen.kind if chosen is not None and chosen.kind != "range" else "year"
+        periods, classes, values = timeline_classes(project, by)
+        sections["classes"] = sections["code"].map(classes)
+        sections["period_values"] = sections["code"].map(values)
+        if "control" in rivers:
+            none = [None] * len(periods)
+            rivers["classes"] = rivers["control"].map(classes).map(lambda c: c if isinstance(c, list) else none)
+    content = MapContent(counties, rivers, sections, facilities, periods, chosen.label if chosen else None)
+    return Atlas(chosen, content, basin.net)
 
 
-def timeline_classes(project: Project, by: str) -> tuple[list[str], pd.Series]:
+def neighbours(sections: pd.DataFrame, distance_km: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The upstream and downstream sections of each section as a popup names them, with
+    their network distance from it, nearest first: ``汾河静乐断面 (SX007) 12.3 km``.
+
+    Parameters
+    ----------
+    sections
+        ``code, name, upstream_codes`` (``;``-separated) and ``downstream_code``.
+    distance_km
+        Per section code, the network distance to its downstream section.
+    """
+    codes = sections["code"].astype(str)
+    names = pd.Series(sections["name"].astype(object).fillna("").to_numpy(), index=codes)
+    names = names[~names.index.duplicated()]
+
+    def named(code: pd.Series, km: pd.Series) -> pd.Series:
+        text = names.reindex(code).fillna("").to_numpy() + " (" + code + ") " + km.map("{:.1f} km".format)
+        return text.str.lstrip()  # a section without a name: its code first
+
+    down = sections["downstream_code"].astype(object).fillna("").astype(str)
+    downstream = named(down, codes.map(distance_km)).where(down.ne(""), "")
+    ups = pd.DataFrame({"at": sections.index, "code": sections["upstream_codes"].astype(object).fillna("").astype(str)})
+    ups = ups.assign(code=ups["code"].str.split(";")).explode("code")
+    ups = ups[ups["code"].ne("")]
+    ups = ups.assign(km=ups["code"].map(distance_km)).sort_values(["at", "km", "code"], kind="stable")
+    ups["text"] = named(ups["code"], ups["km"])
+    upstream = ups.groupby("at", sort=False)["text"].agg("；".join).reindex(sections.index).fillna("")
+    return upstream, downstream
+
+
+def timeline_classes(project: Project, by: str) -> tuple[list[str], pd.Series, pd.Series]:
     """Every month, quarter or year (``by``) of the data, and per section code its class in
-    each (None where it has none), for a slider."""
-    table = project.quality(by=by).sections.pivot(index="section", columns="period", values="class")
-    periods = sorted(table.columns)
-    classes = table.reindex(columns=periods).astype(object).where(table.notna(), None)
-    return periods, pd.Series(classes.to_numpy().tolist(), index=classes.index)
+    each (None where it has none) and its popup values in each (the rows of
+    :func:`geoenv.maps.publish.period_values`), for a slider."""
+    table = project.quality(by=by).sections.set_index(["section", "period"])
+    periods = sorted(table.index.get_level_values("period").unique())
+    codes = table.index.get_level_values("section").unique().sort_values()
+    full = table.reindex(pd.MultiIndex.from_product([codes, periods]))
+    shape = (len(codes), len(periods))
+    classes = full["class"].astype(object).where(full["class"].notna(), None).to_numpy().reshape(shape)
+    values = period_values(full).to_numpy(dtype=object).reshape(*shape, -1)
+    return periods, pd.Series(classes.tolist(), index=codes), pd.Series(values.tolist(), index=codes)
 
 
 def _classed_reaches(basin: Basin, classes: np.ndarray) -> gpd.GeoDataFrame:
@@ -276,10 +323,10 @@ def impact_highlight(basin: Basin, result: Impact) -> Highlight:
     if basin.facilities is not None:
         frames.append(basin.facilities)
     points = pd.concat([f[["id", "name", "geometry"]] for f in frames], ignore_index=True)
-    points = gpd.GeoDataFrame(points, geometry="geometry", crs=4326).merge(
-        reached[["id", "distance_km", "arrival_h"]], on="id"
-    )
-    fields = (("id", "编号"), ("name", "名称"), ("distance_km", "距离(km)"), ("arrival_h", "到达(小时)"))
+    timed = [c for c in ("distance_km", "arrival_h", "arrival_time") if c in reached]
+    points = gpd.GeoDataFrame(points, geometry="geometry", crs=4326).merge(reached[["id", *timed]], on="id")
+    fields = (("id", "编号"), ("name", "名称"), ("distance_km", "距离(km)"), ("arrival_h", "到达(小时)"),
+              ("arrival_time", "到达时间"))  # fmt: skip
     return Highlight("污染推演 spill", "#e53935", reach_pieces(basin.net, result.pieces), points, fields)
 
 
@@ -291,20 +338,28 @@ def map_style(project: Project, title: str, **attributes: object) -> MapStyle:
     return MapStyle(title, **attributes)  # type: ignore[arg-type]  # MapStyle's own fields
 
 
+def stated_title(title: str, period: Period | None) -> str:
+    """``title`` stating the period shown: ``…（2024）``, unless it names it already."""
+    if period is None or period.label in title:
+        return title
+    return f"{title}（{period.label}）"
+
+
 def trace_map(project: Project, result: Trace, *, offline: bool = True) -> str:
     """The map of a trace (:func:`geoenv.tracing`): the classes of the trace's own period, as in
     its table, with the traced network and the candidates drawn over them."""
     row = project.basin.section(result.section)
-    title = f"溯源：{row['code']} {row['name']}" + (f"（{result.period.label}）" if result.period else "")
+    title = stated_title(f"溯源：{row['code']} {row['name']}", result.period)
     page = build_atlas(project, result.period).page(highlights=(trace_highlight(project.basin, result),))
     return publish_html(page, map_style(project, title), offline=offline)
 
 
 def impact_map(project: Project, result: Impact, *, source: str, offline: bool = True) -> str:
     """The map of a spill drill (:func:`geoenv.impact`) from ``source`` (as the title names
-    it): the spill's path and what it reaches over the classes of all the data."""
-    page = build_atlas(project).page(highlights=(impact_highlight(project.basin, result),))
-    return publish_html(page, map_style(project, f"突发水污染事件推演：{source}"), offline=offline)
+    it): the spill's path and what it reaches over the classes of the drill's period."""
+    page = build_atlas(project, result.period).page(highlights=(impact_highlight(project.basin, result),))
+    title = stated_title(f"突发水污染事件推演：{source}", result.period)
+    return publish_html(page, map_style(project, title), offline=offline)
 
 
 @dataclass

@@ -87,7 +87,9 @@ class PointLayer(folium.map.Layer):
     (``fields``), the look shared by its points (``style``) and which values make the tooltip
     (``tooltip``); each feature holds only its values ``v`` (escaped HTML text, in ``fields``
     order: the first is the key searched, the second the name), any style of its own ``s``,
-    and for sections its class per period ``c``.
+    and for sections its class per period ``c`` and per period ``p`` the values of the fields
+    numbered ``periodic``, shown in the popup and tooltip while the slider is on that period.
+    The fields numbered ``wide`` (a drawing) take the popup's whole width under their label.
     """
 
     _template = Template(
@@ -95,21 +97,33 @@ class PointLayer(folium.map.Layer):
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
   var fields = {{ this.fields|tojson }}, base = {{ this.style|tojson }}, tip = {{ this.tooltip|tojson }};
-  return L.geoJSON({{ this.data|tojson }}, {
+  var periodic = {{ this.periodic|tojson }}, wide = {{ this.wide|tojson }}, group;
+  // the values shown: those of the period on the slider (group.geoenvPeriod) where it has them
+  function shown(f) {
+    var v = f.properties.v, p = f.properties.p, i = group.geoenvPeriod;
+    if (!p || i === undefined || !p[i]) { return v; }
+    v = v.slice();
+    periodic.forEach(function (j, k) { v[j] = p[i][k]; });
+    return v;
+  }
+  group = L.geoJSON({{ this.data|tojson }}, {
     name: {{ this.layer_name|tojson }},
     pointToLayer: function (f, latlng) { return new L.GeoenvShape(latlng, L.extend({}, base, f.properties.s)); },
     onEachFeature: function (f, layer) {
-      var v = f.properties.v;
       layer.bindPopup(function () {
-        var rows = '';
+        var v = shown(f), rows = '';
         for (var i = 0; i < fields.length; i++) {
-          if (v[i] !== '' && v[i] !== null) { rows += '<tr><th>' + fields[i] + '</th><td>' + v[i] + '</td></tr>'; }
+          if (v[i] === '' || v[i] === null) { continue; }
+          rows += wide.indexOf(i) >= 0
+            ? '<tr><td colspan="2"><div style="color:#555;margin-top:4px">' + fields[i] + '</div>' + v[i] + '</td></tr>'
+            : '<tr><th>' + fields[i] + '</th><td>' + v[i] + '</td></tr>';
         }
         return '<table class="geoenv-popup">' + rows + '</table>';
-      }, {maxWidth: 380});
-      layer.bindTooltip(tip.map(function (i) { return v[i]; }).join(' '));
+      }, {maxWidth: 420});
+      layer.bindTooltip(function () { var v = shown(f); return tip.map(function (i) { return v[i]; }).join(' '); });
     }
   });
+  return group;
 })();
 {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
 {% endmacro %}"""
@@ -125,10 +139,13 @@ var {{ this.get_name() }} = (function () {
         tooltip: tuple[int, ...] = (1,),
         show: bool = True,
         control: bool = True,
+        periodic: list[int] | None = None,
+        wide: list[int] | None = None,
     ):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "PointLayer"
         self.data, self.fields, self.style, self.tooltip = data, fields, style, list(tooltip)
+        self.periodic, self.wide = list(periodic or []), list(wide or [])
 
 
 class Search(_Element):
@@ -180,16 +197,30 @@ class Search(_Element):
 
 
 class Timeline(_Element):
-    """A slider that steps a section layer through periods, recolouring each section by its
-    class in that period (``c`` in its properties, one per period)."""
+    """A slider that steps a section layer through periods: each section is recoloured by its
+    class in that period (``c`` in its properties, one per period) and its popup shows that
+    period's values (``p``); each river line of ``rivers`` takes its colour of the period
+    (``k``); the period ``stated`` in the title becomes the one on the slider."""
 
-    def __init__(self, layer: PointLayer, periods: list[str], palette: dict[str, str], no_data: str, start: int):
+    def __init__(
+        self,
+        layer: PointLayer,
+        periods: list[str],
+        palette: dict[str, str],
+        no_data: str,
+        start: int,
+        *,
+        rivers: folium.GeoJson | None = None,
+        stated: str | None = None,
+    ):
         super().__init__(
             """
 {% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }}, layer = {{ this.layer.get_name() }};
+  var rivers = {% if this.rivers %}{{ this.rivers.get_name() }}{% else %}null{% endif %};
   var periods = {{ this.periods|tojson }}, palette = {{ this.palette|tojson }}, noData = {{ this.no_data|tojson }};
+  var stated = {{ this.stated|tojson }}, title = document.querySelector('.geoenv-title');
   var box = L.control({position: 'bottomright'});
   box.onAdd = function () {
     var div = L.DomUtil.create('div', 'geoenv-timeline');
@@ -198,10 +229,19 @@ class Timeline(_Element):
     var input = div.querySelector('input'), label = div.querySelector('.geoenv-period');
     function show(i) {
       label.textContent = periods[i];
+      if (title && stated && title.textContent.indexOf('（' + stated) >= 0) {
+        title.textContent = title.textContent.replace('（' + stated, '（' + periods[i]);
+        stated = periods[i];
+      }
+      layer.geoenvPeriod = i;
       layer.eachLayer(function (l) {
         var c = (l.feature.properties.c || [])[i];
         l.setStyle({fillColor: palette[c] || noData});
+        if (l.isPopupOpen()) { l.getPopup().update(); }
       });
+      if (rivers) {
+        rivers.eachLayer(function (l) { var k = l.feature.properties.k; if (k) { l.setStyle({color: k[i]}); } });
+      }
     }
     input.addEventListener('input', function () { show(+input.value); });
     show({{ this.start }});
@@ -216,6 +256,8 @@ class Timeline(_Element):
             palette=palette,
             no_data=no_data,
             start=int(start),
+            rivers=rivers,
+            stated=stated,
         )
 
 

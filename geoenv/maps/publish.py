@@ -21,6 +21,7 @@ import shapely
 from geoenv.crs import shift_geometries, working_crs
 from geoenv.maps.elements import Attribution, Html, Labels, PointLayer, Search, ShapeSupport, Timeline
 from geoenv.maps.render import MapError, render_html
+from geoenv.maps.trend import check_trends
 from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
 
@@ -90,8 +91,11 @@ class MapContent:
         ``weight`` (line width).
     sections
         Points with ``code, name, river, county, level, target_class, class`` and optionally
-        ``main_pollutants, cwqi, upstream_codes, downstream_code, placed`` and ``classes``
-        (one class per period of ``periods``; the slider starts at ``shown_period``, else the last).
+        ``main_pollutants, cwqi, meets_target, exceeding_items, placed``, the neighbours
+        ``upstream, downstream`` as shown (else the codes ``upstream_codes, downstream_code``),
+        ``trend`` (an SVG of :func:`geoenv.maps.trend.section_trends`), and for the slider
+        ``classes`` (one class per period of ``periods``; it starts at ``shown_period``, else
+        the last) and ``period_values`` (per period the row of :func:`period_values`).
     facilities
         Points with ``id, name, kind`` and optionally ``county, river, capacity,
         downstream_code, distance_km, placed``.
@@ -157,7 +161,7 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
     counties = _drawn(content.counties, shift)
     _county_layer(fmap, counties, style.choropleth)
     _county_names(fmap, counties)
-    _river_layer(fmap, _drawn(_simplified(content.rivers), shift))
+    rivers = _river_layer(fmap, _drawn(_simplified(content.rivers), shift))
     sections = _section_layer(_drawn(content.sections, shift))
     sections.add_to(fmap)
     searchable = [sections]
@@ -169,7 +173,8 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
     Search(searchable).add_to(fmap)
     if style.timeline and len(content.periods) > 1:
         start = content.periods.index(content.shown_period) if content.shown_period in content.periods else -1
-        Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods)).add_to(fmap)
+        Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods), rivers=rivers,
+                 stated=content.shown_period).add_to(fmap)  # fmt: skip
     Html(_legend_html(style, content)).add_to(fmap)
     if style.attribution:
         Attribution(escape(style.attribution)).add_to(fmap)
@@ -219,24 +224,36 @@ def _point_layer(
     *,
     own_style: pd.DataFrame | None = None,
     classes: pd.Series | None = None,
+    periodic: pd.Series | None = None,
     tooltip: tuple[int, ...] = (1,),
     control: bool = True,
 ) -> PointLayer:
-    """A :class:`PointLayer` of ``frame``: per point the escaped values of ``fields`` (column,
-    label), its own style where given and its classes per period."""
+    """A :class:`PointLayer` of ``frame``: per point the values of ``fields`` (column, label;
+    escaped, but for :data:`MARKUP_FIELDS`), its own style where given, its classes per period
+    and (``periodic``) per period the values of :data:`PERIOD_FIELDS` (escaped)."""
     present = [(c, label) for c, label in fields if c in frame]
-    values = np.column_stack([frame[c].map(escape).to_numpy(dtype=object) for c, _ in present])
+    shown = [frame[c].fillna("") if c in MARKUP_FIELDS else frame[c].map(escape) for c, _ in present]
+    values = np.column_stack([column.to_numpy(dtype=object) for column in shown])
     xs = np.round(shapely.get_x(frame.geometry.to_numpy()), 5)
     ys = np.round(shapely.get_y(frame.geometry.to_numpy()), 5)
     styles = own_style.to_dict("records") if own_style is not None else [None] * len(frame)
     periods = classes.tolist() if classes is not None else [None] * len(frame)
+    shown_fields = [c for c, _ in present]
+    changing = [shown_fields.index(c) for c in PERIOD_FIELDS if c in shown_fields] if periodic is not None else []
+    if periodic is not None and changing:
+        kept = [PERIOD_FIELDS.index(shown_fields[i]) for i in changing]
+        cells = [[[escape(p[k]) for k in kept] for p in cell] if isinstance(cell, list) else None for cell in periodic]
+    else:
+        cells = [None] * len(frame)
     features = []
-    for x, y, v, s, c in zip(xs, ys, values.tolist(), styles, periods, strict=True):
+    for x, y, v, s, c, p in zip(xs, ys, values.tolist(), styles, periods, cells, strict=True):
         properties = {"v": v}
         if s:
             properties["s"] = s
         if c is not None:
             properties["c"] = c
+        if p is not None:
+            properties["p"] = p
         features.append(
             {
                 "type": "Feature",
@@ -246,7 +263,9 @@ def _point_layer(
         )
     data = {"type": "FeatureCollection", "features": features}
     labels = [escape(label) for _, label in present]
-    return PointLayer(data, name, fields=labels, style=style, tooltip=tooltip, control=control)
+    wide = [i for i, c in enumerate(shown_fields) if c in MARKUP_FIELDS]
+    return PointLayer(data, name, fields=labels, style=style, tooltip=tooltip, control=control, periodic=changing,
+                      wide=wide)  # fmt: skip
 
 
 OUTSIDE_COUNTIES = "界外 (outside every county)"
@@ -269,10 +288,14 @@ def _far_note(frame: pd.DataFrame) -> pd.Series:
 
 SECTION_FIELDS = [
     ("code", "断面编码"), ("name", "断面名称"), ("river", "河流"), ("county", "区县"), ("level_zh", "级别"),
-    ("target_class", "水质目标"), ("class_label", "水质类别"), ("main_pollutants", "主要污染指标"),
-    ("cwqi_text", "CWQI"), ("upstream_codes", "上游断面"), ("downstream_code", "下游断面"),
-    ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
+    ("target_class", "水质目标"), ("class_label", "水质类别"), ("compliance", "达标情况"),
+    ("main_pollutants", "主要污染指标"), ("cwqi_text", "CWQI"), ("upstream", "上游断面"), ("downstream", "下游断面"),
+    ("lon", "经度"), ("lat", "纬度"), ("far", "注意"), ("trend", "月均值趋势"),
 ]  # fmt: skip
+#: The popup fields whose values change with the period (``period_values`` of the sections).
+PERIOD_FIELDS = ("class_label", "compliance", "main_pollutants", "cwqi_text")
+#: Popup fields that hold markup drawn by geoenv (checked, not escaped).
+MARKUP_FIELDS = ("trend",)
 FACILITY_FIELDS = [
     ("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"), ("river", "受纳水体"),
     ("capacity", "规模"), ("downstream_code", "下游断面"), ("distance_km", "至下游断面(km)"),
@@ -280,15 +303,46 @@ FACILITY_FIELDS = [
 ]  # fmt: skip
 
 
+def period_values(evaluated: pd.DataFrame) -> pd.DataFrame:
+    """The popup texts of :data:`PERIOD_FIELDS` from a section's evaluation in a period
+    (``class, main_pollutants, cwqi, meets_target, exceeding_items``; rows without any say
+    无数据): its class, 达标 or 超标 with the items over the target and their multiples, its
+    main pollutants and CWQI."""
+
+    def column(name: str, dtype: type = object) -> pd.Series:
+        return evaluated.get(name, pd.Series(index=evaluated.index, dtype=dtype))
+
+    meets = column("meets_target")
+    exceeding = column("exceeding_items").astype(object).fillna("")
+    status = np.where(meets.eq(True), "达标", np.where(meets.eq(False), "超标", ""))
+    items = np.char.add("超标（倍数）：", exceeding.to_numpy(dtype=str))
+    compliance = np.where((status == "超标") & exceeding.ne("").to_numpy(), items, status)
+    return pd.DataFrame(
+        {
+            "class_label": column("class").astype(object).fillna("无数据"),
+            "compliance": pd.Series(compliance, index=evaluated.index, dtype=object),
+            "main_pollutants": column("main_pollutants").astype(object).fillna(""),
+            "cwqi_text": pd.to_numeric(column("cwqi", float), errors="coerce").map(
+                lambda v: f"{v:.2f}" if pd.notna(v) else ""
+            ),
+        },
+        index=evaluated.index,
+    )
+
+
 def _section_layer(sections: gpd.GeoDataFrame) -> PointLayer:
     level = sections.get("level", pd.Series(index=sections.index, dtype=object))
+    if "trend" in sections:
+        check_trends(sections.set_index(sections["code"].astype(str))["trend"])
+    neighbours = {
+        shown: sections[shown] if shown in sections else sections.get(codes, pd.Series("", index=sections.index))
+        for shown, codes in (("upstream", "upstream_codes"), ("downstream", "downstream_code"))
+    }
     shown = sections.assign(
         level_zh=level.map(LEVEL_LABELS_ZH),
-        class_label=sections["class"].astype(object).fillna("无数据"),
-        cwqi_text=sections.get("cwqi", pd.Series(index=sections.index, dtype=float)).map(
-            lambda v: f"{v:.2f}" if pd.notna(v) else ""
-        ),
         far=_far_note(sections),
+        **period_values(sections),
+        **neighbours,
         **_county_shown(sections),
     )
     own_style = pd.DataFrame(
@@ -299,8 +353,8 @@ def _section_layer(sections: gpd.GeoDataFrame) -> PointLayer:
         index=sections.index,
     )
     style = {"shape": "circle", "radius": 7, "weight": 2.5, "fillOpacity": 0.95, "opacity": 1}
-    classes = sections.get("classes")
-    return _point_layer(shown, "监测断面 sections", SECTION_FIELDS, style, own_style=own_style, classes=classes,
+    return _point_layer(shown, "监测断面 sections", SECTION_FIELDS, style, own_style=own_style,
+                        classes=sections.get("classes"), periodic=sections.get("period_values"),
                         tooltip=(1, 6))  # fmt: skip
 
 
@@ -365,20 +419,31 @@ def _county_names(fmap: folium.Map, counties: gpd.GeoDataFrame) -> None:
     labels.add_to(fmap)
 
 
-def _river_layer(fmap: folium.Map, rivers: gpd.GeoDataFrame) -> None:
+def _river_colours(classes: pd.Series) -> pd.Series:
+    """The colour of each river piece's class; grey where it has none (无控制断面, or no data)."""
+    return classes.map(PALETTE).fillna(UNCONTROLLED_COLOUR)
+
+
+def _river_layer(fmap: folium.Map, rivers: gpd.GeoDataFrame) -> folium.GeoJson | None:
+    """The rivers, coloured by class; with ``classes`` (a class per period) each line also
+    carries its colour per period ``k`` for the slider."""
     if rivers.empty:
-        return
+        return None
     shown = gpd.GeoDataFrame(
         {
             "name": rivers.get("name", pd.Series("", index=rivers.index)).fillna("").map(escape),
-            "colour": rivers["class"].map(PALETTE).fillna(UNCONTROLLED_COLOUR) if "class" in rivers else RIVER_COLOUR,
+            "colour": _river_colours(rivers["class"]) if "class" in rivers else RIVER_COLOUR,
             "weight": rivers.get("weight", pd.Series(2.0, index=rivers.index)).astype(float).round(1),
         },
         geometry=rivers.geometry,
         crs=4326,
     )
+    if "classes" in rivers and rivers["classes"].map(lambda c: isinstance(c, list)).all():
+        per_period = np.array(rivers["classes"].tolist(), dtype=object)
+        colours = _river_colours(pd.Series(per_period.ravel())).to_numpy(dtype=object).reshape(per_period.shape)
+        shown["k"] = colours.tolist()
     named = shown["name"].ne("").any()
-    folium.GeoJson(
+    layer = folium.GeoJson(
         shown,
         name="河流 rivers",
         style_function=lambda f: {
@@ -387,7 +452,9 @@ def _river_layer(fmap: folium.Map, rivers: gpd.GeoDataFrame) -> None:
             "opacity": 0.9,
         },
         tooltip=folium.GeoJsonTooltip(["name"], aliases=["河流"]) if named else None,
-    ).add_to(fmap)
+    )
+    layer.add_to(fmap)
+    return layer
 
 
 def _highlight_layer(fmap: folium.Map, highlight: Highlight, shift: bool) -> None:
