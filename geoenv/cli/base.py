@@ -20,6 +20,7 @@ from geoenv.io.write import Writer, check_outputs, csv_writer, write_files
 from geoenv.network import Network, open_network
 from geoenv.schema import LAYER_KINDS
 from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, PlacementSettings, Settings
+from geoenv.tables import Names, bureau_table
 
 if TYPE_CHECKING:
     from geoenv.project import Project
@@ -252,11 +253,15 @@ def _emit(
     overwrite: bool,
     what: str,
     also: Mapping[Path, Writer] | None = None,
+    *,
+    names: Names | None = None,
 ) -> None:
-    """Write ``table`` to ``output`` (with the files of ``also``, as one set), or show it."""
+    """Write ``table`` to ``output`` (with the files of ``also``, as one set), or show it, in the
+    command's ``--lang`` (Chinese headers and values by default; ``names`` beside codes)."""
     files = dict(also or {})
+    shown = bureau_table(table, _lang(ctx), names=names)
     if output:
-        files[output] = csv_writer(table)
+        files[output] = csv_writer(shown)
     if files:
         write_files(files, overwrite=overwrite)
     for path in files:
@@ -265,4 +270,9 @@ def _emit(
     if output:
         _log(ctx, f"wrote {len(table)} {what} to {output}")
     else:
-        echo(format_table(table), lines=True)
+        echo(format_table(shown), lines=True)
+
+
+def _lang(ctx: click.Context) -> str:
+    """The command's ``--lang`` (``zh`` for a command without the option)."""
+    return ctx.params.get("lang") or "zh"

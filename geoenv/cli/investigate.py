@@ -19,6 +19,7 @@ from geoenv.maps import impact_map, trace_map
 from geoenv.reports import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import check_choice
+from geoenv.tables import bureau_table, register_names, sort_natural
 
 
 @main.command(name="trace")
@@ -31,6 +32,7 @@ from geoenv.settings import check_choice
 @option("stop_at_compliant")
 @option("output")
 @option("map_output")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def trace_(
@@ -47,6 +49,7 @@ def trace_(
     stop_at_compliant,
     output,
     map_output,
+    lang,
     overwrite,
     **kw,
 ) -> None:
@@ -94,6 +97,7 @@ def trace_(
 @option("distance_km", help="Follow the spill this far.")
 @option("output")
 @option("map_output")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def impact(
@@ -108,6 +112,7 @@ def impact(
     distance_km,
     output,
     map_output,
+    lang,
     overwrite,
     **kw,
 ) -> None:
@@ -139,9 +144,10 @@ def impact(
 @option("units")
 @option("near_km")
 @option("output", help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
+@option("lang")
 @option("overwrite")
 @click.pass_context
-def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, near_km, output, overwrite, **kw):
+def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, near_km, output, lang, overwrite, **kw):
     """Where rivers cross borders, and which sections watch each crossing (跨界断面).
 
     For each crossing: river, upstream unit → downstream unit, location, and the nearest
@@ -158,10 +164,14 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
     _outputs(overwrite, {"-o": output, "the units table": units_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = answers.crossings(project, units=units, near_km=near_km)
+    names = register_names(project.basin)
+    unit = "区县" if units == "county" else "地市"
     files = {
-        output: csv_writer(result.crossings.drop(columns=["reach", "measure_m"])),
-        units_output: csv_writer(result.units),
-    }
+        output: csv_writer(bureau_table(result.crossings.drop(columns=["reach", "measure_m"]), lang, names=names,
+                                        headers={"upstream_unit": f"上游{unit}", "downstream_unit": f"下游{unit}"})),
+        units_output: csv_writer(bureau_table(sort_natural(result.units, ["unit"]), lang, names=names,
+                                              headers={"unit": unit})),
+    }  # fmt: skip
     write_files(files, overwrite=overwrite)
     unwatched = (result.crossings["missing"] != "").sum()
     _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} without a section on some side within "

@@ -14,6 +14,7 @@ from geoenv.network import MODES
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.network.store import network_writer
+from geoenv.tables import distance_to_outlet, register_names, upstream_first
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -169,6 +170,7 @@ def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: f
 @option("radius_m")
 @_lines_options
 @option("output")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def network_navigate(
@@ -183,6 +185,7 @@ def network_navigate(
     outlets,
     tolerance_m,
     output,
+    lang,
     overwrite,
     **source,
 ) -> None:
@@ -213,10 +216,11 @@ def network_navigate(
     required=True,
 )
 @option("save_network_to")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def relations(
-    ctx: click.Context, flow, outlets, tolerance_m, radius_m, output: Path, save_network_to, overwrite, **kw
+    ctx: click.Context, flow, outlets, tolerance_m, radius_m, output: Path, save_network_to, lang, overwrite, **kw
 ) -> None:
     """Which section is downstream of which, how far, and what lies on each control segment.
 
@@ -238,4 +242,7 @@ def relations(
         from geoenv.relate import relation_layers
 
         also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))
-    _emit(ctx, result.sections, output, overwrite, "sections", also=also)
+    codes = result.sections["code"]
+    river = codes.map(basin.sections.set_index(basin.sections["code"].astype(str))["river"])
+    order = upstream_first(codes.map(distance_to_outlet(basin)), codes, river)
+    _emit(ctx, result.sections.iloc[order], output, overwrite, "sections", also=also, names=register_names(basin))

@@ -12,7 +12,7 @@ for one new path cannot both succeed. Two outputs of one set on one path are ref
 
 Tables are written so that a spreadsheet shows register text as text: in CSV a text field that
 would start a formula (``= + - @``, tab, carriage return) is prefixed with ``'`` (numbers such
-as ``-0.3`` stay numbers); in XLSX every text value is a text cell, never a formula, and
+as ``-0.3`` or ``-17.2%`` stay numbers); in XLSX every text value is a text cell, never a formula, and
 characters XML cannot hold are shown escaped (``\\x1b``); a workbook carries no timestamps,
 so the same tables give the same bytes.
 """
@@ -51,7 +51,7 @@ MAX_NAME_BYTES = 255
 # --- what a cell holds -------------------------------------------------------------------
 
 
-NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?"
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
