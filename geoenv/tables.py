@@ -49,7 +49,7 @@ HEADERS: dict[str, str] = {
     "rating": "水质状况", "rated_by": "评价方式", "class_of_means": "均值类别", "cwqi_rank": "CWQI排名",
     "good_ratio_prev": "上年同期优良比例", "good_ratio_change": "优良比例变化",
     "worse_than_v_ratio_prev": "上年同期劣V比例", "worse_than_v_ratio_change": "劣V比例变化",
-    "cwqi_prev_year": "上年同期CWQI", "cwqi_change_year": "CWQI变化",
+    "scope": "范围", "base_period": "对比时段",
     # relations, traces, spills, crossings
     "downstream_code": "下游断面", "upstream_codes": "上游断面", "distance_km": "距离(km)",
     "control_km": "控制河长(km)", "facilities": "控制段内设施", "downstream_section": "下游断面",
@@ -73,6 +73,7 @@ VALUE_WORDS: dict[str, Mapping[str, str]] = {
     "water": {"river": "河流", "lake": "湖库"},
     "admin_match": {"inside": "区内", "near": "边界附近", "outside": "区外"},
     "severity": {"error": "错误", "warning": "警告"},
+    "scope": {"county": "区县", "river": "河流", "city": "地市", "all": "全部"},
 }
 #: Columns listing words joined by ``;``, by column: word → Chinese (joined by ``、``).
 LIST_WORDS: dict[str, Mapping[str, str]] = {
@@ -83,7 +84,7 @@ LIST_WORDS: dict[str, Mapping[str, str]] = {
 #: Columns holding a fraction, written as a percentage.
 RATIOS = frozenset({"good_ratio", "worse_than_v_ratio", "exceed_freq", "cwqi_change", "change",
                     "good_ratio_prev", "good_ratio_change", "worse_than_v_ratio_prev",
-                    "worse_than_v_ratio_change", "cwqi_change_year"})  # fmt: skip
+                    "worse_than_v_ratio_change"})  # fmt: skip
 #: Columns holding other rows' codes (one, or several joined by ``;``), written ``名称 (CODE)``.
 REFERENCES = frozenset({"downstream_code", "upstream_codes", "facilities", "downstream_section", "upstream_section",
                         "inflow_sections", "outflow_sections", "fed_from_elsewhere"})  # fmt: skip
@@ -180,6 +181,11 @@ def upstream_first(distance_to_outlet: pd.Series, codes: pd.Series, rivers: pd.S
     distance = -pd.Series(distance_to_outlet).fillna(-np.inf).to_numpy(dtype=float)
     river = natural_key(pd.Series(rivers, dtype=object).reset_index(drop=True)).to_numpy() if rivers is not None else 0
     return np.lexsort((key, distance, np.broadcast_to(river, key.shape)))
+
+
+def header(column: str, lang: str = "zh") -> str:
+    """The header :func:`bureau_table` gives ``column`` in ``lang``."""
+    return HEADERS.get(column, column) if lang == "zh" else column
 
 
 def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None = None,

@@ -189,9 +189,12 @@ def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, la
     """The bureau's tables for a period, as CSVs and one XLSX workbook.
 
     Sheets: section register (class, compliance, main pollutants, CWQI, upstream and
-    downstream sections), facility register by kind (downstream section, distance), county
-    and river summaries (优良比例, 劣V share, rating, CWQI), and the exceedances with the top
-    three traced candidates of each.
+    downstream sections; by river, upstream to downstream), facility register by kind
+    (downstream section, distance), county and river summaries (优良比例, 劣V share, rating,
+    CWQI), the exceedances with the top three traced candidates of each, 同比 (each county's,
+    river's and all sections' 优良比例, 劣V share and CWQI against the same period a year
+    before) and 月度 (the class of each section in each month). Each sheet of report.xlsx
+    has a title row with the period.
 
     \b
     Examples:
@@ -201,6 +204,10 @@ def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, la
     files = [f"{k}.csv" for k in SHEETS] + ["report.xlsx"]
     _outputs(overwrite, {f"-o {name}": output / name for name in files}, kw, create_folders=True)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    for path in write_report(answers.report(project, period), output, lang=lang, overwrite=overwrite):
+    chosen = answers.period_of(project, period)
+    tables = answers.report(project, chosen)
+    written = write_report(tables, output, period=chosen, names=register_names(project.basin), lang=lang,
+                           overwrite=overwrite)  # fmt: skip
+    for path in written:
         _log(ctx, f"wrote {path}")
     echo(str((output / "report.xlsx").resolve()))
