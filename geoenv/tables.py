@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH, PARAMETERS
-
-LANGS = ("zh", "en")
+from geoenv.settings import LANGS, check_choice
 
 #: English column name → Chinese header, for every column of every table a command writes.
 HEADERS: dict[str, str] = {
@@ -204,6 +203,7 @@ def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None =
         When two columns would get one Chinese header (a column missing from :data:`HEADERS`
         named like another's header).
     """
+    check_choice("lang", lang, LANGS)
     if lang == "en":
         return frame
     out = frame.drop(columns=[c for c in frame.columns if c in DUPLICATES_ZH])

@@ -170,6 +170,12 @@ def test_lang_from_the_config_file(tmp_path):
     assert read(tmp_path / "a.csv").columns[0] == "group"
     run("classify", "--config", config, "--period", "2024", "--group", "all", "--lang", "zh", "-o", tmp_path / "b.csv")
     assert read(tmp_path / "b.csv").columns[0] == "名称"
+    shared = write(tmp_path / "shared.toml", '[settings]\nlang = "en"\n')
+    run("crossings", "--config", shared, "-o", tmp_path / "x.csv")
+    assert read(tmp_path / "x.csv").columns[0] == "id"
+    wrong = write(tmp_path / "wrong.toml", '[settings]\nlang = "fr"\n')
+    result = CliRunner().invoke(main, ["classify", "--config", str(wrong), "--period", "2024"], obj={})
+    assert result.exit_code == 1 and "lang" in result.output and "wrong.toml" in result.output
 
 
 def test_main_pollutants_of_a_one_section_river_follow_the_rule(tmp_path):
