@@ -189,8 +189,8 @@ def write_report(
     for key, table in tables.items():
         sheet = SHEETS[key] if lang == "zh" else key
         sheets[sheet] = bureau_table(table, lang, names=names, ratios_as_text=False)
-        formats = {c: PERCENT if c in RATIOS else NUMBER_FORMATS.get(c) for c in table.columns}
-        formats = {header(c, lang): f for c, f in formats.items() if f}
+        formats = {header(c, lang): PERCENT if c in RATIOS else NUMBER_FORMATS[c] for c in table.columns
+                   if c in RATIOS or c in NUMBER_FORMATS}  # fmt: skip
         title = f"{period_title(period)} {REPORT_TITLE} {SHEETS[key]}" if lang == "zh" else f"{period.label} {key}"
         layouts[sheet] = SheetLayout(title, formats)
     files[folder / "report.xlsx"] = xlsx_writer(sheets, layouts)

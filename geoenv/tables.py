@@ -19,12 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH, PARAMETERS
 from geoenv.settings import LANGS, check_choice
+
+if TYPE_CHECKING:
+    from geoenv.basin import Basin
 
 #: English column name → Chinese header, for every column of every table a command writes.
 HEADERS: dict[str, str] = {
@@ -122,9 +126,8 @@ def names_of(*registers: tuple[pd.DataFrame | None, str]) -> Names:
     return Names(name, label)
 
 
-def register_names(basin) -> Names:
-    """The :class:`Names` of a basin's (or project's) sections, by ``code``, and facilities,
-    by ``id``."""
+def register_names(basin: Basin) -> Names:
+    """The :class:`Names` of a basin's sections, by ``code``, and facilities, by ``id``."""
     return names_of((basin.sections, "code"), (basin.facilities, "id"))
 
 
@@ -161,7 +164,7 @@ def sort_natural(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return frame.sort_values(by, key=natural_key, kind="stable").reset_index(drop=True) if by else frame
 
 
-def distance_to_outlet(basin) -> pd.Series:
+def distance_to_outlet(basin: Basin) -> pd.Series:
     """Code → network distance (m) from each placed section of ``basin`` down to its outlet:
     the ``pathlength`` of its reach plus its measure (missing for a section not placed)."""
     sections = basin.sections
@@ -223,7 +226,7 @@ def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None =
     if names is not None and "name" not in out:
         key = next((c for c in ("code", "section") if c in out), None)
         if key is not None:
-            out.insert(out.columns.get_loc(key) + 1, "name", out[key].astype(str).map(names.name))
+            out.insert(list(out.columns).index(key) + 1, "name", out[key].astype(str).map(names.name))
     chinese = {**HEADERS, **(headers or {})}
     shown = [chinese.get(c, c) for c in out.columns]
     twice = sorted({h for h in shown if shown.count(h) > 1})
@@ -246,4 +249,4 @@ def _is_flag(values: pd.Series) -> bool:
     if values.dtype != object:
         return False
     present = values.dropna()
-    return not present.empty and present.map(lambda v: isinstance(v, bool | np.bool_)).all()
+    return not present.empty and bool(present.map(lambda v: isinstance(v, bool | np.bool_)).all())
