@@ -142,7 +142,8 @@ def classify(
     below detection, 0.02L, counts as half the limit); the section takes its worst item's
     class (single-factor method). Also: main pollutants with their multiple over class III,
     compliance with the target (水质目标), exceedance frequency, CWQI, and the year-on-year
-    (同比) change. With no MEASUREMENTS, the embedded sample is used. Columns of OUT:
+    (同比) change. With no MEASUREMENTS, the embedded sample is used. Columns of OUT (Chinese
+    headers and values by default; these names and raw values with --lang en):
     section, name, river, county, city, level, period, class, description, main_pollutants,
     cwqi, cwqi_items, missing_items, target, meets_target, exceeding_items, n_samples,
     no_sample (months not sampled, by the remark: 断流 2、冰封 1), exceed_freq, class_prev,
