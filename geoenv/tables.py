@@ -213,12 +213,12 @@ def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None =
     for column in out.columns:
         values = out[column]
         if column in VALUE_WORDS:
-            out[column] = values.map(lambda v, w=VALUE_WORDS[column]: w.get(v, v) if isinstance(v, str) else v)
+            words = values.map(VALUE_WORDS[column])
+            out[column] = words.where(words.notna(), values)
         elif column in LIST_WORDS:
             out[column] = values.map(lambda v, w=LIST_WORDS[column]: _words(v, w))
         elif column in RATIOS and ratios_as_text:
-            number = pd.to_numeric(values, errors="coerce")
-            out[column] = (number * 100).round(1).map("{:.1f}%".format).where(number.notna(), None)
+            out[column] = percent(values)
         elif _is_flag(values):
             out[column] = values.map({True: YES, False: NO, np.True_: YES, np.False_: NO})
         if names is not None and column in REFERENCES:
@@ -235,6 +235,21 @@ def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None =
     return out.set_axis(shown, axis=1)
 
 
+def percent(values: pd.Series) -> pd.Series:
+    """Fractions as percentages with one decimal (``0.4348`` → ``43.5%``; missing stays
+    missing). Each distinct value is formatted once: a million ratios take a few distinct ones.
+
+    Examples
+    --------
+    >>> percent(pd.Series([0.75, -0.0001, None, 1])).tolist()
+    ['75.0%', '0.0%', None, '100.0%']
+    """
+    number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    codes, distinct = pd.factorize(np.round(number * 100, 1) + 0.0)  # + 0.0: no "-0.0%"
+    shown = np.array([f"{v:.1f}%" for v in distinct] + [None], dtype=object)
+    return pd.Series(shown[codes], index=values.index, dtype=object)
+
+
 def _words(value: object, words: Mapping[str, str]) -> object:
     """``;``-joined words (``bod5;cod``) in Chinese joined by ``、`` (五日生化需氧量、化学需氧量)."""
     if not isinstance(value, str) or not value:
@@ -246,7 +261,4 @@ def _is_flag(values: pd.Series) -> bool:
     """Whether a column holds True/False (with missing values)."""
     if pd.api.types.is_bool_dtype(values):
         return True
-    if values.dtype != object:
-        return False
-    present = values.dropna()
-    return not present.empty and bool(present.map(lambda v: isinstance(v, bool | np.bool_)).all())
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "boolean"
