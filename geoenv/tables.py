@@ -199,12 +199,8 @@ def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None =
     none and ``名称 (CODE)`` in columns naming other rows; ``headers`` override
     :data:`HEADERS` for a table whose column means something else (``unit`` of the crossings'
     units table is a county, of a measurement its unit). With ``en`` the table as it is.
-
-    Raises
-    ------
-    ValueError
-        When two columns would get one Chinese header (a column missing from :data:`HEADERS`
-        named like another's header).
+    Two columns that would get one header keep it with their own names (``水质目标[target]``),
+    so that a table's headers stay unique.
     """
     check_choice("lang", lang, LANGS)
     if lang == "en":
@@ -229,9 +225,8 @@ def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None =
             out.insert(list(out.columns).index(key) + 1, "name", out[key].astype(str).map(names.name))
     chinese = {**HEADERS, **(headers or {})}
     shown = [chinese.get(c, c) for c in out.columns]
-    twice = sorted({h for h in shown if shown.count(h) > 1})
-    if twice:
-        raise ValueError(f"columns {list(out.columns)} give the Chinese headers {twice} twice")
+    twice = {h for h in shown if shown.count(h) > 1}
+    shown = [f"{h}[{c}]" if h in twice else h for h, c in zip(shown, out.columns, strict=True)]
     return out.set_axis(shown, axis=1)
 
 
