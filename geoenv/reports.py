@@ -20,7 +20,6 @@ from geoenv.tables import (
     RATIOS,
     Names,
     bureau_table,
-    distance_to_outlet,
     header,
     names_of,
     natural_key,
@@ -73,7 +72,7 @@ def bureau_tables(project: Project, period: Period) -> dict[str, pd.DataFrame]:
         sections[column] = sections["code"].map(quality[column]) if column in quality else None
     for column in ("upstream_codes", "downstream_code", "distance_km"):
         sections[column] = sections["code"].map(rel[column])
-    order = upstream_first(sections["code"].map(distance_to_outlet(basin)), sections["code"], sections["river"])
+    order = upstream_first(basin, sections["code"])
     sections = sections.iloc[order].reset_index(drop=True)
 
     facilities = pd.DataFrame()

@@ -164,25 +164,20 @@ def sort_natural(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return frame.sort_values(by, key=natural_key, kind="stable").reset_index(drop=True) if by else frame
 
 
-def distance_to_outlet(basin: Basin) -> pd.Series:
-    """Code → network distance (m) from each placed section of ``basin`` down to its outlet:
-    the ``pathlength`` of its reach plus its measure (missing for a section not placed)."""
-    sections = basin.sections
+def upstream_first(basin: Basin, codes: pd.Series) -> np.ndarray:
+    """Row order of the sections ``codes`` of ``basin``: by river (natural order), then
+    upstream to downstream, by the network distance down to the outlet (hydroloom's
+    ``pathlength`` of a section's reach plus its measure) descending; ties and sections not
+    placed (last in their river) in natural order of their codes."""
+    sections = basin.sections.set_index(basin.sections["code"].astype(str))
     reach = sections["reach"].to_numpy(dtype=np.int64)
     placed = reach >= 0
     distance = np.full(len(sections), np.nan)
     distance[placed] = basin.net.pathlength[reach[placed]] + sections["measure_m"].to_numpy(dtype=float)[placed]
-    return pd.Series(distance, index=sections["code"].astype(str).to_numpy())
-
-
-def upstream_first(distance_to_outlet: pd.Series, codes: pd.Series, rivers: pd.Series | None = None) -> np.ndarray:
-    """Row order upstream to downstream: by river (natural order of ``rivers``, when given),
-    then the network distance to the outlet descending (hydroloom's ``pathlength`` plus a
-    point's measure), ties and unplaced rows (NaN, last) in natural order of ``codes``."""
-    key = natural_key(codes.reset_index(drop=True)).to_numpy()
-    distance = -pd.Series(distance_to_outlet).fillna(-np.inf).to_numpy(dtype=float)
-    river = natural_key(pd.Series(rivers, dtype=object).reset_index(drop=True)).to_numpy() if rivers is not None else 0
-    return np.lexsort((key, distance, np.broadcast_to(river, key.shape)))
+    shown = codes.astype(str).reset_index(drop=True)
+    down = -shown.map(pd.Series(distance, index=sections.index)).fillna(-np.inf).to_numpy(dtype=float)
+    river = natural_key(shown.map(sections["river"]).astype(object)).to_numpy()
+    return np.lexsort((natural_key(shown).to_numpy(), down, river))
 
 
 def header(column: str, lang: str = "zh") -> str:

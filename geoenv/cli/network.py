@@ -14,7 +14,7 @@ from geoenv.network import MODES
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.network.store import network_writer
-from geoenv.tables import distance_to_outlet, register_names, upstream_first
+from geoenv.tables import register_names, upstream_first
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -242,7 +242,5 @@ def relations(
         from geoenv.relate import relation_layers
 
         also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))
-    codes = result.sections["code"]
-    river = codes.map(basin.sections.set_index(basin.sections["code"].astype(str))["river"])
-    order = upstream_first(codes.map(distance_to_outlet(basin)), codes, river)
+    order = upstream_first(basin, result.sections["code"])
     _emit(ctx, result.sections.iloc[order], output, overwrite, "sections", also=also, names=register_names(basin))
