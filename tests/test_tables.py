@@ -200,3 +200,13 @@ def test_main_pollutants_of_a_one_section_river_follow_the_rule(tmp_path):
     expected = "、".join(f"{item}({m:.1f})" for item, m in multiples.items())
     assert group["group"] == "磁窑河" and group["rated_by"] == "class_of_means" and group["class_of_means"] == "劣V"
     assert group["main_pollutants"] == expected == section["main_pollutants"]
+
+
+def test_columns_other_commands_add_have_their_headers():
+    """impact's arrival_time (local clock time of the spill's arrival) is 到达时间; its hours 到达用时(h)."""
+    frame = pd.DataFrame({"kind": ["section", "border"], "arrival_h": [2.5, 4.0],
+                          "arrival_time": ["2024-07-01 10:30", "2024-07-01 12:00"]})  # fmt: skip
+    table = bureau_table(frame, "zh")
+    assert list(table.columns) == ["类型", "到达用时(h)", "到达时间"]
+    assert table["类型"].tolist() == ["断面", "行政边界"]
+    assert table["到达时间"].tolist() == frame["arrival_time"].tolist()
