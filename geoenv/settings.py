@@ -124,6 +124,10 @@ class PlacementSettings:
         check_distance("radius_m", self.radius_m)
 
 
+LANGS = ("zh", "en")
+"""The languages of the tables written (see :func:`geoenv.tables.bureau_table`)."""
+
+
 @dataclass(frozen=True)
 class LoadingSettings:
     """How the layers are read and joined to counties.
@@ -136,16 +140,21 @@ class LoadingSettings:
         Skip measurement cells and rows with errors (listed) instead of stopping.
     strict
         A section or facility outside every county is an error (else a warning within 50 km).
+    lang
+        The language of the tables written: ``zh`` (Chinese headers and values) or ``en`` (the
+        library's English column names and raw values); ``[settings] lang`` of geoenv.toml.
     """
 
     near_border_m: float = NEAR_BORDER_M
     lenient: bool = False
     strict: bool = False
+    lang: str = "zh"
 
     def __post_init__(self) -> None:
         check_distance("near_border_m", self.near_border_m, highest=100_000.0)
         for name in ("lenient", "strict"):
             check_flag(name, getattr(self, name))
+        check_choice("lang", self.lang, LANGS)
 
 
 @dataclass(frozen=True)

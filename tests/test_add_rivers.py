@@ -41,7 +41,7 @@ def relations_of(result_path):
 def test_own_river_joins_the_embedded_network(own_river):
     out = own_river / "r.csv"
     result = run("relations", "--sections", own_river / "sections.csv", "--add-rivers", own_river / "文峪河.shp",
-                 "-o", out)  # fmt: skip
+                 "-o", out, "--lang", "en")  # fmt: skip
     assert result.exit_code == 0, result.output
     table = relations_of(out)
     assert table.loc["W01", "downstream_code"] == "SX015" and table.loc["W01", "reach_id"] == "WYH1"
@@ -54,7 +54,7 @@ def test_own_rivers_in_the_project_file(own_river):
     (own_river / "geoenv.toml").write_text(
         '[sections]\npath = "sections.csv"\n\n[rivers]\nadd = ["文峪河.shp"]\n', encoding="utf-8"
     )
-    result = run("-q", "relations", "--config", own_river / "geoenv.toml", "-o", own_river / "r.csv")
+    result = run("-q", "relations", "--config", own_river / "geoenv.toml", "-o", own_river / "r.csv", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert relations_of(own_river / "r.csv").loc["W01", "downstream_code"] == "SX015"
 
@@ -114,7 +114,7 @@ def test_a_saved_network_is_the_only_rivers_of_the_map(tmp_path):
     rivers[rivers["name"].isin(["汾河", "黄河"])].to_file(lines, engine="pyogrio")
     net = tmp_path / "net.gpkg"
     assert run("-q", "network", "build", lines, "-o", net).exit_code == 0
-    result = run("-q", "map", "--rivers", net, "-o", tmp_path / "m")
+    result = run("-q", "map", "--rivers", net, "-o", tmp_path / "m", "--lang", "en")
     assert result.exit_code == 0, result.output
     lengths = pd.read_csv(tmp_path / "m" / "river_lengths.csv", encoding="utf-8-sig")
     assert set(lengths["river"]) == {"汾河", "黄河"}

@@ -116,7 +116,9 @@ def test_measurements_read_as_the_sample_gives_them(project, sample_project):
 
 
 def _classify(args: list[str], out: Path) -> pd.DataFrame:
-    result = CliRunner().invoke(main, ["classify", *args, "--period", "2024", "-o", str(out), "--overwrite"])
+    result = CliRunner().invoke(
+        main, ["classify", *args, "--period", "2024", "-o", str(out), "--overwrite", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     return pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
@@ -136,7 +138,7 @@ def test_classify_gives_the_sample_answers(registers, tmp_path):
 def test_classify_by_river_rates_every_section(registers, tmp_path):
     files = _files(registers)
     out = tmp_path / "rivers.csv"
-    args = ["classify", files[5], *files[:4], "--period", "2024", "--group", "river", "-o", str(out)]
+    args = ["classify", files[5], *files[:4], "--period", "2024", "--group", "river", "-o", str(out), "--lang", "en"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     rivers = pd.read_csv(out, dtype=str, encoding="utf-8-sig").set_index("group")

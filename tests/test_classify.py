@@ -22,7 +22,7 @@ def test_help_has_an_example():
 
 def test_sample_by_year_to_csv(tmp_path):
     out = tmp_path / "评价.csv"
-    result = run("-q", "classify", "-o", out)
+    result = run("-q", "classify", "-o", out, "--lang", "en")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
     need = ["section", "period", "class", "main_pollutants", "cwqi", "target", "meets_target", "n_samples"]
@@ -40,7 +40,7 @@ def test_groups_on_the_terminal():
     result = run("-q", "classify", "--period", "2024", "--group", "city")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split()[:3] == ["分组", "时段", "断面数"] and len(lines) == 2 + 11
+    assert lines[0].split()[:3] == ["名称", "时段", "断面数"] and len(lines) == 2 + 11
     assert all(any(r in line for r in ("优", "良好", "污染")) for line in lines[2:])
 
 
@@ -48,7 +48,7 @@ def test_user_files_long_form_with_sections(tmp_path):
     sections = write(tmp_path / "s.csv", SECTIONS_CSV)
     measurements = write(tmp_path / "m.csv", LONG, "gbk")
     out = tmp_path / "out.csv"
-    result = run("-q", "classify", measurements, "--sections", sections, "--by", "month", "-o", out)
+    result = run("-q", "classify", measurements, "--sections", sections, "--by", "month", "-o", out, "--lang", "en")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, encoding="utf-8-sig").set_index(["section", "period"])
     s01 = table.loc[("S01", "2024-01")]
@@ -73,7 +73,7 @@ def test_bad_rows_stop_everything_and_write_nothing(tmp_path):
     ]
     assert not out.exists()
 
-    result = run("classify", measurements, "--sections", sections, "-o", out, "--lenient")
+    result = run("classify", measurements, "--sections", sections, "-o", out, "--lenient", "--lang", "en")
     assert result.exit_code == 0, result.output
     skipped = pd.read_csv(tmp_path / "out.skipped.csv", encoding="utf-8-sig")
     assert skipped["where"].tolist() == ["row 7", "row 8", "row 6"]
@@ -90,7 +90,7 @@ def test_period_options_that_clash_are_usage_errors(tmp_path):
 
 def test_range_is_one_period(tmp_path):
     out = tmp_path / "r.csv"
-    result = run("-q", "classify", "--from", "2024-03-01", "--to", "2024-08-31", "-o", out)
+    result = run("-q", "classify", "--from", "2024-03-01", "--to", "2024-08-31", "-o", out, "--lang", "en")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert set(table["period"]) == {"2024-03-01~2024-08-31"} and (table["n_samples"] == 6).all()

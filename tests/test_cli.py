@@ -74,7 +74,7 @@ def test_join_sections_with_user_columns_and_gcj02(tmp_path):
     text = "站点,名称,lng,lat\nA1,太原上兰,112.4330,38.0130\n"  # a point near 尖草坪区 picked on Gaode
     path = write(tmp_path / "s.csv", text)
     result = run("join", "sections", "--sections", path, "--column", "sections.code=站点",
-                 "--src-crs", "sections=gcj02", "-o", tmp_path / "j.csv")  # fmt: skip
+                 "--src-crs", "sections=gcj02", "-o", tmp_path / "j.csv", "--lang", "en")  # fmt: skip
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "j.csv", dtype=str)
     assert table.loc[0, "code"] == "A1" and table.loc[0, "county"] == "尖草坪区"
@@ -116,18 +116,24 @@ def test_demo_end_to_end_offline_and_deterministic(tmp_path):
     assert not re.search(r"url\((['\"]?)(https?:)?//", page)
     assert "L.map(" in page and "Leaflet" in page and "illustrative sample, not official monitoring data" in page
     assert page.count('class="geoenv-legend"') == 1 and "L.control.layers(" in page
-    sections = pd.read_csv(tmp_path / "a" / "sections.csv", dtype=str, encoding="utf-8-sig")
-    assert len(sections) >= 30 and sections["county"].notna().all()
-    assert set(sections["class"]) <= {"I", "II", "III", "IV", "V", "劣V"}
-    assert (sections["meets_target"] == "False").sum() >= 3  # the sample has exceeding sections
+    sections = pd.read_csv(tmp_path / "a" / "sections.csv", dtype=str, encoding="utf-8-sig")  # in Chinese
+    assert len(sections) >= 30 and sections["区县"].notna().all()
+    assert set(sections["水质类别"]) <= {"I", "II", "III", "IV", "V", "劣V"}
+    assert (sections["是否达标"] == "否").sum() >= 3  # the sample has exceeding sections
     facilities = pd.read_csv(tmp_path / "a" / "facilities.csv", dtype=str, encoding="utf-8-sig")
-    assert set(facilities["kind"]) == {
-        "sewage_plant", "wetland", "tailings_pond", "outfall", "water_source", "industrial_park", "other"
-    }  # fmt: skip
-    fen = sections[sections["river"] == "汾河"]
+    assert set(facilities["类型"]) == {
+        "污水处理厂",
+        "人工湿地",
+        "尾矿库",
+        "入河排污口",
+        "饮用水水源地",
+        "工业园区",
+        "其他",
+    }
+    fen = sections[sections["河流"] == "汾河"]
     lengths = pd.read_csv(tmp_path / "a" / "river_lengths.csv", dtype=str, encoding="utf-8-sig")
-    crossed = lengths[(lengths["river"] == "汾河") & (lengths["length_km"].astype(float) > 5)]
-    assert set(crossed["county"]) <= set(fen["county"])  # a section in each county it crosses
+    crossed = lengths[(lengths["河流"] == "汾河") & (lengths["长度(km)"].astype(float) > 5)]
+    assert set(crossed["区县"]) <= set(fen["区县"])  # a section in each county it crosses
     run("demo", "-o", tmp_path / "b")
     for name in ("index.html", "sections.csv", "facilities.csv", "river_lengths.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

@@ -79,14 +79,18 @@ def test_report_tables_are_formula_safe(hostile, tmp_path):
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")
     sheet = book["断面名录"]
-    header = [c.value for c in sheet[1]]
-    names = [row[header.index("名称")] for row in sheet.iter_rows(min_row=2, values_only=False)]
+    header = [c.value for c in sheet[2]]  # below the title row
+    rows = list(sheet.iter_rows(min_row=3, values_only=False))
+    names = [row[header.index("名称")] for row in rows]
     assert all(cell.data_type == "s" for cell in names)  # text cells, never formulas
-    expected = [re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", lambda m: f"\\x{ord(m.group()):02x}", n)
-                for n in hostile["names"]]  # fmt: skip
+    by_code = {f"S{i:02d}": n for i, n in enumerate(hostile["names"])}  # rows run by river, not as registered
+    codes = [row[header.index("断面编码")].value for row in rows]
+    expected = [re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", lambda m: f"\\x{ord(m.group()):02x}", by_code[c])
+                for c in codes]  # fmt: skip
     assert [c.value for c in names] == expected
     table = pd.read_csv(tmp_path / "r" / "sections.csv", dtype=str, keep_default_na=False)
-    for name, written in zip(hostile["names"], table["名称"], strict=True):
+    for code, written in zip(table["断面编码"], table["名称"], strict=True):
+        name = by_code[code]
         assert written == ("'" + name if name[0] in "=+-@\t\r" else name)
     cwqi = pd.read_csv(tmp_path / "r" / "sections.csv")["CWQI"]
     assert pd.api.types.is_float_dtype(cwqi)  # numbers stay numbers
@@ -168,7 +172,7 @@ def test_overwrite_replaces_a_regular_file(tmp_path):
     target.write_text("old")
     assert run("-q", "join", "sections", "-o", target).exit_code == 1 and target.read_text() == "old"
     assert run("-q", "join", "sections", "-o", target, "--overwrite").exit_code == 0
-    assert target.read_text(encoding="utf-8-sig").startswith("code,")
+    assert target.read_text(encoding="utf-8-sig").startswith("断面编码,")
 
 
 @pytest.mark.parametrize(
@@ -327,7 +331,7 @@ def test_an_input_is_never_replaced_by_an_output(tmp_path, sections_csv):
 
 def test_classify_writes_and_shows_hostile_names_literally(hostile, tmp_path):
     layers = hostile["layers"][:-2]  # no network options
-    result = run("-q", "classify", "--period", "2024", *layers, "-o", tmp_path / "c.csv")
+    result = run("-q", "classify", "--period", "2024", *layers, "-o", tmp_path / "c.csv", "--lang", "en")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "c.csv", dtype=str, keep_default_na=False).set_index("section")
     for i, name in enumerate(hostile["names"]):
@@ -343,7 +347,7 @@ def test_the_workbook_is_the_same_bytes_every_run(hostile, tmp_path):
         assert run("-q", "report", *hostile["layers"], "-o", tmp_path / name).exit_code == 0
     assert (tmp_path / "a" / "report.xlsx").read_bytes() == (tmp_path / "b" / "report.xlsx").read_bytes()
     sheet = openpyxl.load_workbook(tmp_path / "a" / "report.xlsx")["断面名录"]
-    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and sheet.column_dimensions["B"].width > 10
+    assert sheet.freeze_panes == "A3" and sheet["A2"].font.b and sheet.column_dimensions["B"].width > 10
 
 
 def test_a_library_error_on_a_full_disk_names_the_path(tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ def run(*args: object) -> tuple[int, str]:
 def classified(path: Path, *args: object) -> tuple[str, pd.DataFrame]:
     """``geoenv classify PATH -o`` a CSV: the messages and the table written."""
     out = path.with_name("out.csv")
-    code, output = run("classify", path, "-o", out, *args)
+    code, output = run("classify", path, "-o", out, "--lang", "en", *args)
     assert code == 0, output
     return output, pd.read_csv(out, dtype={"period": str})
 

@@ -215,9 +215,9 @@ def test_trace_impact_crossings_report_commands(tmp_path):
     result = run("-q", "trace", "SX014", "--period", "2024", "-o", tmp_path / "t.csv", "--map", tmp_path / "t.html")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "t.csv", encoding="utf-8-sig")
-    assert {"kind", "id", "name", "county", "river", "distance_km", "score"} <= set(table.columns)
+    assert {"类型", "编号", "名称", "区县", "河流", "距离(km)", "得分"} <= set(table.columns)
     assert '"\\u6eaf\\u6e90 trace"' in (tmp_path / "t.html").read_text(encoding="utf-8")  # the layer 溯源 trace
-    result = run("-q", "impact", "--facility", "F042", "-o", tmp_path / "i.csv")
+    result = run("-q", "impact", "--facility", "F042", "-o", tmp_path / "i.csv", "--lang", "en")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "i.csv", encoding="utf-8-sig")
     assert list(table.columns[:6]) == ["kind", "id", "name", "county", "distance_km", "arrival_h"]
@@ -226,8 +226,8 @@ def test_trace_impact_crossings_report_commands(tmp_path):
     result = run("-q", "report", "--period", "2024", "-o", tmp_path / "report")
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(tmp_path / "report" / "report.xlsx", read_only=True)
-    assert book.sheetnames == ["断面名录", "设施名录", "区县汇总", "河流汇总", "超标断面"]
-    header = [c.value for c in next(book["超标断面"].iter_rows(max_row=1))]
+    assert book.sheetnames == ["断面名录", "设施名录", "区县汇总", "河流汇总", "超标断面", "同比", "月度"]
+    header = [c.value for c in next(book["超标断面"].iter_rows(min_row=2, max_row=2))]  # below the title
     assert header[:2] == ["断面编码", "名称"] and "溯源排查对象(前三)" in header
     exceeding = pd.read_csv(tmp_path / "report" / "exceedances.csv", encoding="utf-8-sig")
     assert len(exceeding) == 4 and exceeding["溯源排查对象(前三)"].notna().all()

@@ -79,7 +79,7 @@ def test_the_demo_evaluates_the_quality_once_per_period_it_shows(tmp_path, monke
     evaluations = counting(monkeypatch, "geoenv.quality.evaluate", "evaluate")
     relations = counting(monkeypatch, "geoenv.relate", "relate")
     lengths = counting(monkeypatch, "geoenv.jurisdiction", "river_lengths")
-    result = run("-q", "demo", "-o", tmp_path)
+    result = run("-q", "demo", "-o", tmp_path, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert len(list(tmp_path.glob("*.html"))) == 9
     periods = sorted([p.label for p in kwargs["periods"]] for _, kwargs in evaluations)
@@ -94,7 +94,7 @@ def test_the_demo_evaluates_the_quality_once_per_period_it_shows(tmp_path, monke
 
 
 def test_a_map_of_2023_and_its_sections_table_agree(tmp_path):
-    result = run("-q", "map", "--period", "2023", "-o", tmp_path / "m")
+    result = run("-q", "map", "--period", "2023", "-o", tmp_path / "m", "--lang", "en")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "m" / "sections.csv", encoding="utf-8-sig", dtype={"code": str})
     expected = dict(zip(table["code"], table["class"].fillna("无数据"), strict=True))
@@ -105,8 +105,8 @@ def test_a_map_of_2023_and_its_sections_table_agree(tmp_path):
 
 def test_a_river_or_county_map_writes_the_tables_of_its_page(tmp_path):
     fen, qx = tmp_path / "fen", tmp_path / "qx"
-    assert run("-q", "map", "--period", "2023", "--river", "汾河", "-o", fen).exit_code == 0
-    assert run("-q", "map", "--period", "2023", "--county", "清徐县", "-o", qx).exit_code == 0
+    assert run("-q", "map", "--period", "2023", "--river", "汾河", "-o", fen, "--lang", "en").exit_code == 0
+    assert run("-q", "map", "--period", "2023", "--county", "清徐县", "-o", qx, "--lang", "en").exit_code == 0
     sections = pd.read_csv(fen / "sections.csv")
     lengths = pd.read_csv(fen / "river_lengths.csv").fillna("")
     assert 10 < len(sections) < 48 and set(sections["river"]) == {"汾河"}

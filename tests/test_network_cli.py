@@ -37,6 +37,7 @@ def test_build_csv_and_gpkg_then_navigate_the_saved_network(tmp_path):
     from_lines = tmp_path / "a.csv"
     from_saved = tmp_path / "b.csv"
     args = ["--start", "M3", "--mode", "UT"]
+    args += ["--lang", "en"]
     assert run("network", "navigate", lines, "--id-field", "id", "--flow", "digitized", *args, "-o", from_lines)
     result = run("network", "navigate", saved, *args, "-o", from_saved)
     assert result.exit_code == 0 and "network: 11 reaches from" in result.output
@@ -49,7 +50,7 @@ def test_build_csv_and_gpkg_then_navigate_the_saved_network(tmp_path):
 def test_relations_on_the_embedded_data(tmp_path):
     out = tmp_path / "rel.csv"
     saved = tmp_path / "net.gpkg"
-    result = run("relations", "-o", out, "--save-network", saved)
+    result = run("relations", "-o", out, "--save-network", saved, "--lang", "en")
     assert result.exit_code == 0, result.output
     table = read(out).set_index("code")
     assert list(table.columns[:3]) == ["downstream_code", "distance_km", "upstream_codes"]
@@ -61,13 +62,13 @@ def test_relations_on_the_embedded_data(tmp_path):
     assert {"reaches", "links", "sections", "facilities", "relations"} <= layers
     # The saved network serves the next command without rebuilding.
     again = tmp_path / "rel2.csv"
-    result = run("relations", "--rivers", saved, "-o", again)
+    result = run("relations", "--rivers", saved, "-o", again, "--lang", "en")
     assert result.exit_code == 0 and read(again).equals(read(out))
 
 
 def test_embedded_rivers_drain_to_the_yellow_river(tmp_path):
     out = tmp_path / "dm.csv"
-    result = run("network", "navigate", RIVERS, "--start", "R014", "--mode", "DM", "-o", out)
+    result = run("network", "navigate", RIVERS, "--start", "R014", "--mode", "DM", "-o", out, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "outlet 114.60000,34.90299 (given)" in result.output
     path = read(out)["id"].tolist()

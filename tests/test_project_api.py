@@ -40,7 +40,8 @@ def test_each_period_is_evaluated_once_whatever_is_asked(monkeypatch):
     geoenv.trace(project, "SX013", period="2023")
     geoenv.report(project, "2023")
     project.status(year)
-    assert calls == {(year, None): 1}
+    # and the report's 同比 (the year before) and 月度 (every month), once each
+    assert calls == {(year, None): 1, (year.year_before(), None): 1, (None, "month"): 1}
     assert project.basin is project.basin and project.network is project.basin.net
     geoenv.impact(project, facility="F042")
     assert geoenv.crossings(project) is project.crossings()  # the spill drill's borders, found once
@@ -64,7 +65,7 @@ def test_the_trace_of_the_library_is_the_trace_of_the_command(project, tmp_path)
     result = geoenv.trace(project, "SX014", period="2023")
     assert result.period.label == "2023"
     out = tmp_path / "t.csv"
-    assert run("-q", "trace", "SX014", "--period", "2023", "-o", out).exit_code == 0
+    assert run("-q", "trace", "SX014", "--period", "2023", "-o", out, "--lang", "en").exit_code == 0
     import pandas as pd
 
     table = pd.read_csv(out, dtype={"id": str})
@@ -115,8 +116,11 @@ def test_the_config_holds_the_settings_and_the_command_options(tmp_path):
     assert project.settings.loading.near_border_m == 200
     assert project.network.report["outlets"]["given"].any()
     out, wide = tmp_path / "t.csv", tmp_path / "wide.csv"
-    assert run("-q", "trace", "SX014", "--config", config, "-o", out).exit_code == 0
-    assert run("-q", "trace", "SX014", "--config", config, "--distance-km", "500", "-o", wide).exit_code == 0
+    assert run("-q", "trace", "SX014", "--config", config, "-o", out, "--lang", "en").exit_code == 0
+    assert (
+        run("-q", "trace", "SX014", "--config", config, "--distance-km", "500", "-o", wide, "--lang", "en").exit_code
+        == 0
+    )
     import pandas as pd
 
     near, far = pd.read_csv(out), pd.read_csv(wide)

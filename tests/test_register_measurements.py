@@ -26,7 +26,9 @@ WIDE = "断面编码,监测日期,氨氮,总磷\n"
 
 
 def run(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], obj={})
+    """The command's exit code and output; the tables classify writes with the library's English columns."""
+    english = ["--lang", "en"] if args[0] == "classify" and "-o" in args else []
+    result = CliRunner().invoke(main, [str(a) for a in (*args, *english)], obj={})
     return result.exit_code, result.output
 
 
@@ -447,12 +449,19 @@ def test_a_groups_main_pollutants_of_equal_share_put_the_worse_class_first(tmp_p
     rows = "S1,2023-01-01,4,0.5,10\nS2,2023-01-01,8,1.8,35\n"
     path = write(tmp_path / "m.csv", "断面编码,监测日期,溶解氧,氨氮,化学需氧量\n" + rows)
     out = tmp_path / "g.csv"
-    code, output = run("classify", path, "--sections", sections, "--group", "river", "-o", out)
+    code, output = run("classify", path, "--sections", sections, "--group", "all", "-o", out)
     assert code == 0, output
-    # each item is worse than III in one section of two; 溶解氧 4 is IV, 化学需氧量 35 and 氨氮 1.8 are V
+    # each item is worse than III in one section of two; 溶解氧 4 is IV, 化学需氧量 35 and 氨氮 1.8 are V,
+    # and of those two 氨氮 exceeds III more: (1.8 − 1) / 1 = 0.8 against (35 − 20) / 20 = 0.75
     assert pd.read_csv(out, encoding="utf-8-sig")["main_pollutants"].tolist() == [
-        "化学需氧量(50%)、氨氮(50%)、溶解氧(50%)"
+        "氨氮(50%)、化学需氧量(50%)、溶解氧(50%)"
     ]
+    # the river of two sections is rated by the class of its means, and named by them as a section:
+    # 氨氮 1.15 and 化学需氧量 22.5 are IV (multiples 0.15 and 0.125), 溶解氧 6 is II
+    code, output = run("classify", path, "--sections", sections, "--group", "river", "-o", out, "--overwrite")
+    assert code == 0, output
+    river = pd.read_csv(out, encoding="utf-8-sig").iloc[0]
+    assert river["rated_by"] == "class_of_means" and river["main_pollutants"] == "氨氮(0.1)、化学需氧量(0.1)"
 
 
 # --lenient: cells, not rows; no crash

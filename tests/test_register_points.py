@@ -418,7 +418,7 @@ def test_classify_and_report_carry_code_generated_and_name_sections_by_name(tmp_
     )
     common = ["--sections", sections, "--counties", counties_file]
     result = CliRunner().invoke(
-        main, [str(a) for a in ["-q", "classify", *common, measurements, "-o", tmp_path / "c.csv"]]
+        main, [str(a) for a in ["-q", "classify", *common, measurements, "-o", tmp_path / "c.csv", "--lang", "en"]]
     )
     assert result.exit_code == 0, result.output
     classified = pd.read_csv(tmp_path / "c.csv", encoding="utf-8-sig").set_index("name")
@@ -430,11 +430,11 @@ def test_classify_and_report_carry_code_generated_and_name_sections_by_name(tmp_
     )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "r" / "sections.csv", encoding="utf-8-sig").set_index("名称")
-    assert table["编码由名称生成"].to_dict() == {"汾河上游": False, "温南社": True, "小店桥": True}
+    assert table["编码由名称生成"].to_dict() == {"汾河上游": "否", "温南社": "是", "小店桥": "是"}
     assert table.loc["温南社", "上游断面"] == "汾河上游 (SX01)"
     assert table.loc["汾河上游", "下游断面"] == "温南社"
     plants = pd.read_csv(tmp_path / "r" / "facilities.csv", encoding="utf-8-sig")
-    assert plants[["名称", "编号由名称生成", "下游断面"]].values.tolist() == [["甲污水处理厂", True, "温南社"]]
+    assert plants[["名称", "编号由名称生成", "下游断面"]].values.tolist() == [["甲污水处理厂", "是", "温南社"]]
     exceeding = pd.read_csv(tmp_path / "r" / "exceedances.csv", encoding="utf-8-sig")
     assert exceeding["名称"].tolist() == ["温南社"]
     assert re.fullmatch(r"甲污水处理厂 \(\d+\.\d km\)", exceeding["溯源排查对象(前三)"].iloc[0])

@@ -21,6 +21,7 @@ from geoenv.io.write import Writer, check_outputs, write_files
 from geoenv.network import Network, open_network
 from geoenv.schema import LAYER_KINDS
 from geoenv.settings import LoadingSettings, NetworkSettings, ParameterError, PlacementSettings, Settings
+from geoenv.tables import Names, bureau_table
 
 if TYPE_CHECKING:
     from geoenv.project import Project
@@ -263,13 +264,18 @@ def _emit(
     overwrite: bool,
     what: str,
     also: Mapping[Path, Writer] | None = None,
+    *,
     places: Places | None = None,
+    names: Names | None = None,
 ) -> None:
-    """Write ``table`` to ``output`` (with the files of ``also``, as one set), or show it;
-    ``places`` (where its rows are) lets ``output`` be a GeoPackage or a shapefile."""
+    """Write ``table`` to ``output`` (with the files of ``also``, as one set), or show it. A CSV
+    or the terminal gets the command's ``--lang`` (Chinese headers and values by default;
+    ``names`` beside codes); ``places`` (where its rows are) lets ``output`` be a GeoPackage or
+    a shapefile, which keep the library's column names."""
     files = dict(also or {})
+    shown = bureau_table(table, _lang(ctx), names=names)
     if output:
-        files.update(table_files(table, output, places, encoding=ctx.meta.get(ENCODING_KEY, "utf-8")))
+        files.update(table_files(table, output, places, encoding=ctx.meta.get(ENCODING_KEY, "utf-8"), shown=shown))
     if files:
         write_files(files, overwrite=overwrite)
     for path in files:
@@ -278,4 +284,9 @@ def _emit(
     if output:
         _log(ctx, f"wrote {len(table)} {what} to {output}")
     else:
-        echo(format_table(table), lines=True)
+        echo(format_table(shown), lines=True)
+
+
+def _lang(ctx: click.Context) -> str:
+    """The command's ``--lang`` (``zh`` for a command without the option)."""
+    return ctx.params.get("lang") or "zh"

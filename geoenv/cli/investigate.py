@@ -22,6 +22,7 @@ from geoenv.network.substring import piece_lines
 from geoenv.reports import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import check_choice
+from geoenv.tables import bureau_table, register_names, sort_natural
 
 
 @main.command(name="trace")
@@ -35,6 +36,7 @@ from geoenv.settings import check_choice
 @option("output")
 @option("encoding")
 @option("map_output")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def trace_(
@@ -51,6 +53,7 @@ def trace_(
     stop_at_compliant,
     output,
     map_output,
+    lang,
     overwrite,
     **kw,
 ) -> None:
@@ -103,6 +106,7 @@ def trace_(
 @option("output")
 @option("encoding")
 @option("map_output")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def impact(
@@ -119,6 +123,7 @@ def impact(
     period,
     output,
     map_output,
+    lang,
     overwrite,
     **kw,
 ) -> None:
@@ -158,9 +163,10 @@ def impact(
 @option("units")
 @option("near_km")
 @option("output", help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
+@option("lang")
 @option("overwrite")
 @click.pass_context
-def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, near_km, output, overwrite, **kw):
+def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, near_km, output, lang, overwrite, **kw):
     """Where rivers cross borders, and which sections watch each crossing (跨界断面).
 
     For each crossing: river, upstream unit → downstream unit, location, and the nearest
@@ -177,10 +183,14 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
     _outputs(overwrite, {"-o": output, "the units table": units_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = answers.crossings(project, units=units, near_km=near_km)
+    names = register_names(project.basin)
+    unit = "区县" if units == "county" else "地市"
     files = {
-        output: csv_writer(result.crossings.drop(columns=["reach", "measure_m"])),
-        units_output: csv_writer(result.units),
-    }
+        output: csv_writer(bureau_table(result.crossings.drop(columns=["reach", "measure_m"]), lang, names=names,
+                                        headers={"upstream_unit": f"上游{unit}", "downstream_unit": f"下游{unit}"})),
+        units_output: csv_writer(bureau_table(sort_natural(result.units, ["unit"]), lang, names=names,
+                                              headers={"unit": unit})),
+    }  # fmt: skip
     write_files(files, overwrite=overwrite)
     unwatched = (result.crossings["missing"] != "").sum()
     _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} without a section on some side within "
@@ -198,9 +208,12 @@ def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, la
     """The bureau's tables for a period, as CSVs and one XLSX workbook.
 
     Sheets: section register (class, compliance, main pollutants, CWQI, upstream and
-    downstream sections), facility register by kind (downstream section, distance), county
-    and river summaries (优良比例, 劣V share, rating, CWQI), and the exceedances with the top
-    three traced candidates of each.
+    downstream sections; by river, upstream to downstream), facility register by kind
+    (downstream section, distance), county and river summaries (优良比例, 劣V share, rating,
+    CWQI), the exceedances with the top three traced candidates of each, 同比 (each county's,
+    river's and all sections' 优良比例, 劣V share and CWQI against the same period a year
+    before) and 月度 (the class of each section in each month). Each sheet of report.xlsx
+    has a title row with the period.
 
     \b
     Examples:
@@ -210,6 +223,10 @@ def report_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, period, la
     files = [f"{k}.csv" for k in SHEETS] + ["report.xlsx"]
     _outputs(overwrite, {f"-o {name}": output / name for name in files}, kw, create_folders=True)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    for path in write_report(answers.report(project, period), output, lang=lang, overwrite=overwrite):
+    chosen = answers.period_of(project, period)
+    tables = answers.report(project, chosen)
+    written = write_report(tables, output, period=chosen, names=register_names(project.basin), lang=lang,
+                           overwrite=overwrite)  # fmt: skip
+    for path in written:
         _log(ctx, f"wrote {path}")
     echo(str((output / "report.xlsx").resolve()))

@@ -8,20 +8,22 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from geoenv.cli.base import _basin, _log, _outputs, _project, _stated_period, echo, main
+from geoenv.cli.base import _basin, _lang, _log, _outputs, _project, _stated_period, echo, main
 from geoenv.cli.options import basin_options, option
 from geoenv.io.write import Writer, csv_writer, text_writer, write_files
 from geoenv.maps import build_atlas, demo_maps, publish_html, screenshot
 from geoenv.maps.atlas import TABLE_FILES, map_style, stated_title
 from geoenv.maps.publish import basemap_tiles
 from geoenv.quality import parse_period
+from geoenv.tables import bureau_table, sort_natural
 
 
 @main.command()
 @option("output_dir")
+@option("lang")
 @option("overwrite")
 @click.pass_context
-def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
+def demo(ctx: click.Context, output: Path, lang: str, overwrite: bool) -> None:
     """Run the whole job on the embedded Shanxi data and write the maps.
 
     Writes OUTPUT/index.html (opens with no network): the section distribution map of the
@@ -55,6 +57,7 @@ def demo(ctx: click.Context, output: Path, overwrite: bool) -> None:
 @option("choropleth")
 @option("cdn")
 @option("png")
+@option("lang")
 @click.pass_context
 def map_(
     ctx: click.Context,
@@ -74,6 +77,7 @@ def map_(
     choropleth,
     cdn,
     png,
+    lang,
     **kw,
 ) -> None:
     """Draw the section distribution map of your layers (and write the joined tables).
@@ -124,7 +128,9 @@ def _write_maps(
 ):
     """The map folder (the pages, index.html first, and their tables) and ``also`` as one set."""
     files: dict[Path, Writer] = {output / name: text_writer(html) for name, html in pages.items()}
-    files.update({output / name: csv_writer(table) for name, table in tables.items()})
+    lang = _lang(ctx)
+    files.update({output / name: csv_writer(bureau_table(sort_natural(table, ["code", "id"]), lang))
+                  for name, table in tables.items()})  # fmt: skip
     files.update(also or {})
     write_files(files, overwrite=overwrite, create_folders=True)
     sections, facilities = tables["sections.csv"], tables["facilities.csv"]

@@ -15,6 +15,7 @@ from geoenv.network import MODES
 from geoenv.network.graph import link_table
 from geoenv.network.navigate import navigate_from
 from geoenv.network.store import OPTIONAL_COLUMNS, REACH_COLUMNS, network_writer
+from geoenv.tables import register_names, upstream_first
 
 _lines_argument = click.argument("lines", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -176,6 +177,7 @@ def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: f
 @option("radius_m")
 @_lines_options
 @option("output")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def network_navigate(
@@ -190,6 +192,7 @@ def network_navigate(
     outlets,
     tolerance_m,
     output,
+    lang,
     overwrite,
     **source,
 ) -> None:
@@ -221,10 +224,11 @@ def network_navigate(
 )
 @option("save_network_to")
 @option("encoding")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def relations(
-    ctx: click.Context, flow, outlets, tolerance_m, radius_m, output: Path, save_network_to, overwrite, **kw
+    ctx: click.Context, flow, outlets, tolerance_m, radius_m, output: Path, save_network_to, lang, overwrite, **kw
 ) -> None:
     """Which section is downstream of which, how far, and what lies on each control segment.
 
@@ -246,5 +250,7 @@ def relations(
         from geoenv.relate import relation_layers
 
         also[save_network_to] = network_writer(basin.net, extra=relation_layers(basin, result))
-    places = Places(points_of(basin.sections, "code", result.sections["code"]), layer="sections")
-    _emit(ctx, result.sections, output, overwrite, "sections", also=also, places=places)
+    order = upstream_first(basin, result.sections["code"])
+    ordered = result.sections.iloc[order]
+    places = Places(points_of(basin.sections, "code", ordered["code"]), layer="sections")
+    _emit(ctx, ordered, output, overwrite, "sections", also=also, places=places, names=register_names(basin))

@@ -22,6 +22,7 @@ from geoenv.quality.aggregate import GROUPS
 from geoenv.quality.periods import BY
 from geoenv.schema import LAYER_KINDS, SCHEMAS, SOURCE_KINDS
 from geoenv.settings import DEFAULT_RADIUS_M, DEFAULT_TOLERANCE_M, DEFAULT_VELOCITY_MS, FLOWS
+from geoenv.tables import LANGS
 
 if TYPE_CHECKING:
     from geoenv.config import Config
@@ -170,10 +171,11 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         show_default=True,
         help="How far from a crossing a section may be to watch it.")),
     "lang": (("--lang",), dict(
-        type=click.Choice(["zh", "en"]),
+        type=click.Choice(LANGS),
         default="zh",
         show_default=True,
-        help="Column headers.")),
+        help="Tables in Chinese (headers, 是/否, 国考, percentages, names beside codes) or as the library "
+             "gives them (English column names, raw values).")),
     "by": (("--by",), dict(
         type=click.Choice(BY),
         help="Evaluate each month, quarter or year [default: year, or the one range --from … --to].")),

@@ -19,6 +19,7 @@ from geoenv.jurisdiction import river_lengths
 from geoenv.maps.atlas import FACILITY_COLUMNS, SECTION_COLUMNS
 from geoenv.quality import parse_period
 from geoenv.settings import NetworkSettings, PlacementSettings
+from geoenv.tables import bureau_table, sort_natural
 from geoenv.text import counted
 
 
@@ -64,9 +65,10 @@ def validate(ctx: click.Context, flow, outlets, tolerance_m, radius_m, **kw) -> 
 @layer_options
 @option("output", help="OUT.csv, or (sections, facilities) OUT.gpkg / OUT.shp of points (WGS84).", required=True)
 @option("encoding")
+@option("lang")
 @option("overwrite")
 @click.pass_context
-def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> None:
+def join(ctx: click.Context, what: str, output: Path, lang: str, overwrite: bool, **kw) -> None:
     """Join sections or facilities to counties, or measure rivers per county.
 
     sections / facilities: each point gets county, city and adcode (a point within 100 m
@@ -87,19 +89,16 @@ def join(ctx: click.Context, what: str, output: Path, overwrite: bool, **kw) -> 
         if what not in project.layers:
             raise InputError(f"no {what} layer given")
         columns = SECTION_COLUMNS if what == "sections" else FACILITY_COLUMNS
-        data = project[what]
+        data = sort_natural(project[what], [columns[0]])
         table = data.reindex(columns=[c for c in columns if c in data])
         places = Places(data.geometry, layer=what)
     _emit(ctx, table, output, overwrite, "rows", places=places)
 
 
-SHOWN = {
-    "section": "断面编码", "name": "断面名称", "period": "时段", "class": "水质类别", "target": "目标",
-    "meets_target": "达标", "main_pollutants": "主要污染指标", "cwqi": "CWQI", "n_samples": "样次",
-    "no_sample": "未采样(月)",
-    "class_change": "同比", "group": "分组", "n_sections": "断面数", "good_ratio": "优良比例",
-    "worse_than_v_ratio": "劣V比例", "rating": "水质状况", "cwqi_rank": "排名",
-}  # fmt: skip
+#: The columns ``classify`` shows on the terminal (all of them go to ``-o``).
+SHOWN = ("section", "name", "period", "class", "target", "meets_target", "main_pollutants", "cwqi", "n_samples",
+         "no_sample", "class_change", "group", "n_sections", "good_ratio", "worse_than_v_ratio", "rating",
+         "cwqi_rank")  # fmt: skip
 
 
 @main.command()
@@ -120,6 +119,7 @@ SHOWN = {
 @option("output")
 @option("items_output")
 @option("lenient")
+@option("lang")
 @option("overwrite")
 @click.pass_context
 def classify(
@@ -135,6 +135,7 @@ def classify(
     output: Path | None,
     items_output: Path | None,
     lenient: bool,
+    lang: str,
     overwrite: bool,
     **kw,
 ) -> None:
@@ -144,7 +145,8 @@ def classify(
     below detection, 0.02L, counts as half the limit); the section takes its worst item's
     class (single-factor method). Also: main pollutants with their multiple over class III,
     compliance with the target (水质目标), exceedance frequency, CWQI, and the year-on-year
-    (同比) change. With no MEASUREMENTS, the embedded sample is used. Columns of OUT:
+    (同比) change. With no MEASUREMENTS, the embedded sample is used. Columns of OUT (Chinese
+    headers and values by default; these names and raw values with --lang en):
     section, name, river, county, city, level, period, class, description, main_pollutants,
     cwqi, cwqi_items, missing_items, target, meets_target, exceeding_items, n_samples,
     no_sample (months not sampled, by the remark: 断流 2、冰封 1), exceed_freq, class_prev,
@@ -173,22 +175,19 @@ def classify(
         by = "year"
     evaluation = assess(project, by=by, start=start, end=end, period=chosen, water=water, lake_tn=lake_tn)
     table = group_table(project, evaluation, group) if group else evaluation.sections
+    table = sort_natural(table, ["group", "section", "period"])
     for problem in project.skipped:
         _log(ctx, f"skipped: {problem}")
     also = {}
     if skipped_output:
-        also[skipped_output] = csv_writer(problems_table(project.skipped))
+        also[skipped_output] = csv_writer(bureau_table(problems_table(project.skipped), lang))
     if items_output:
-        also[items_output] = csv_writer(evaluation.items)
+        also[items_output] = csv_writer(bureau_table(sort_natural(evaluation.items, ["section", "period"]), lang))
     if output:
         _emit(ctx, table, output, overwrite, "rows", also=also)
         return
     write_files(also, overwrite=overwrite)
-    shown = table[[c for c in table.columns if c in SHOWN]].copy()
-    for ratio in ("good_ratio", "worse_than_v_ratio"):
-        if ratio in shown:
-            shown[ratio] = shown[ratio].map("{:.1%}".format)
-    echo(format_table(shown, SHOWN), lines=True)
+    echo(format_table(bureau_table(table[[c for c in table.columns if c in SHOWN]], lang)), lines=True)
 
 
 @main.command()

@@ -103,7 +103,12 @@ class Places:
 
 
 def table_files(
-    table: pd.DataFrame, path: Path, places: Places | None, *, encoding: str = "utf-8"
+    table: pd.DataFrame,
+    path: Path,
+    places: Places | None,
+    *,
+    encoding: str = "utf-8",
+    shown: pd.DataFrame | None = None,
 ) -> dict[Path, Writer]:
     """The files ``-o path`` writes for ``table``: a CSV, a GeoPackage or a shapefile set.
 
@@ -117,6 +122,8 @@ def table_files(
         Where its rows are; None for a table of things without a place (a CSV only).
     encoding
         ``utf-8`` or ``gbk``: the text of a shapefile.
+    shown
+        The table as a CSV shows it (the bureau's headers and values); ``table`` by default.
 
     Raises
     ------
@@ -127,7 +134,7 @@ def table_files(
     path = Path(path)
     check_suffix(path, TABLE_SUFFIXES if places is not None else (".csv",))
     if path.suffix.lower() in ("", ".csv"):
-        return {path: csv_writer(table)}
+        return {path: csv_writer(table if shown is None else shown)}
     import geopandas as gpd
 
     assert places is not None

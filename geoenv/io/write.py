@@ -12,7 +12,7 @@ for one new path cannot both succeed. Two outputs of one set on one path are ref
 
 Tables are written so that a spreadsheet shows register text as text: in CSV a text field that
 would start a formula (``= + - @``, tab, carriage return) is prefixed with ``'`` (numbers such
-as ``-0.3`` stay numbers); in XLSX every text value is a text cell, never a formula, and
+as ``-0.3`` or ``-17.2%`` stay numbers); in XLSX every text value is a text cell, never a formula, and
 characters XML cannot hold are shown escaped (``\\x1b``); a workbook carries no timestamps,
 so the same tables give the same bytes.
 """
@@ -28,7 +28,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ MAX_NAME_BYTES = 255
 # --- what a cell holds -------------------------------------------------------------------
 
 
-NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?"
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -132,13 +132,24 @@ def text_writer(text: str) -> Writer:
     return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
 
-def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
-    """A workbook with one sheet per table: bold frozen header, columns wide enough for their
-    (Chinese) text, numbers as numbers and all text as text cells."""
+@dataclass(frozen=True)
+class SheetLayout:
+    """What a sheet of :func:`xlsx_writer` shows beyond its cells: a ``title`` row merged over
+    the header (the header frozen below it), and number ``formats`` by column header
+    (``{"优良比例": "0.0%", "CWQI": "0.00"}``)."""
+
+    title: str | None = None
+    formats: Mapping[str, str] = field(default_factory=dict)
+
+
+def xlsx_writer(sheets: Mapping[str, pd.DataFrame], layouts: Mapping[str, SheetLayout] | None = None) -> Writer:
+    """A workbook with one sheet per table: its title row (``layouts``, by sheet name), a bold
+    frozen header, columns wide enough for their (Chinese) text, numbers as numbers in their
+    format and all text as text cells."""
 
     def write(tmp: Path) -> None:
         from openpyxl import Workbook
-        from openpyxl.styles import Font
+        from openpyxl.styles import Alignment, Font
         from openpyxl.utils import get_column_letter
 
         from geoenv.text import width
@@ -149,21 +160,34 @@ def xlsx_writer(sheets: Mapping[str, pd.DataFrame]) -> Writer:
         book.remove(book.active)
         bold = Font(bold=True)
         for name, table in sheets.items():
+            layout = (layouts or {}).get(name, SheetLayout())
             sheet = book.create_sheet(xml_text(name)[:31])
+            top = 1
+            if layout.title is not None:
+                cell = sheet.cell(row=1, column=1, value=xml_text(layout.title))
+                cell.data_type = "s"
+                cell.font = Font(bold=True, size=14)
+                cell.alignment = Alignment(horizontal="center")
+                if table.shape[1] > 1:
+                    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=table.shape[1])
+                top = 2
             header = [xml_text(str(c)) for c in table.columns]
+            formats = [layout.formats.get(str(c)) for c in table.columns]
             cells = ([_xlsx_value(v) for v in row] for row in table.itertuples(index=False))
             rows: list[Sequence[object]] = [header, *cells]
-            for r, values in enumerate(rows, start=1):
+            for r, values in enumerate(rows, start=top):
                 for c, value in enumerate(values, start=1):
                     cell = sheet.cell(row=r, column=c, value=value)
                     if isinstance(value, str):
                         cell.data_type = "s"  # a text cell, even when it starts with '='
-                    if r == 1:
+                    elif formats[c - 1] and isinstance(value, int | float):
+                        cell.number_format = formats[c - 1]
+                    if r == top:
                         cell.font = bold
             for i, title in enumerate(header):
                 widest = max([width(title), *(width(str(r[i])) for r in rows[:1000] if r[i] is not None)])
                 sheet.column_dimensions[get_column_letter(i + 1)].width = min(60, widest + 2)
-            sheet.freeze_panes = "A2"
+            sheet.freeze_panes = f"A{top + 1}"
         buffer = io.BytesIO()
         book.save(buffer)
         tmp.write_bytes(_without_timestamps(buffer.getvalue()))

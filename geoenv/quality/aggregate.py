@@ -5,6 +5,13 @@ classes I–III, 优 ≥ 90 %; 良好 75–90 %; below 75 %: 轻度污染 when �
 20 % ≤ 劣V < 40 %, 重度污染 when 劣V ≥ 40 %. A river with fewer than five sections is rated by
 the class of the mean of each item over its sections, as a single section is. Groups are
 ranked by CWQI ascending (the mean of their sections', smaller is cleaner).
+
+Main pollutants follow the same rule as the rating: a group rated by the class of its means
+names the items whose mean is worse than III as a section does (worst class first, then the
+exceedance multiple of the mean over the class-III limit, ``氨氮(1.5)``); a group rated by its
+class shares ranks the items by the share of its sections in which they are worse than III,
+then by the worst class an item reaches in any of them, then by its largest multiple over III
+(``氨氮(40%)``).
 """
 
 from __future__ import annotations
@@ -13,8 +20,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from geoenv.quality.evaluate import Evaluation, item_name
-from geoenv.quality.standard import DESCRIPTIONS, EVALUATION_ITEMS, III, class_index, class_label, classify
+from geoenv.quality.evaluate import Evaluation, _with_multiple, item_name
+from geoenv.quality.standard import (
+    DESCRIPTIONS,
+    EVALUATION_ITEMS,
+    III,
+    class_index,
+    class_label,
+    classify,
+    exceedance_multiple,
+)
 
 GROUPS = ("river", "county", "city", "all")
 MIN_SECTIONS_FOR_RATIO = 5
@@ -80,27 +95,54 @@ def aggregate(evaluation: Evaluation, sections: pd.DataFrame, by: str) -> pd.Dat
         few = result["n_sections"] < MIN_SECTIONS_FOR_RATIO
         result.loc[few, "rating"] = result.loc[few, "k_means"].map(dict(enumerate(DESCRIPTIONS)))
         result.loc[few, "rated_by"] = "class_of_means"
-    result = result.merge(_main_pollutants(items, keys), on=keys, how="left")
+    by_means = result.loc[result["rated_by"] == "class_of_means", keys]
+    shares = _main_pollutants(items, keys)
+    of_means = _main_pollutants_of_means(means.merge(by_means, on=keys), keys)
+    shares = shares.merge(by_means, on=keys, how="left", indicator=True)
+    shares = shares[shares.pop("_merge") == "left_only"]
+    result = result.merge(pd.concat([shares, of_means], ignore_index=True), on=keys, how="left")
     return result.reindex(columns=GROUP_COLUMNS).sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def _main_pollutants(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Up to three items by the share of the group's sections in which they are worse than III,
-    written ``氨氮(40%)``; of items with the same share, the one worst in a section first
-    (氨氮 in 劣V before 溶解氧 in IV), then in the order of the standard."""
-    worse = items.assign(k=class_index(items["class"]))
+    written ``氨氮(40%)``; of items with the same share, the one reaching the worst class in a
+    section first (氨氮 in 劣V before 溶解氧 in IV), then the one with the largest multiple over
+    III in a section, then in the order of the standard."""
+    worse = items.assign(k=class_index(items["class"]), multiple=items["multiple_iii"].astype(float).fillna(-np.inf))
     worse = worse.assign(worse=worse["k"] > III)
     n = worse.groupby(keys)["section"].nunique().rename("n")
     share = (
         worse[worse["worse"]]
         .groupby([*keys, "parameter"])
-        .agg(count=("section", "nunique"), worst=("k", "max"))
+        .agg(count=("section", "nunique"), worst=("k", "max"), multiple=("multiple", "max"))
         .reset_index()
     )
     share = share.join(n, on=keys)
     share["share"] = share["count"] / share["n"]
     share["order"] = share["parameter"].map({c: i for i, c in enumerate(EVALUATION_ITEMS)})
-    share = share.sort_values([*keys, "share", "worst", "order"], ascending=[*(True,) * len(keys), False, False, True])
+    share = share.sort_values(
+        [*keys, "share", "worst", "multiple", "order"], ascending=[*(True,) * len(keys), False, False, False, True]
+    )
     top = share.groupby(keys).head(3)
     top = top.assign(text=[f"{item_name(p)}({s:.0%})" for p, s in zip(top["parameter"], top["share"], strict=True)])
     return top.groupby(keys)["text"].agg("、".join).rename("main_pollutants").reset_index()
+
+
+def _main_pollutants_of_means(means: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Up to three items whose group mean (``means``: keys, parameter, mean, class index ``k``)
+    is worse than III, as for one section: worst class first, then the multiple of the mean
+    over the class-III limit (``氨氮(1.5)``; pH and DO carry none), then the standard's order."""
+    worse = means[means["k"] > III]
+    worse = worse.assign(
+        multiple=exceedance_multiple(worse["parameter"], worse["mean"].to_numpy(), III),
+        order=worse["parameter"].map({c: i for i, c in enumerate(EVALUATION_ITEMS)}),
+    )
+    worse = worse.assign(rank=worse["multiple"].fillna(-np.inf)).sort_values(
+        [*keys, "k", "rank", "order"], ascending=[*(True,) * len(keys), False, False, True]
+    )
+    top = worse.groupby(keys).head(3)
+    top = top.assign(main_pollutants=_with_multiple(top["parameter"].map(item_name), top["multiple"]))
+    if top.empty:
+        return pd.DataFrame(columns=[*keys, "main_pollutants"])
+    return top.groupby(keys)["main_pollutants"].agg("、".join).reset_index()
