@@ -170,3 +170,20 @@ def test_map_to_an_html_file_writes_its_tables_beside_it(tmp_path):
 def test_county_and_city_together_is_a_usage_error(tmp_path):
     result = run("map", "--county", "文水县", "--city", "吕梁市", "-o", tmp_path / "m")
     assert result.exit_code == 2 and "name one of them" in result.output and not (tmp_path / "m").exists()
+
+
+def test_a_river_is_labelled_where_the_map_opens():
+    c = content()
+    line = gpd.GeoSeries.from_wkt(["LINESTRING (112.1 36, 112.1 37.15)"], crs=4326)  # mostly south of the view
+    rivers = gpd.GeoDataFrame({"name": ["南来河"]}, geometry=line, crs=4326)
+    focus = c.counties.geometry.iloc[:1]  # 甲县: 37–37.2 N
+    page = publish_html(MapContent(c.counties, rivers, c.sections, focus=focus), MapStyle("t", labels=True))
+    label = next(label for label in labels_of(page) if label[2] == "南来河")
+    assert label[:2] == pytest.approx([37.075, 112.1], abs=1e-3)  # the middle of the part in view (37–37.15)
+
+
+def test_figures_that_grow_as_water_worsens_are_shaded_red():
+    page = publish_html(content(cwqi=[2.0, 7.0]), MapStyle("t", choropleth="cwqi"))
+    legend = page[page.index('class="geoenv-choropleth"') :]
+    assert "区县：CWQI" in legend and "#a50f15" in legend and "#006d2c" not in legend
+    assert "#006d2c" in publish_html(content(good_ratio=[0.9, 0.1]), MapStyle("t", choropleth="good_ratio"))

@@ -48,8 +48,10 @@ FACILITY_SYMBOLS = {
     "other": ("circle", "●", "#616161"),
 }
 RIVER_COLOUR = "#3a7bd5"
-#: The county shading, lowest class first.
+#: The county shading, lowest class first: greens, or reds for a figure that grows as water worsens.
 CHOROPLETH_RAMP = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
+CHOROPLETH_RAMP_WORSE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+WORSE_WHEN_HIGHER = {"worse_than_v_ratio", "cwqi"}
 COUNTY_FILL = "#f4f1ea"
 PRECISION_DEG = 1e-5
 SIMPLIFY_M = 20.0
@@ -195,17 +197,19 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
         Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods)).add_to(fmap)
     ScaleBar().add_to(fmap)
     NorthArrow().add_to(fmap)
+    focus = content.focus if content.focus is not None else _data_bounds(content)
+    minx, miny, maxx, maxy = _drawn(gpd.GeoDataFrame(geometry=focus, crs=4326), shift).total_bounds
     if style.labels:
         labels = folium.FeatureGroup(name="标注 labels")
-        named = _map_labels(_drawn(content.sections, shift), _drawn(content.rivers, shift), counties)
+        rivers = _drawn(content.rivers, shift)
+        in_view = rivers.set_geometry(shapely.clip_by_rect(rivers.geometry.to_numpy(), minx, miny, maxx, maxy))
+        named = _map_labels(_drawn(content.sections, shift), in_view[~in_view.is_empty], counties)
         MapLabels(fmap, named).add_to(labels)
         labels.add_to(fmap)
     Html(_legend_html(style, content)).add_to(fmap)
     if style.attribution:
         Attribution(escape(style.attribution)).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    focus = content.focus if content.focus is not None else _data_bounds(content)
-    minx, miny, maxx, maxy = _drawn(gpd.GeoDataFrame(geometry=focus, crs=4326), shift).total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
 
@@ -366,6 +370,11 @@ def choropleth_classes(values: pd.Series, column: str) -> tuple[np.ndarray, np.n
     return np.where(values.notna(), np.clip(np.nan_to_num(step), 0, 4), -1).astype(int), edges
 
 
+def choropleth_ramp(column: str) -> tuple[str, ...]:
+    """The colours of a county column's classes, lowest first."""
+    return CHOROPLETH_RAMP_WORSE if column in WORSE_WHEN_HIGHER else CHOROPLETH_RAMP
+
+
 def choropleth_title(column: str) -> str:
     """The legend's (escaped) title of a county column: its Chinese name where it is one of the
     figures of the county's sections (优良比例 …), else the column's own name."""
@@ -381,7 +390,8 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
         if choropleth not in counties:
             raise MapError(f"--choropleth {choropleth!r}: no such county column; have {', '.join(counties.columns)}")
         step, _ = choropleth_classes(counties[choropleth], choropleth)
-        fill = pd.Series(np.where(step >= 0, np.array(CHOROPLETH_RAMP)[step], COUNTY_FILL), index=counties.index,
+        fill = pd.Series(np.where(step >= 0, np.array(choropleth_ramp(choropleth))[step], COUNTY_FILL),
+                         index=counties.index,
                          dtype=object)  # fmt: skip
         columns.append(choropleth)
     # Properties get our own keys: a column's name is user text, shown only as an (escaped) alias.
@@ -429,8 +439,9 @@ def _map_labels(
 ) -> list[tuple[float, float, str, float, str]]:
     """The labels of :class:`~geoenv.maps.elements.MapLabels`, most important first: each
     section's name (its code without one) at its point, each named river's name once, at the
-    middle of its longest line, turned along it (the angle on the screen: computed in web
-    Mercator, kept upright), and each county's name inside it."""
+    middle of its longest line (of those given: the map clips them to its view), turned along
+    it (the angle on the screen: computed in web Mercator, kept upright), and each county's
+    name inside it."""
     level = sections.get("level", pd.Series(index=sections.index, dtype=object))
     names = sections.get("name", pd.Series(index=sections.index, dtype=object)).fillna("").astype(str)
     marks = pd.DataFrame(
@@ -619,7 +630,7 @@ def _choropleth_legend(counties: gpd.GeoDataFrame, column: str) -> str:
         text = [f"{e:.{decimals}f}" for e in edges]
     unit = " %" if ratio else ""
     rows = [
-        f'<div><span class="geoenv-swatch geoenv-square" style="background:{CHOROPLETH_RAMP[i]}"></span>'
+        f'<div><span class="geoenv-swatch geoenv-square" style="background:{choropleth_ramp(column)[i]}"></span>'
         f"{text[i]}–{text[i + 1]}{unit}</div>"
         for i in range(5)
         if ratio or edges[-1] > edges[0] or i == 0
