@@ -1,6 +1,6 @@
 """Small Leaflet elements of our own, written as folium elements so that they render with the
 page: point layers drawn on the canvas with distinct shapes, a search box, a period slider,
-fixed HTML blocks. No external assets; data reaches the page through ``tojson`` (which
+decluttered labels, a km scale bar, a north arrow, fixed HTML blocks. No external assets; data reaches the page through ``tojson`` (which
 escapes ``<``, ``>`` and ``&``), and popup HTML is built from escaped values."""
 
 from __future__ import annotations
@@ -49,28 +49,6 @@ class Html(_Element):
 
     def __init__(self, body: str):
         super().__init__("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}", body=body)
-
-
-class Labels(_Element):
-    """Text at points (county names), added to the layer it belongs to: one element for all of
-    them, each label a Leaflet marker with a ``divIcon`` (``labels``: latitude, longitude and
-    the label's escaped HTML text)."""
-
-    def __init__(self, labels: list[tuple[float, float, str]], size: tuple[int, int]):
-        super().__init__(
-            """
-{% macro script(this, kwargs) %}
-(function () {
-  var group = {{ this._parent.get_name() }}, size = {{ this.size|tojson }};
-  {{ this.labels|tojson }}.forEach(function (l) {
-    L.marker([l[0], l[1]], {icon: L.divIcon({className: 'empty', iconSize: size,
-      html: '<div class="geoenv-label">' + l[2] + '</div>'})}).addTo(group);
-  });
-})();
-{% endmacro %}""",
-            labels=[list(label) for label in labels],
-            size=list(size),
-        )
 
 
 class ShapeSupport(_Element):
@@ -276,13 +254,14 @@ class NorthArrow(_Element):
 
 
 class MapLabels(_Element):
-    """Names on the map (sections beside their points, rivers along their lines), added to the
-    layer they belong to, decluttered on every zoom and pan: in the given order (the most
-    important first), a label is shown only where its box overlaps no label shown before it
-    and lies inside the map.
+    """Names on the map (sections beside their points, rivers along their lines, counties),
+    added to the layer they belong to, one Leaflet marker each, decluttered on every zoom and
+    pan: in the given order (the most important first), a label is shown only where its box
+    overlaps no label shown before it and lies inside the map.
 
     ``labels``: latitude, longitude, the label's escaped HTML text, its angle in degrees
-    (clockwise, 0 for a section) and its kind (``section`` or ``river``, a CSS class)."""
+    (clockwise; 0 but for rivers) and its kind (``section``, ``river`` or ``county``, a CSS
+    class)."""
 
     def __init__(self, fmap: folium.Map, labels: list[tuple[float, float, str, float, str]]):
         super().__init__(

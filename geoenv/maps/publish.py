@@ -22,7 +22,6 @@ from geoenv.crs import shift_geometries, working_crs
 from geoenv.maps.elements import (
     Attribution,
     Html,
-    Labels,
     MapLabels,
     NorthArrow,
     PointLayer,
@@ -422,10 +421,9 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
 
 
 def _county_names(fmap: folium.Map, counties: gpd.GeoDataFrame) -> None:
+    """The layer of county names (decluttered, as every label)."""
     labels = folium.FeatureGroup(name="区县名称 county names")
-    points = counties.representative_point()
-    ys, xs = shapely.get_y(points.to_numpy()).tolist(), shapely.get_x(points.to_numpy()).tolist()
-    Labels(list(zip(ys, xs, counties["name"].map(escape), strict=True)), (80, 14)).add_to(labels)
+    MapLabels(fmap, _map_labels(None, None, counties)).add_to(labels)
     labels.add_to(fmap)
 
 
@@ -435,29 +433,30 @@ LABEL_TIER = {"national": 0, "river": 1, "provincial": 2, "city": 3, "other": 4,
 
 
 def _map_labels(
-    sections: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
+    sections: gpd.GeoDataFrame | None, rivers: gpd.GeoDataFrame | None, counties: gpd.GeoDataFrame
 ) -> list[tuple[float, float, str, float, str]]:
     """The labels of :class:`~geoenv.maps.elements.MapLabels`, most important first: each
     section's name (its code without one) at its point, each named river's name once, at the
     middle of its longest line (of those given: the map clips them to its view), turned along
     it (the angle on the screen: computed in web Mercator, kept upright), and each county's
-    name inside it."""
-    level = sections.get("level", pd.Series(index=sections.index, dtype=object))
-    names = sections.get("name", pd.Series(index=sections.index, dtype=object)).fillna("").astype(str)
-    marks = pd.DataFrame(
-        {
-            "lat": shapely.get_y(sections.geometry.to_numpy()),
-            "lon": shapely.get_x(sections.geometry.to_numpy()),
-            "text": names.where(names.str.strip().ne(""), sections["code"].astype(str)).map(escape).to_numpy(),
-            "angle": 0.0,
-            "kind": "section",
-            "tier": level.map(LABEL_TIER).fillna(LABEL_TIER["other"]).to_numpy(),
-            "code": sections["code"].astype(str).to_numpy(),
-        }
-    ).sort_values("code", kind="stable")
-    marks["rank"] = np.arange(len(marks))
-    frames = [marks]
-    if "name" in rivers and not rivers.empty:
+    name inside it (only these without ``sections`` and ``rivers``)."""
+    frames = []
+    if sections is not None and not sections.empty:
+        level = sections.get("level", pd.Series(index=sections.index, dtype=object))
+        names = sections.get("name", pd.Series(index=sections.index, dtype=object)).fillna("").astype(str)
+        marks = pd.DataFrame(
+            {
+                "lat": shapely.get_y(sections.geometry.to_numpy()),
+                "lon": shapely.get_x(sections.geometry.to_numpy()),
+                "text": names.where(names.str.strip().ne(""), sections["code"].astype(str)).map(escape).to_numpy(),
+                "angle": 0.0,
+                "kind": "section",
+                "tier": level.map(LABEL_TIER).fillna(LABEL_TIER["other"]).to_numpy(),
+                "code": sections["code"].astype(str).to_numpy(),
+            }
+        ).sort_values("code", kind="stable")
+        frames.append(marks.assign(rank=np.arange(len(marks))))
+    if rivers is not None and "name" in rivers and not rivers.empty:
         named = rivers[rivers["name"].fillna("").astype(str).str.strip().ne("")].to_crs(3857)
         length = named.length
         longest = named.loc[length.groupby(named["name"]).idxmax().to_numpy()]
@@ -497,6 +496,8 @@ def _map_labels(
                 }
             )
         )
+    if not frames:
+        return []
     labels = pd.concat(frames, ignore_index=True).sort_values(["tier", "rank", "text"], kind="stable")
     labels[["lat", "lon"]] = labels[["lat", "lon"]].round(5)
     return list(labels[["lat", "lon", "text", "angle", "kind"]].itertuples(index=False, name=None))
@@ -581,7 +582,6 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
 .geoenv-symbol {{font-size:14px}}
 .geoenv-note {{margin-top:6px;color:#b00;font-style:italic}}
 .geoenv-links a {{margin-right:6px}}
-.geoenv-label {{font:11px sans-serif;color:#555;white-space:nowrap;text-shadow:0 0 3px #fff}}
 .geoenv-search input {{width:220px;padding:4px;font:13px sans-serif}}
 .geoenv-timeline {{background:#fff;padding:6px 10px;font:12px sans-serif;border-radius:4px}}
 .geoenv-popup th {{text-align:left;padding-right:8px;color:#555;font-weight:normal;white-space:nowrap}}
