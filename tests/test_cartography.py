@@ -97,6 +97,7 @@ def test_choropleth_legend_has_the_breaks_and_a_chinese_title():
     assert "区县：优良比例" in legend and "good_ratio" not in legend
     for row in ("0–20 %", "20–40 %", "40–60 %", "60–80 %", "80–100 %", "无数据"):
         assert row in legend
+    assert re.findall(r'"p2": "([^"]*)"', page) == ["25 %", ""]  # a ratio reads as a percentage in the tooltip
     own = publish_html(content(**{"<i>指数": [2.0, 7.0]}), MapStyle("t", choropleth="<i>指数"))
     legend = own[own.index('class="geoenv-choropleth"') : own.index('class="geoenv-source"')]
     assert "区县：&lt;i&gt;指数" in legend and "<i>指数" not in own  # a user's column keeps its escaped name

@@ -1,7 +1,8 @@
 """Small Leaflet elements of our own, written as folium elements so that they render with the
 page: point layers drawn on the canvas with distinct shapes, a search box, a period slider,
-decluttered labels, a km scale bar, a north arrow, fixed HTML blocks. No external assets; data reaches the page through ``tojson`` (which
-escapes ``<``, ``>`` and ``&``), and popup HTML is built from escaped values."""
+decluttered labels, a km scale bar, a north arrow, fixed HTML blocks. No external assets; data
+reaches the page through ``tojson`` (which escapes ``<``, ``>`` and ``&``), and popup HTML is
+built from escaped values."""
 
 from __future__ import annotations
 

@@ -398,6 +398,9 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
     shown = gpd.GeoDataFrame(
         {k: counties[c].map(escape) for k, c in zip(keys, columns, strict=True)}, geometry=counties.geometry, crs=4326
     )
+    if choropleth and choropleth.endswith("_ratio"):  # a ratio reads as a percentage
+        ratio = pd.to_numeric(counties[choropleth], errors="coerce")
+        shown[keys[-1]] = (ratio * 100).round(1).map("{:g} %".format).where(ratio.notna(), "")
     shown["fill"] = fill
     # The county or city of its map on top, outlined; the others faded.
     shown["area"] = counties["in_area"].astype(bool) if "in_area" in counties else True
