@@ -112,7 +112,7 @@ def test_county_map_and_choropleth(tmp_path):
     codes = section_codes(page)
     assert "SX017" in codes  # 清徐's own section
     assert len(codes) <= 6  # and only those just across its borders
-    assert "good_ratio" in page and "#006d2c" in page  # the county shading's darkest step
+    assert "区县：优良比例" in page and "#006d2c" in page  # the shading's Chinese title and darkest step
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -45,13 +46,15 @@ def demo(ctx: click.Context, output: Path, lang: str, overwrite: bool) -> None:
 
 @main.command(name="map")
 @basin_options
-@option("output_dir")
+@option("map_page")
 @option("overwrite")
 @option("title")
 @option("period", help="Show the classes of one month, quarter or year: 2024-06, 2024Q2, 2024.")
 @option("timeline")
 @option("river")
 @option("county")
+@option("city")
+@option("labels")
 @option("basemap")
 @option("tianditu_key")
 @option("choropleth")
@@ -72,6 +75,8 @@ def map_(
     timeline,
     river,
     county,
+    city,
+    labels,
     basemap,
     tianditu_key,
     choropleth,
@@ -91,6 +96,7 @@ def map_(
       geoenv map --sections 断面.xlsx --measurements 监测数据.csv -o 地图 --title 太原市断面分布图
       geoenv map --river 汾河 --period 2024 --timeline -o 汾河
       geoenv map --county 清徐县 --basemap gaode --png 清徐县.png -o 清徐县
+      geoenv map --city 吕梁市 --labels --period 2024 -o 吕梁市.html
     """
     started = time.perf_counter()
     if river is not None and not river.strip():
@@ -99,22 +105,37 @@ def map_(
     if county is not None and not county.strip():
         raise click.BadParameter("name a county, e.g. --county 清徐县 (an empty name would draw every county)",
                                  param_hint="--county")  # fmt: skip
-    _outputs(overwrite, {f"-o {name}": output / name for name in ("index.html", *TABLE_FILES)} | {"--png": png}, kw,
-             create_folders=True)  # fmt: skip
+    if city is not None and not city.strip():
+        raise click.BadParameter("name a city, e.g. --city 吕梁市 (an empty name would draw every city)",
+                                 param_hint="--city")  # fmt: skip
+    if county is not None and city is not None:
+        raise click.UsageError("--county and --city: name one of them")
+    folder, name, prefix = _map_paths(output)
+    _outputs(overwrite, {f"-o {name}": folder / name} | {f"-o {prefix}{t}": folder / (prefix + t) for t in TABLE_FILES}
+             | {"--png": png}, kw, create_folders=True)  # fmt: skip
     basemap_tiles(basemap, tianditu_key)  # a bad basemap stops here, before any work
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     atlas = build_atlas(project, parse_period(period) if period else None, timeline=timeline)
     _stated_period(ctx, period, atlas.period)
     style = map_style(project, stated_title(title, atlas.period), basemap=basemap, tianditu_key=tianditu_key,
-                      choropleth=choropleth, timeline=timeline)  # fmt: skip
-    page = atlas.page(river=river, county=county)
+                      choropleth=choropleth, timeline=timeline, labels=labels)  # fmt: skip
+    page = atlas.page(river=river, county=county, city=city)
     html = publish_html(page, style, offline=not cdn)
-    tables = atlas.page_tables(page, county=county) if river or county else atlas.tables
+    tables = atlas.page_tables(page, county=county, city=city) if river or county or city else atlas.tables
     also: dict[Path, Writer] = {}
     if png:
-        shot = screenshot(html)
+        shot = screenshot(publish_html(page, replace(style, print_layout=True)))
         also[png] = lambda tmp: tmp.write_bytes(shot)
-    _write_maps(ctx, output, overwrite, tables, {"index.html": html}, started, also=also)
+    _write_maps(ctx, folder, overwrite, tables, {name: html}, started, also=also, prefix=prefix)
+
+
+def _map_paths(output: Path) -> tuple[Path, str, str]:
+    """Where ``-o`` puts the map: its folder, the page's file name and the prefix of the tables'
+    names. A folder holds ``index.html`` and ``sections.csv`` …; a file ``X.html`` (that is
+    not a folder) is the page, with ``X.sections.csv`` … beside it."""
+    if output.suffix.lower() in (".html", ".htm") and not output.is_dir():
+        return output.parent, output.name, f"{output.stem}."
+    return output, "index.html", ""
 
 
 def _write_maps(
@@ -125,11 +146,13 @@ def _write_maps(
     pages: dict[str, str],
     started: float,
     also: dict[Path, Writer] | None = None,
+    prefix: str = "",
 ):
-    """The map folder (the pages, index.html first, and their tables) and ``also`` as one set."""
+    """The map folder (the pages, the main one first, and their tables, each name after
+    ``prefix``) and ``also`` as one set."""
     files: dict[Path, Writer] = {output / name: text_writer(html) for name, html in pages.items()}
     lang = _lang(ctx)
-    files.update({output / name: csv_writer(bureau_table(sort_natural(table, ["code", "id"]), lang))
+    files.update({output / (prefix + name): csv_writer(bureau_table(sort_natural(table, ["code", "id"]), lang))
                   for name, table in tables.items()})  # fmt: skip
     files.update(also or {})
     write_files(files, overwrite=overwrite, create_folders=True)
@@ -138,4 +161,4 @@ def _write_maps(
               f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
     for path in also or {}:
         _log(ctx, f"wrote {path}")
-    echo(str((output / "index.html").resolve()))
+    echo(str((output / next(iter(pages))).resolve()))

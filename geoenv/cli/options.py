@@ -137,6 +137,9 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
                  help="Text of an -o OUT.shp: UTF-8, or GBK for ArcMap (its .cpg says which).")),
     "output_dir": (("-o", "--output", "output"), dict(type=click.Path(file_okay=False, path_type=Path),
                    default=Path("maps"), show_default=True, help="Folder for the map and tables.")),
+    "map_page": (("-o", "--output", "output"), dict(type=click.Path(path_type=Path), default=Path("maps"),
+                 show_default=True, help="Folder for the map (index.html) and its tables, or a file X.html: "
+                 "the map there and its tables beside it (X.sections.csv …).")),
     "map_output": (("--map", "map_output"), dict(type=_NEW_FILE, help="Also draw it on an offline HTML map.")),
     "overwrite": (("--overwrite",), dict(is_flag=True, help="Replace output files that exist.")),
     "kinds": (("--kinds",), dict(
@@ -205,6 +208,11 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
     "river": (("--river",), dict(help="Draw only this river and its tributaries, e.g. --river 汾河.")),
     "county": (("--county",), dict(
         help="Draw only this county, the rivers crossing it and the sections just across its borders.")),
+    "city": (("--city",), dict(
+        help="Draw only this city's counties, the rivers crossing them and the sections just across its borders.")),
+    "labels": (("--labels/--no-labels", "labels"), dict(
+        is_flag=True,
+        help="Write section and river names on the map (those that fit, national sections first).")),
     "basemap": (("--basemap",), dict(
         default="none",
         show_default=True,

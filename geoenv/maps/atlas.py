@@ -99,9 +99,12 @@ class Atlas:
         lengths = river_lengths(self.net.reaches[["name", "geometry"]], c.counties)
         return dict(zip(TABLE_FILES, (sections, facilities, lengths), strict=True))
 
-    def page_tables(self, page: MapContent, *, county: str | None = None) -> dict[str, pd.DataFrame]:
-        """The tables of one page (a river's, a county's): its sections, its facilities, and
-        the length of its rivers in each county (in ``county`` only, for a county's page)."""
+    def page_tables(
+        self, page: MapContent, *, county: str | None = None, city: str | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """The tables of one page (a river's, a county's, a city's): its sections, its
+        facilities, and the length of its rivers in each county (in ``county`` or the
+        counties of ``city`` only, for their page)."""
         tables = self.tables
         sections = tables["sections.csv"][tables["sections.csv"]["code"].isin(page.sections["code"])]
         facilities = tables["facilities.csv"]
@@ -110,25 +113,33 @@ class Atlas:
         lengths = river_lengths(reaches[["name", "geometry"]], self.content.counties)
         if county:
             lengths = lengths[lengths["county"] == county]
+        if city:
+            lengths = lengths[lengths["city"] == city]
         return dict(zip(TABLE_FILES, (sections, facilities, lengths.reset_index(drop=True)), strict=True))
 
     def page(
-        self, *, river: str | None = None, county: str | None = None, highlights: tuple[Highlight, ...] = ()
+        self,
+        *,
+        river: str | None = None,
+        county: str | None = None,
+        city: str | None = None,
+        highlights: tuple[Highlight, ...] = (),
     ) -> MapContent:
         """What one map shows: the whole area, or only ``river`` with its tributaries, or only
-        ``county`` with the rivers crossing it and the sections just across its borders; with
-        ``highlights`` (a trace, a spill) drawn over it.
+        ``county`` or ``city`` with the rivers crossing it and the sections just across its
+        borders (:func:`only_area`); with ``highlights`` (a trace, a spill) drawn over it.
 
         Raises
         ------
         MapError
-            When no river or county has that name (naming the close ones).
+            When no river, county or city has that name (naming the close ones), or both a
+            county and a city are named.
         """
         content = replace(self.content, highlights=highlights)
         if river:
             content = self._only_river(content, river)
-        if county:
-            content = only_county(content, county)
+        if county or city:
+            content = only_area(content, county=county or None, city=city or None)
         return content
 
     def _only_river(self, content: MapContent, name: str) -> MapContent:
@@ -279,14 +290,35 @@ def _with_county_figures(project: Project, period: Period | None) -> gpd.GeoData
     return counties.assign(**{c: counties["name"].map(figures[c]) for c in added})
 
 
-def only_county(content: MapContent, name: str, *, margin_km: float = 5.0) -> MapContent:
-    """The county ``name``, the rivers crossing it, its sections and those just across its
-    borders (within ``margin_km``), and its facilities."""
+def only_area(
+    content: MapContent, *, county: str | None = None, city: str | None = None, margin_km: float = 5.0
+) -> MapContent:
+    """The county ``county`` or the city ``city`` (its counties): the rivers crossing it, its
+    sections and those just across its borders (within ``margin_km``), its facilities; every
+    county stays, with ``in_area`` True for the area's own (outlined on the map, the rest faded).
+
+    Raises
+    ------
+    MapError
+        When no county (city) has that name, naming the close ones (and the city or county of
+        that name when it is one).
+    """
+    if (county is None) == (city is None):
+        raise MapError("name one county or one city")
     counties = content.counties
-    if name not in set(counties["name"]):
-        close = difflib.get_close_matches(name, counties["name"].astype(str).tolist(), n=3, cutoff=0.3)
-        raise MapError(f"--county {name!r}: no such county" + (f"; did you mean {'、'.join(close)}?" if close else ""))
-    shape = counties.loc[counties["name"] == name, "geometry"].union_all()
+    column, other, name = ("name", "city", county) if county is not None else ("city", "name", city)
+    word = {"name": "county", "city": "city"}
+    known = counties[column].dropna().astype(str)
+    if name not in set(known):
+        close = difflib.get_close_matches(str(name), sorted(set(known)), n=3, cutoff=0.3)
+        message = f"--{word[column]} {name!r}: no such {word[column]}"
+        if other in counties and name in set(counties[other].dropna().astype(str)):
+            message += f"; {name} is a {word[other]}: use --{word[other]} {name}"
+        elif close:
+            message += f"; did you mean {'、'.join(close)}?"
+        raise MapError(message)
+    own = counties[column].astype(str).eq(name)
+    shape = counties.loc[own, "geometry"].union_all()
     metric = working_crs(shape.bounds)
     area = gpd.GeoSeries([shape], crs=4326).to_crs(metric)
     around = area.buffer(margin_km * 1000).to_crs(4326).iloc[0]
@@ -295,7 +327,8 @@ def only_county(content: MapContent, name: str, *, margin_km: float = 5.0) -> Ma
     facilities = content.facilities
     if facilities is not None:
         facilities = facilities[facilities.within(shape)]
-    return replace(content, rivers=rivers, sections=sections, facilities=facilities, focus=area.to_crs(4326))
+    return replace(content, counties=counties.assign(in_area=own), rivers=rivers, sections=sections,
+                   facilities=facilities, focus=area.to_crs(4326))  # fmt: skip
 
 
 def trace_highlight(basin: Basin, result: Trace) -> Highlight:

@@ -1,7 +1,8 @@
 """Small Leaflet elements of our own, written as folium elements so that they render with the
 page: point layers drawn on the canvas with distinct shapes, a search box, a period slider,
-fixed HTML blocks. No external assets; data reaches the page through ``tojson`` (which
-escapes ``<``, ``>`` and ``&``), and popup HTML is built from escaped values."""
+decluttered labels, a km scale bar, a north arrow, fixed HTML blocks. No external assets; data
+reaches the page through ``tojson`` (which escapes ``<``, ``>`` and ``&``), and popup HTML is
+built from escaped values."""
 
 from __future__ import annotations
 
@@ -49,28 +50,6 @@ class Html(_Element):
 
     def __init__(self, body: str):
         super().__init__("{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}", body=body)
-
-
-class Labels(_Element):
-    """Text at points (county names), added to the layer it belongs to: one element for all of
-    them, each label a Leaflet marker with a ``divIcon`` (``labels``: latitude, longitude and
-    the label's escaped HTML text)."""
-
-    def __init__(self, labels: list[tuple[float, float, str]], size: tuple[int, int]):
-        super().__init__(
-            """
-{% macro script(this, kwargs) %}
-(function () {
-  var group = {{ this._parent.get_name() }}, size = {{ this.size|tojson }};
-  {{ this.labels|tojson }}.forEach(function (l) {
-    L.marker([l[0], l[1]], {icon: L.divIcon({className: 'empty', iconSize: size,
-      html: '<div class="geoenv-label">' + l[2] + '</div>'})}).addTo(group);
-  });
-})();
-{% endmacro %}""",
-            labels=[list(label) for label in labels],
-            size=list(size),
-        )
 
 
 class ShapeSupport(_Element):
@@ -271,4 +250,98 @@ class Attribution(_Element):
 {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
 {% endmacro %}""",
             text=text,
+        )
+
+
+class ScaleBar(_Element):
+    """Leaflet's scale bar in kilometres only, stacked in the bottom-right corner with the
+    period slider and the attribution (a corner's controls never overlap one another)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            """
+{% macro script(this, kwargs) %}
+L.control.scale({position: 'bottomright', metric: true, imperial: false, maxWidth: 150})
+  .addTo({{ this._parent.get_name() }});
+{% endmacro %}"""
+        )
+
+
+_NORTH_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="44" viewBox="0 0 28 44" role="img" aria-label="北">'
+    '<text x="14" y="11" text-anchor="middle" font-family="sans-serif" font-size="11" font-weight="bold">N</text>'
+    '<path d="M14 14 L23 40 L14 34 Z" fill="#222"/><path d="M14 14 L5 40 L14 34 Z" fill="#fff" stroke="#222"/>'
+    "</svg>"
+)
+
+
+class NorthArrow(_Element):
+    """A north arrow (inline SVG) above the scale bar. Leaflet's web-Mercator maps keep north up."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            """
+{% macro script(this, kwargs) %}
+(function () {
+  var arrow = L.control({position: 'bottomright'});
+  arrow.onAdd = function () {
+    var div = L.DomUtil.create('div', 'geoenv-north');
+    div.innerHTML = {{ this.svg|tojson }};
+    return div;
+  };
+  arrow.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}""",
+            svg=_NORTH_SVG,
+        )
+
+
+class MapLabels(_Element):
+    """Names on the map (sections beside their points, rivers along their lines, counties),
+    added to the layer they belong to, one Leaflet marker each, decluttered on every zoom and
+    pan: in the given order (the most important first), a label is shown only where its box
+    overlaps no label shown before it and lies inside the map.
+
+    ``labels``: latitude, longitude, the label's escaped HTML text, its angle in degrees
+    (clockwise; 0 but for rivers) and its kind (``section``, ``river`` or ``county``, a CSS
+    class)."""
+
+    def __init__(self, fmap: folium.Map, labels: list[tuple[float, float, str, float, str]]):
+        super().__init__(
+            """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this.fmap.get_name() }}, group = {{ this._parent.get_name() }}, spans = [];
+  {{ this.labels|tojson }}.forEach(function (l) {
+    var turn = l[4] === 'river' ? ' style="transform:translate(-50%,-50%) rotate(' + l[3] + 'deg)"' : '';
+    var marker = L.marker([l[0], l[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+      className: 'geoenv-maplabel-at', iconSize: [0, 0],
+      html: '<span class="geoenv-maplabel geoenv-maplabel-' + l[4] + '"' + turn + '>' + l[2] + '</span>'})});
+    marker.addTo(group);
+    spans.push(marker);
+  });
+  function declutter() {
+    if (!map.hasLayer(group)) { return; }
+    var frame = map.getContainer().getBoundingClientRect(), shown = [], pad = 2;
+    var boxes = spans.map(function (m) { return m.getElement().firstChild.getBoundingClientRect(); });
+    var keep = boxes.map(function (b) {
+      var out = b.left < frame.left || b.top < frame.top || b.right > frame.right || b.bottom > frame.bottom;
+      if (out) { return false; }
+      for (var i = 0; i < shown.length; i++) {
+        var s = shown[i];
+        if (b.left < s.right + pad && s.left < b.right + pad && b.top < s.bottom + pad && s.top < b.bottom + pad) {
+          return false;
+        }
+      }
+      shown.push(b);
+      return true;
+    });
+    spans.forEach(function (m, i) { m.getElement().firstChild.style.visibility = keep[i] ? 'visible' : 'hidden'; });
+  }
+  map.on('zoomend moveend overlayadd', declutter);
+  map.whenReady(declutter);
+})();
+{% endmacro %}""",
+            fmap=fmap,
+            labels=[list(label) for label in labels],
         )

@@ -19,11 +19,22 @@ import pandas as pd
 import shapely
 
 from geoenv.crs import shift_geometries, working_crs
-from geoenv.maps.elements import Attribution, Html, Labels, PointLayer, Search, ShapeSupport, Timeline
+from geoenv.maps.elements import (
+    Attribution,
+    Html,
+    MapLabels,
+    NorthArrow,
+    PointLayer,
+    ScaleBar,
+    Search,
+    ShapeSupport,
+    Timeline,
+)
 from geoenv.maps.render import MapError, render_html
 from geoenv.maps.trend import check_trends
 from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
+from geoenv.tables import HEADERS
 
 LEVEL_OUTLINE = {"national": "#000000", "provincial": "#5A5A5A", "city": "#A0A0A0"}
 # kind: (canvas shape, legend symbol, colour)
@@ -39,6 +50,11 @@ FACILITY_SYMBOLS = {
 RIVER_COLOUR = "#3a7bd5"
 #: A river stretch without a class: no section below it on its river (无控制断面), or one without data.
 UNCONTROLLED_COLOUR = NO_DATA_COLOUR
+#: The county shading, lowest class first: greens, or reds for a figure that grows as water worsens.
+CHOROPLETH_RAMP = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
+CHOROPLETH_RAMP_WORSE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+WORSE_WHEN_HIGHER = {"worse_than_v_ratio", "cwqi"}
+COUNTY_FILL = "#f4f1ea"
 PRECISION_DEG = 1e-5
 SIMPLIFY_M = 20.0
 BASEMAPS = {
@@ -85,7 +101,8 @@ class MapContent:
     Attributes
     ----------
     counties
-        Polygons with ``name`` (and ``city``; any column named in ``choropleth``).
+        Polygons with ``name`` (and ``city``; any column named in ``choropleth``; on the map of
+        one county or city, ``in_area``: True for its own, drawn outlined, the rest faded).
     rivers
         Lines with ``name``, and optionally ``class`` (of the section controlling the reach) and
         ``weight`` (line width).
@@ -113,7 +130,13 @@ class MapContent:
 
 @dataclass
 class MapStyle:
-    """How the map is drawn: title, note, basemap, choropleth, period slider, attribution."""
+    """How the map is drawn: title, note, basemap, choropleth, period slider, attribution.
+
+    ``labels`` writes section names beside their points and river names along their lines
+    (decluttered: national sections and long rivers first); ``print_layout`` draws it for a
+    picture (``--png``): title, legend, scale, north arrow and source line, without the layer
+    control, the search box and the zoom buttons (printing from the browser does the same).
+    """
 
     title: str
     note: str = ""
@@ -123,6 +146,8 @@ class MapStyle:
     timeline: bool = False
     attribution: str = ""
     links: dict[str, str] = field(default_factory=dict)
+    labels: bool = False
+    print_layout: bool = False
 
 
 def basemap_tiles(spec: str, key: str | None) -> tuple[str, str, str | None] | None:
@@ -152,7 +177,7 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
         raise MapError("nothing to draw: no sections, facilities, rivers or highlights")
     tiles = basemap_tiles(style.basemap, style.tianditu_key)
     shift = style.basemap == "gaode"  # Gaode tiles are in GCJ-02: draw there, show true coordinates
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    fmap = folium.Map(tiles=None, prefer_canvas=True, zoom_snap=0.25)
     if tiles:
         url, attribution, subdomains = tiles
         folium.TileLayer(url, attr=attribution, name="底图 basemap", subdomains=subdomains or "abc").add_to(fmap)
@@ -160,7 +185,8 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
 
     counties = _drawn(content.counties, shift)
     _county_layer(fmap, counties, style.choropleth)
-    _county_names(fmap, counties)
+    if not style.labels:  # else they are among the labels, decluttered with them
+        _county_names(fmap, counties)
     rivers = _river_layer(fmap, _drawn(_simplified(content.rivers), shift))
     sections = _section_layer(_drawn(content.sections, shift))
     sections.add_to(fmap)
@@ -175,12 +201,21 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
         start = content.periods.index(content.shown_period) if content.shown_period in content.periods else -1
         Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods), rivers=rivers,
                  stated=content.shown_period).add_to(fmap)  # fmt: skip
+    ScaleBar().add_to(fmap)
+    NorthArrow().add_to(fmap)
+    focus = content.focus if content.focus is not None else _data_bounds(content)
+    minx, miny, maxx, maxy = _drawn(gpd.GeoDataFrame(geometry=focus, crs=4326), shift).total_bounds
+    if style.labels:
+        labels = folium.FeatureGroup(name="标注 labels")
+        lines = _drawn(content.rivers, shift)
+        in_view = lines.set_geometry(shapely.clip_by_rect(lines.geometry.to_numpy(), minx, miny, maxx, maxy))
+        named = _map_labels(_drawn(content.sections, shift), in_view[~in_view.is_empty], counties)
+        MapLabels(fmap, named).add_to(labels)
+        labels.add_to(fmap)
     Html(_legend_html(style, content)).add_to(fmap)
     if style.attribution:
         Attribution(escape(style.attribution)).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    focus = content.focus if content.focus is not None else _data_bounds(content)
-    minx, miny, maxx, maxy = _drawn(gpd.GeoDataFrame(geometry=focus, crs=4326), shift).total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
 
@@ -374,49 +409,157 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
     return layers
 
 
+def choropleth_classes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """The class (0–4 of :data:`CHOROPLETH_RAMP`, -1 without a value) of each county's
+    ``values`` and the six class edges: a ratio (a column ending in ``_ratio``) in steps of
+    20 % from 0 to 100 %, any other column in five equal intervals from its lowest value to
+    its highest (a class holds its lower edge, the last also its upper)."""
+    values = pd.to_numeric(values, errors="coerce")
+    if column.endswith("_ratio"):
+        edges = np.linspace(0.0, 1.0, 6)
+    else:
+        low, high = (values.min(), values.max()) if values.notna().any() else (0.0, 0.0)
+        edges = np.linspace(low, high, 6)
+    span = edges[-1] - edges[0]
+    step = np.floor((values.to_numpy(dtype=float) - edges[0]) / span * 5) if span > 0 else values.to_numpy() * 0
+    return np.where(values.notna(), np.clip(np.nan_to_num(step), 0, 4), -1).astype(int), edges
+
+
+def choropleth_ramp(column: str) -> tuple[str, ...]:
+    """The colours of a county column's classes, lowest first."""
+    return CHOROPLETH_RAMP_WORSE if column in WORSE_WHEN_HIGHER else CHOROPLETH_RAMP
+
+
+def choropleth_title(column: str) -> str:
+    """The legend's (escaped) title of a county column: its Chinese name where it is one of the
+    figures of the county's sections (优良比例 …), else the column's own name."""
+    return escape(HEADERS.get(column, column))
+
+
 def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str | None) -> None:
     if counties.empty:
         return
     columns = [c for c in ("name", "city") if c in counties]
-    fill = pd.Series("#f4f1ea", index=counties.index, dtype=object)
+    fill = pd.Series(COUNTY_FILL, index=counties.index, dtype=object)
     if choropleth:
         if choropleth not in counties:
             raise MapError(f"--choropleth {choropleth!r}: no such county column; have {', '.join(counties.columns)}")
-        values = pd.to_numeric(counties[choropleth], errors="coerce")
-        ramp = np.array(["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"])
-        low, high = values.min(), values.max()
-        step = ((values - low) / (high - low) * 5).fillna(0) if high > low else values * 0  # five equal intervals
-        colours = ramp[np.clip(step.fillna(0).astype(int), 0, 4)]
-        fill = pd.Series(np.where(values.notna(), colours, "#f4f1ea"), index=counties.index, dtype=object)
+        step, _ = choropleth_classes(counties[choropleth], choropleth)
+        fill = pd.Series(np.where(step >= 0, np.array(choropleth_ramp(choropleth))[step], COUNTY_FILL),
+                         index=counties.index,
+                         dtype=object)  # fmt: skip
         columns.append(choropleth)
     # Properties get our own keys: a column's name is user text, shown only as an (escaped) alias.
     keys = [f"p{i}" for i in range(len(columns))]
     shown = gpd.GeoDataFrame(
         {k: counties[c].map(escape) for k, c in zip(keys, columns, strict=True)}, geometry=counties.geometry, crs=4326
     )
+    if choropleth and choropleth.endswith("_ratio"):  # a ratio reads as a percentage
+        ratio = pd.to_numeric(counties[choropleth], errors="coerce")
+        shown[keys[-1]] = (ratio * 100).round(1).map("{:g} %".format).where(ratio.notna(), "")
     shown["fill"] = fill
+    # The county or city of its map on top, outlined; the others faded.
+    shown["area"] = counties["in_area"].astype(bool) if "in_area" in counties else True
+    shown = shown.sort_values("area", kind="stable")
     aliases = ["区县", "地市"][: len([c for c in columns if c in ("name", "city")])]
     if choropleth:
-        aliases.append(escape(choropleth))
+        aliases.append(choropleth_title(choropleth))
+    faded = "in_area" in counties
     folium.GeoJson(
         shown,
         name="区县 counties",
         style_function=lambda f: {
-            "color": "#7a7a7a",
-            "weight": 1,
+            "color": "#222222" if faded and f["properties"]["area"] else "#7a7a7a",
+            "weight": 3 if faded and f["properties"]["area"] else 1,
             "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.6,
+            "fillOpacity": 0.6 if f["properties"]["area"] else 0.15,
+            "opacity": 1 if f["properties"]["area"] else 0.4,
         },
         tooltip=folium.GeoJsonTooltip(keys, aliases=aliases),
     ).add_to(fmap)
 
 
 def _county_names(fmap: folium.Map, counties: gpd.GeoDataFrame) -> None:
+    """The layer of county names (decluttered, as every label)."""
     labels = folium.FeatureGroup(name="区县名称 county names")
-    points = counties.representative_point()
-    ys, xs = shapely.get_y(points.to_numpy()).tolist(), shapely.get_x(points.to_numpy()).tolist()
-    Labels(list(zip(ys, xs, counties["name"].map(escape), strict=True)), (80, 14)).add_to(labels)
+    MapLabels(fmap, _map_labels(None, None, counties)).add_to(labels)
     labels.add_to(fmap)
+
+
+#: Which labels win a place first: national sections, then rivers (longest first), then the
+#: other sections by level, then county names.
+LABEL_TIER = {"national": 0, "river": 1, "provincial": 2, "city": 3, "other": 4, "county": 5}
+
+
+def _map_labels(
+    sections: gpd.GeoDataFrame | None, rivers: gpd.GeoDataFrame | None, counties: gpd.GeoDataFrame
+) -> list[tuple[float, float, str, float, str]]:
+    """The labels of :class:`~geoenv.maps.elements.MapLabels`, most important first: each
+    section's name (its code without one) at its point, each named river's name once, at the
+    middle of its longest line (of those given: the map clips them to its view), turned along
+    it (the angle on the screen: computed in web Mercator, kept upright), and each county's
+    name inside it (only these without ``sections`` and ``rivers``)."""
+    frames = []
+    if sections is not None and not sections.empty:
+        level = sections.get("level", pd.Series(index=sections.index, dtype=object))
+        names = sections.get("name", pd.Series(index=sections.index, dtype=object)).fillna("").astype(str)
+        marks = pd.DataFrame(
+            {
+                "lat": shapely.get_y(sections.geometry.to_numpy()),
+                "lon": shapely.get_x(sections.geometry.to_numpy()),
+                "text": names.where(names.str.strip().ne(""), sections["code"].astype(str)).map(escape).to_numpy(),
+                "angle": 0.0,
+                "kind": "section",
+                "tier": level.map(LABEL_TIER).fillna(LABEL_TIER["other"]).to_numpy(),
+                "code": sections["code"].astype(str).to_numpy(),
+            }
+        ).sort_values("code", kind="stable")
+        frames.append(marks.assign(rank=np.arange(len(marks))))
+    if rivers is not None and "name" in rivers and not rivers.empty:
+        named = rivers[rivers["name"].fillna("").astype(str).str.strip().ne("")].to_crs(3857)
+        length = named.length
+        longest = named.loc[length.groupby(named["name"]).idxmax().to_numpy()]
+        total = length.groupby(named["name"]).sum()
+        lines = longest.geometry.to_numpy()
+        ends = [shapely.line_interpolate_point(lines, f, normalized=True) for f in (0.45, 0.5, 0.55)]
+        dx = shapely.get_x(ends[2]) - shapely.get_x(ends[0])
+        dy = shapely.get_y(ends[2]) - shapely.get_y(ends[0])
+        angle = np.degrees(np.arctan2(-dy, dx))  # screen y runs down
+        angle = np.where(angle > 90, angle - 180, np.where(angle < -90, angle + 180, angle))
+        middle = gpd.GeoSeries(ends[1], crs=3857).to_crs(4326)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lat": middle.y.to_numpy(),
+                    "lon": middle.x.to_numpy(),
+                    "text": longest["name"].map(escape).to_numpy(),
+                    "angle": np.round(angle, 1),
+                    "kind": "river",
+                    "tier": LABEL_TIER["river"],
+                    "rank": (-total.reindex(longest["name"]).round(0)).to_numpy(),  # longest first
+                }
+            )
+        )
+    if not counties.empty:
+        inside = counties.representative_point()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lat": inside.y.to_numpy(),
+                    "lon": inside.x.to_numpy(),
+                    "text": counties["name"].map(escape).to_numpy(),
+                    "angle": 0.0,
+                    "kind": "county",
+                    "tier": LABEL_TIER["county"],
+                    "rank": np.arange(len(counties)),
+                }
+            )
+        )
+    if not frames:
+        return []
+    labels = pd.concat(frames, ignore_index=True).sort_values(["tier", "rank", "text"], kind="stable")
+    labels[["lat", "lon"]] = labels[["lat", "lon"]].round(5)
+    return list(labels[["lat", "lon", "text", "angle", "kind"]].itertuples(index=False, name=None))
 
 
 def _river_colours(classes: pd.Series) -> pd.Series:
@@ -488,8 +631,14 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
             f"{FACILITY_SYMBOLS[k][1]}</span> {FACILITY_LABELS_ZH[k]}</div>"
             for k in present
         )
-    river_note = "<div>河流颜色：控制断面的水质类别</div>" if "class" in content.rivers else ""
-    choropleth = f"<div>区县底色：{escape(style.choropleth)}（低→高，五等分）</div>" if style.choropleth else ""
+    river_note = (
+        "<div>河流颜色：所在河段控制断面的水质类别</div>"
+        f'<div><span class="geoenv-line" style="background:{UNCONTROLLED_COLOUR}"></span>无控制断面或无数据</div>'
+        if "class" in content.rivers
+        else ""
+    )
+    choropleth = _choropleth_legend(content.counties, style.choropleth) if style.choropleth else ""
+    source = "制图 geoenv" + (f"；资料来源：{escape(style.attribution)}" if style.attribution else "")
     note_html = f'<div class="geoenv-note">{escape(style.note)}</div>' if style.note else ""
     links = "".join(f'<a href="{escape(href)}">{escape(text)}</a> ' for text, href in style.links.items())
     links_html = f'<div class="geoenv-links">{links}</div>' if links else ""
@@ -504,18 +653,66 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
   border:1px solid #555;border-radius:50%}}
 .geoenv-ring {{display:inline-block;width:10px;height:10px;margin-right:6px;vertical-align:middle;
   border:3px solid;border-radius:50%}}
+.geoenv-square {{border-radius:2px}}
 .geoenv-symbol {{font-size:14px}}
+.geoenv-line {{display:inline-block;width:18px;height:4px;margin-right:4px;vertical-align:middle}}
 .geoenv-note {{margin-top:6px;color:#b00;font-style:italic}}
 .geoenv-links a {{margin-right:6px}}
-.geoenv-label {{font:11px sans-serif;color:#555;white-space:nowrap;text-shadow:0 0 3px #fff}}
 .geoenv-search input {{width:220px;padding:4px;font:13px sans-serif}}
 .geoenv-timeline {{background:#fff;padding:6px 10px;font:12px sans-serif;border-radius:4px}}
 .geoenv-popup th {{text-align:left;padding-right:8px;color:#555;font-weight:normal;white-space:nowrap}}
+.geoenv-north {{background:rgba(255,255,255,.8);padding:2px 4px;border-radius:4px;line-height:0}}
+.leaflet-control-scale-line {{font:12px sans-serif;background:rgba(255,255,255,.85)}}
+.geoenv-maplabel-at {{overflow:visible}}
+.geoenv-maplabel {{position:absolute;white-space:nowrap;font:12px sans-serif;text-shadow:0 0 3px #fff,0 0 2px #fff}}
+.geoenv-maplabel-section {{left:9px;top:-8px;color:#222}}
+.geoenv-maplabel-river {{color:#1d4f91;font-style:italic;font-weight:bold}}
+.geoenv-maplabel-county {{transform:translate(-50%,-50%);color:#666;font-size:11px}}
+.geoenv-source {{display:none;margin-top:6px;color:#555;font-size:11px}}
+{_print_css(style.print_layout)}
 </style>
 <div class="geoenv-title">{escape(style.title)}</div>
 <div class="geoenv-legend" id="geoenv-legend">
 <h4>水质类别 (GB 3838-2002)</h4>{rows}{river_note}
 <h4>断面级别</h4>{levels}
 {"<h4>设施</h4>" + kinds if kinds else ""}{choropleth}
-{links_html}{note_html}
+{links_html}{note_html}<div class="geoenv-source">{source}</div>
 </div>"""
+
+
+#: What a picture of the map leaves out (controls for a reader at a screen) and shows.
+PRINT_RULES = (
+    ".leaflet-control-layers, .geoenv-search, .leaflet-control-zoom {display:none !important} "
+    ".geoenv-source {display:block !important} .geoenv-links {display:none}"
+)
+
+
+def _print_css(print_layout: bool) -> str:
+    """The print layout's rules: always when printing from the browser, and on screen too for a
+    picture (``print_layout``)."""
+    return PRINT_RULES if print_layout else f"@media print {{{PRINT_RULES}}}"
+
+
+def _choropleth_legend(counties: gpd.GeoDataFrame, column: str) -> str:
+    """The county shading's part of the legend: its Chinese title and a swatch per class
+    with its breaks (percentages for a ratio), and 无数据 where a county has no value."""
+    step, edges = choropleth_classes(counties[column], column)
+    ratio = column.endswith("_ratio")
+    if ratio:
+        text = [f"{e * 100:.0f}" for e in edges]
+    else:
+        span = (edges[-1] - edges[0]) / 5
+        decimals = int(np.clip(1 - np.floor(np.log10(span)), 0, 4)) if span > 0 else 2
+        text = [f"{e:.{decimals}f}" for e in edges]
+    unit = " %" if ratio else ""
+    rows = [
+        f'<div><span class="geoenv-swatch geoenv-square" style="background:{choropleth_ramp(column)[i]}"></span>'
+        f"{text[i]}–{text[i + 1]}{unit}</div>"
+        for i in range(5)
+        if ratio or edges[-1] > edges[0] or i == 0
+    ]
+    if (step < 0).any():
+        rows.append(
+            f'<div><span class="geoenv-swatch geoenv-square" style="background:{COUNTY_FILL}"></span>无数据</div>'
+        )
+    return f'<h4 class="geoenv-choropleth">区县：{choropleth_title(column)}</h4>' + "".join(rows)
