@@ -155,7 +155,7 @@ def test_map_to_an_html_file_writes_its_tables_beside_it(tmp_path):
     names = sorted(p.name for p in out.parent.iterdir())
     assert names == ["吕梁市.facilities.csv", "吕梁市.html", "吕梁市.river_lengths.csv", "吕梁市.sections.csv"]
     table = pd.read_csv(out.parent / "吕梁市.sections.csv", dtype=str)
-    assert set(table["code"]) == section_codes(out.read_text(encoding="utf-8"))
+    assert set(table["断面编码"]) == section_codes(out.read_text(encoding="utf-8"))
     before = out.read_bytes()
     again = run("-q", "map", "--county", "文水县", "-o", out)
     assert again.exit_code == 1 and "--overwrite" in again.output and out.read_bytes() == before
@@ -168,9 +168,17 @@ def test_map_to_an_html_file_writes_its_tables_beside_it(tmp_path):
     ]  # fmt: skip
 
 
-def test_county_and_city_together_is_a_usage_error(tmp_path):
-    result = run("map", "--county", "文水县", "--city", "吕梁市", "-o", tmp_path / "m")
-    assert result.exit_code == 2 and "name one of them" in result.output and not (tmp_path / "m").exists()
+def test_a_county_name_two_cities_share_needs_its_city(tmp_path):
+    result = run("map", "--county", "城区", "-o", tmp_path / "m")
+    assert result.exit_code == 1 and not (tmp_path / "m").exists()
+    assert "counties of 晋城市、阳泉市 have that name; add --city" in result.output
+    result = run("-q", "map", "--county", "城区", "--city", "晋城市", "-o", tmp_path / "m")  # no river in the sample
+    assert result.exit_code == 1 and "nothing to draw" in result.output
+    page = build_atlas(geoenv.open_project(), "2024").page(county="城区", city="晋城市")
+    outlined = page.counties[page.counties["in_area"]]
+    assert outlined[["name", "city"]].values.tolist() == [["城区", "晋城市"]]
+    result = run("map", "--county", "文水县", "--city", "晋城市", "-o", tmp_path / "n")
+    assert result.exit_code == 1 and "no such county in 晋城市" in result.output
 
 
 def test_a_river_is_labelled_where_the_map_opens():

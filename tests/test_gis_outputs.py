@@ -147,7 +147,11 @@ def test_a_wrong_suffix_lists_the_formats(tmp_path):
     result = run("network", "build", datasets.get_path("shanxi_rivers"), "-o", tmp_path / "n.geojson")
     assert result.exit_code == 2 and ".shp" in result.output
     result = run("join", "rivers", "-o", tmp_path / "r.shp")  # lengths per county: a table, not places
-    assert result.exit_code == 1 and ".csv" in result.output
+    assert result.exit_code == 2 and "OUT.csv" in result.output
+    for command in (["classify"], ["crossings"], ["network", "navigate", datasets.get_path("shanxi_rivers"),
+                                                  "--mode", "UT", "--start", "R013.1"]):  # fmt: skip
+        result = run(*command, "-o", tmp_path / "x.shp")
+        assert result.exit_code == 2 and "write a .csv file" in result.output, command
     assert list(tmp_path.iterdir()) == []
 
 

@@ -162,7 +162,7 @@ def impact(
 @basin_options
 @option("units")
 @option("near_km")
-@option("output", help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
+@option("csv_output", help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
 @option("lang")
 @option("overwrite")
 @click.pass_context

@@ -108,8 +108,6 @@ def map_(
     if city is not None and not city.strip():
         raise click.BadParameter("name a city, e.g. --city 吕梁市 (an empty name would draw every city)",
                                  param_hint="--city")  # fmt: skip
-    if county is not None and city is not None:
-        raise click.UsageError("--county and --city: name one of them")
     folder, name, prefix = _map_paths(output)
     _outputs(overwrite, {f"-o {name}": folder / name} | {f"-o {prefix}{t}": folder / (prefix + t) for t in TABLE_FILES}
              | {"--png": png}, kw, create_folders=True)  # fmt: skip

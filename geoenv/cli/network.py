@@ -176,7 +176,7 @@ def network_check(ctx: click.Context, lines: Path, flow, outlets, tolerance_m: f
 @option("distance_km", help="Stop this far along the network.")
 @option("radius_m")
 @_lines_options
-@option("output")
+@option("csv_output")
 @option("lang")
 @option("overwrite")
 @click.pass_context

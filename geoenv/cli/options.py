@@ -132,6 +132,9 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
     "output": (("-o", "--output"), dict(type=_NEW_FILE, callback=lambda c, p, v: _table_suffix(v),
                help="OUT.csv, or OUT.gpkg / OUT.shp (the placed rows as points or lines, WGS84) to write "
                     "(default: a table on the terminal).")),
+    "csv_output": (("-o", "--output", "output"), dict(type=_NEW_FILE,
+                   callback=lambda c, p, v: _table_suffix(v, (".csv",)),
+                   help="OUT.csv to write (default: a table on the terminal).")),
     "encoding": (("--encoding",), dict(type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
                  expose_value=False, callback=lambda c, p, v: c.meta.__setitem__(ENCODING_KEY, v),
                  help="Text of an -o OUT.shp: UTF-8, or GBK for ArcMap (its .cpg says which).")),
@@ -240,14 +243,15 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
 }  # fmt: skip
 
 
-def _table_suffix(path: Path | None) -> Path | None:
-    """``-o`` of a table: OUT.csv (or no suffix), OUT.gpkg or OUT.shp (a usage error otherwise)."""
+def _table_suffix(path: Path | None, suffixes: tuple[str, ...] | None = None) -> Path | None:
+    """``-o`` of a table: OUT.csv (or no suffix), OUT.gpkg or OUT.shp, or only those of
+    ``suffixes`` (a usage error otherwise, before any work)."""
     from geoenv.errors import OutputError
     from geoenv.io.gis import TABLE_SUFFIXES, check_suffix
 
     try:
         if path is not None:
-            check_suffix(path, TABLE_SUFFIXES)
+            check_suffix(path, suffixes or TABLE_SUFFIXES)
     except OutputError as exc:
         raise click.BadParameter(str(exc.problems[0]), param_hint="-o") from None
     return path

@@ -80,6 +80,8 @@ def join(ctx: click.Context, what: str, output: Path, lang: str, overwrite: bool
       geoenv join sections --sections 断面.xlsx -o 断面_区县.csv
       geoenv join rivers -o 河流长度.csv
     """
+    if what == "rivers" and output.suffix.lower() not in ("", ".csv"):
+        raise click.BadParameter("join rivers writes a table of lengths: OUT.csv", param_hint="-o")
     _outputs(overwrite, {"-o": output}, kw)
     project = _project(ctx, kw)
     if what == "rivers":
@@ -116,7 +118,7 @@ SHOWN = ("section", "name", "period", "class", "target", "meets_target", "main_p
 @option("water")
 @option("lake_tn")
 @option("group")
-@option("output")
+@option("csv_output")
 @option("items_output")
 @option("lenient")
 @option("lang")

@@ -150,8 +150,8 @@ def check_suffix(path: Path, suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> None
     no suffix, ``/dev/stdout``, is a CSV when ``.csv`` is one of them)."""
     suffix = Path(path).suffix.lower()
     if suffix not in suffixes and not (suffix == "" and ".csv" in suffixes):
-        listed = ", ".join(suffixes)
-        raise OutputError(Problem(f"write one of {listed} (the suffix chooses the format)", file=str(path)))
+        what = f"a {suffixes[0]} file" if len(suffixes) == 1 else f"one of {', '.join(suffixes)}"
+        raise OutputError(Problem(f"write {what} (the suffix chooses the format)", file=str(path)))
 
 
 def vector_files(

@@ -293,31 +293,42 @@ def _with_county_figures(project: Project, period: Period | None) -> gpd.GeoData
 def only_area(
     content: MapContent, *, county: str | None = None, city: str | None = None, margin_km: float = 5.0
 ) -> MapContent:
-    """The county ``county`` or the city ``city`` (its counties): the rivers crossing it, its
-    sections and those just across its borders (within ``margin_km``), its facilities; every
-    county stays, with ``in_area`` True for the area's own (outlined on the map, the rest faded).
+    """The county ``county`` (of ``city`` when both are given: two cities may each have a 城区)
+    or the city ``city`` (its counties): the rivers crossing it, its sections and those just
+    across its borders (within ``margin_km``), its facilities; every county stays, with
+    ``in_area`` True for the area's own (outlined on the map, the rest faded).
 
     Raises
     ------
     MapError
         When no county (city) has that name, naming the close ones (and the city or county of
-        that name when it is one).
+        that name when it is one), or when counties of several cities have the county's name
+        and no city says which.
     """
-    if (county is None) == (city is None):
-        raise MapError("name one county or one city")
+    if county is None and city is None:
+        raise MapError("name a county or a city")
     counties = content.counties
-    column, other, name = ("name", "city", county) if county is not None else ("city", "name", city)
-    word = {"name": "county", "city": "city"}
-    known = counties[column].dropna().astype(str)
-    if name not in set(known):
-        close = difflib.get_close_matches(str(name), sorted(set(known)), n=3, cutoff=0.3)
-        message = f"--{word[column]} {name!r}: no such {word[column]}"
-        if other in counties and name in set(counties[other].dropna().astype(str)):
-            message += f"; {name} is a {word[other]}: use --{word[other]} {name}"
-        elif close:
-            message += f"; did you mean {'、'.join(close)}?"
-        raise MapError(message)
-    own = counties[column].astype(str).eq(name)
+    names = counties["name"].astype(str)
+    cities = counties["city"].astype(str) if "city" in counties else pd.Series("", index=counties.index)
+    own = pd.Series(True, index=counties.index)
+    for flag, name, column, other in (("city", city, cities, names), ("county", county, names, cities)):
+        if name is None:
+            continue
+        known = set(column[own].dropna())
+        if name not in known:
+            close = difflib.get_close_matches(str(name), sorted(known), n=3, cutoff=0.3)
+            message = f"--{flag} {name!r}: no such {flag}" + (f" in {city}" if flag == "county" and city else "")
+            other_flag = "county" if flag == "city" else "city"
+            if name in set(other):
+                message += f"; {name} is a {other_flag}: use --{other_flag} {name}"
+            elif close:
+                message += f"; did you mean {'、'.join(close)}?"
+            raise MapError(message)
+        own &= column.eq(name)
+    if county is not None and city is None and cities[own].nunique() > 1:
+        where = "、".join(sorted(cities[own].unique()))
+        raise MapError(f"--county {county!r}: counties of {where} have that name; add --city to say which, "
+                       f"e.g. --city {sorted(cities[own].unique())[0]} --county {county}")  # fmt: skip
     shape = counties.loc[own, "geometry"].union_all()
     metric = working_crs(shape.bounds)
     area = gpd.GeoSeries([shape], crs=4326).to_crs(metric)
