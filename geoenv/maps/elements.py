@@ -161,8 +161,9 @@ class Search(_Element):
       }
       if (hit) {
         if (!map.hasLayer(hit.group)) { map.addLayer(hit.group); }
+        // open it once the map is there: a popup opened in flight is not panned into view
+        map.once('moveend', function () { hit.marker.openPopup(); });
         map.setView(hit.marker.getLatLng(), Math.max(map.getZoom(), 11));
-        hit.marker.openPopup();
       }
     });
     L.DomEvent.disableClickPropagation(div);
