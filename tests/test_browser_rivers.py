@@ -67,7 +67,7 @@ def test_river_colours_change_at_the_sections(chromium, tmp_path):  # noqa: F811
 
 def test_highlights_drawn_are_the_answers(chromium, tmp_path):  # noqa: F811  # the fixture
     trace_csv, trace_html = tmp_path / "t.csv", tmp_path / "t.html"
-    result = run("-q", "trace", "SX014", "--stop-at-compliant", "-o", trace_csv, "--map", trace_html)
+    result = run("-q", "trace", "SX014", "--stop-at-compliant", "--lang", "en", "-o", trace_csv, "--map", trace_html)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(trace_csv, dtype={"id": str})
     page, problems, _ = open_page(chromium, trace_html)
@@ -77,7 +77,9 @@ def test_highlights_drawn_are_the_answers(chromium, tmp_path):  # noqa: F811  # 
     assert traced.length.sum() == pytest.approx(stop * 1000, rel=2e-3)
 
     spill_csv, spill_html = tmp_path / "s.csv", tmp_path / "s.html"
-    result = run("-q", "impact", "--facility", "F042", "--distance-km", 40, "-o", spill_csv, "--map", spill_html)
+    result = run(
+        "-q", "impact", "--facility", "F042", "--distance-km", 40, "--lang", "en", "-o", spill_csv, "--map", spill_html
+    )
     assert result.exit_code == 0, result.output
     page, more, _ = open_page(chromium, spill_html)
     spill = drawn_paths(page)

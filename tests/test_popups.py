@@ -74,7 +74,7 @@ def test_map_without_period_shows_the_latest_year_and_says_so(tmp_path):
     page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
     assert '<div class="geoenv-title">地表水监测断面分布图（2024）</div>' in page
     table = pd.read_csv(tmp_path / "m" / "sections.csv", encoding="utf-8-sig", dtype=str)
-    assert set(table["period"]) == {"2024"}
+    assert set(table["时段"]) == {"2024"}
     quiet = run("map", "--period", "2023", "--title", "太原市2023年断面图", "-o", tmp_path / "n")
     assert "period:" not in quiet.output  # named: nothing to say; and a title naming it is kept as it is
     assert '<div class="geoenv-title">太原市2023年断面图</div>' in (tmp_path / "n" / "index.html").read_text("utf-8")
