@@ -1,9 +1,21 @@
-"""Text as people read it: nouns counted in messages, and the width of text in a terminal
-or a spreadsheet column (CJK characters take two)."""
+"""Text as people read it: nouns counted in messages, the width of text in a terminal or a
+spreadsheet column (CJK characters take two), and register text whose bidirectional
+controls are shown rather than obeyed."""
 
 from __future__ import annotations
 
 import unicodedata
+
+#: The bidirectional controls (marks, embeddings, overrides, isolates): in a register's name
+#: they would reorder what follows it on a page, a sheet or a terminal (``… (SX11) 24.4 km``
+#: shown as ``mk 4.42 (11XS)``).
+BIDI_CHARACTERS = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI = {c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def bidi_shown(text: str) -> str:
+    """``text`` with each bidirectional control written as its code (``\\u202e``)."""
+    return text.translate(_BIDI)
 
 
 def width(text: str) -> int:

@@ -9,6 +9,7 @@ from conftest import SECTIONS_CSV, write
 from test_cli import run
 
 from geoenv.maps import browser
+from geoenv.text import bidi_shown
 
 pytestmark = pytest.mark.skipif(browser() is None, reason="Chromium is not installed")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -90,7 +91,7 @@ def test_hostile_names_draw_literally_and_run_nothing(chromium, hostile, tmp_pat
     assert page.evaluate(SECTIONS_DRAWN) == 40
     assert page.inner_text(".geoenv-title") == title + "（2024）"  # the period shown, stated
     options = page.evaluate("() => Array.from(document.querySelectorAll('#geoenv-search-list option'), o => o.value)")
-    sections = {f"S{i:02d} {name}".strip() for i, name in enumerate(hostile["names"])}
+    sections = {f"S{i:02d} {bidi_shown(name)}".strip() for i, name in enumerate(hostile["names"])}
     assert sections <= {o.strip() for o in options} and "S06 丹河A&B桥断面" in options  # plain text, as written
     page.fill(".geoenv-search input", "丹河A&B桥断面")  # typed as it is
     page.dispatch_event(".geoenv-search input", "change")

@@ -49,6 +49,17 @@ def timeline_map(tmp_path_factory):
     return folder / "index.html"
 
 
+def test_the_slider_turns_the_stated_period_not_the_users_title(chromium, tmp_path):  # noqa: F811
+    title = "太原市断面图（2023年版）"
+    assert run("-q", "map", "--timeline", "--title", title, "-o", tmp_path / "m").exit_code == 0
+    page, problems, _ = open_page(chromium, tmp_path / "m" / "index.html")
+    assert page.inner_text(".geoenv-title") == title + "（2024）"
+    for i, year in ((0, "2023"), (1, "2024"), (0, "2023")):
+        slide_to(page, i)
+        assert page.inner_text(".geoenv-title") == f"{title}（{year}）"
+    assert problems == []
+
+
 def test_the_period_is_stated_and_the_slider_changes_popup_title_and_rivers(chromium, timeline_map):  # noqa: F811
     project = geoenv.open_project()
     yearly = project.quality(by="year").sections.pivot(index="section", columns="period", values="class")

@@ -28,8 +28,10 @@ from geoenv.io.write import (
     safe_filename,
     text_writer,
     write_files,
+    xml_text,
 )
 from geoenv.maps.render import neutralise
+from geoenv.text import bidi_shown
 
 
 def page_values(page: str) -> set[str]:
@@ -44,10 +46,13 @@ def test_template_syntax_in_every_text_renders_literally_and_runs_nothing(hostil
     page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
     assert not hostile["marker"].exists()
     shown = page_values(page)
-    assert set(hostile["names"]) <= shown  # every section name, exactly as written
+    assert set(map(bidi_shown, hostile["names"])) <= shown  # every section name as written, bidi controls shown
     assert {"{{7*7}}", "=1+1"} <= shown  # facility capacities
     assert "断面49" not in shown and "49标题" not in page
-    assert html.unescape(re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1)) == title + "（2024）"
+    assert (
+        html.unescape(re.sub("<[^>]+>", "", re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1)))
+        == title + "（2024）"
+    )
     # no template opener is left anywhere in the data the page carries
     for f in points_of(page):
         assert not any(re.search(r"\{[{%#]", v) for v in f["properties"]["v"] if isinstance(v, str))
@@ -58,7 +63,7 @@ def test_trace_and_impact_maps_with_hostile_names(hostile, tmp_path):
     result = run("-q", "trace", exceeding, *hostile["layers"], "--map", tmp_path / "t.html", "-o", tmp_path / "t.csv")
     assert result.exit_code == 0, result.output
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
-    title = html.unescape(re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1))
+    title = html.unescape(re.sub("<[^>]+>", "", re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1)))
     assert title == f"溯源：S20 {hostile['names'][20]}（2024）"
     result = run("-q", "impact", "--facility", "F1", *hostile["layers"], "--map", tmp_path / "i.html")
     assert result.exit_code == 0, result.output
@@ -85,13 +90,13 @@ def test_report_tables_are_formula_safe(hostile, tmp_path):
     assert all(cell.data_type == "s" for cell in names)  # text cells, never formulas
     by_code = {f"S{i:02d}": n for i, n in enumerate(hostile["names"])}  # rows run by river, not as registered
     codes = [row[header.index("断面编码")].value for row in rows]
-    expected = [re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", lambda m: f"\\x{ord(m.group()):02x}", by_code[c])
+    expected = [bidi_shown(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", lambda m: f"\\x{ord(m.group()):02x}", by_code[c]))
                 for c in codes]  # fmt: skip
     assert [c.value for c in names] == expected
     table = pd.read_csv(tmp_path / "r" / "sections.csv", dtype=str, keep_default_na=False)
     for code, written in zip(table["断面编码"], table["名称"], strict=True):
         name = by_code[code]
-        assert written == ("'" + name if name[0] in "=+-@\t\r" else name)
+        assert written == bidi_shown("'" + name if name[0] in "=+-@\t\r" else name)
     cwqi = pd.read_csv(tmp_path / "r" / "sections.csv")["CWQI"]
     assert pd.api.types.is_float_dtype(cwqi)  # numbers stay numbers
 
@@ -335,7 +340,7 @@ def test_classify_writes_and_shows_hostile_names_literally(hostile, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "c.csv", dtype=str, keep_default_na=False).set_index("section")
     for i, name in enumerate(hostile["names"]):
-        assert table.loc[f"S{i:02d}", "name"] == ("'" + name if name[0] in "=+-@\t" else name)
+        assert table.loc[f"S{i:02d}", "name"] == bidi_shown("'" + name if name[0] in "=+-@\t" else name)
     assert table.loc["S00", "river"] == hostile["river"]
     shown = run("-q", "classify", "--period", "2024", *layers, "--group", "river")
     assert shown.exit_code == 0 and "\x1b" not in shown.output and printable(hostile["river"]) in shown.output
@@ -375,3 +380,15 @@ def test_layer_options_for_layers_not_given():
     assert result.exit_code == 2 and "no sections file given" in result.output
     result = run("-q", "map", "--src-crs", "garbage")
     assert result.exit_code == 2 and "unknown CRS 'garbage'" in result.output
+
+
+def test_bidi_controls_in_names_are_shown_not_obeyed():
+    """A right-to-left override in a name would turn ``… (SX11) 24.4 km`` after it into
+    ``mk 4.42 (11XS)`` on a page or a sheet: it is written as its code."""
+    from geoenv.maps.publish import escape
+
+    name = "汾河\u202e断面\u2066"
+    assert escape(name) == "汾河\\u202e断面\\u2066"
+    table = formula_safe(pd.DataFrame({"name": [name, "=1"], "n": [1, 2]}))
+    assert table["name"].tolist() == ["汾河\\u202e断面\\u2066", "'=1"]
+    assert xml_text(name) == "汾河\\u202e断面\\u2066" and printable(name) == "汾河\\u202e断面\\u2066"

@@ -8,6 +8,7 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import SECTIONS_CSV, write
 from test_cli import run
@@ -153,3 +154,15 @@ def test_timeline_starts_at_the_period_asked(tmp_path):
     page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
     periods = json.loads(re.search(r"var periods = (\[[^\]]*\])", page).group(1))
     assert len(periods) == 24 and f"show({periods.index('2024-06')})" in page
+
+
+def test_the_maps_river_lengths_are_those_of_join_rivers(tmp_path):
+    """Measured on the rivers layer, not on reaches whose ends were moved to close gaps."""
+    assert run("-q", "map", "-o", tmp_path / "m").exit_code == 0
+    assert run("-q", "join", "rivers", "-o", tmp_path / "j.csv").exit_code == 0
+    ours = pd.read_csv(tmp_path / "m" / "river_lengths.csv", encoding="utf-8-sig")
+    assert ours.equals(pd.read_csv(tmp_path / "j.csv", encoding="utf-8-sig"))
+    assert run("-q", "map", "--river", "汾河", "-o", tmp_path / "f").exit_code == 0
+    fen = pd.read_csv(tmp_path / "f" / "river_lengths.csv", encoding="utf-8-sig")
+    whole = ours[ours["河流"].isin(set(fen["河流"]))].reset_index(drop=True)
+    assert "汾河" in set(fen["河流"]) and fen.equals(whole)

@@ -72,7 +72,9 @@ def test_map_without_period_shows_the_latest_year_and_says_so(tmp_path):
     assert result.exit_code == 0, result.output
     assert "period: 2024 (the latest year with data; --period to choose another)" in result.output
     page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
-    assert '<div class="geoenv-title">地表水监测断面分布图（2024）</div>' in page
+    assert (
+        '<div class="geoenv-title">地表水监测断面分布图<span class="geoenv-title-period">（2024）</span></div>' in page
+    )
     table = pd.read_csv(tmp_path / "m" / "sections.csv", encoding="utf-8-sig", dtype=str)
     assert set(table["时段"]) == {"2024"}
     quiet = run("map", "--period", "2023", "--title", "太原市2023年断面图", "-o", tmp_path / "n")
@@ -126,16 +128,22 @@ def test_trace_and_impact_maps_show_their_own_period(tmp_path):
     trace_page = tmp_path / "t.html"
     assert run("-q", "trace", "SX014", "--period", "2023", "--map", trace_page).exit_code == 0
     text = trace_page.read_text(encoding="utf-8")
-    assert "溯源：SX014 汾河孝义断面（2023）" in text and section_values(text, "SX014")["shown"]["水质类别"] == "IV"
+    assert (
+        '溯源：SX014 汾河孝义断面<span class="geoenv-title-period">（2023）' in text
+        and section_values(text, "SX014")["shown"]["水质类别"] == "IV"
+    )
     spill_page, spill_csv = tmp_path / "i.html", tmp_path / "i.csv"
     result = run("impact", "--facility", "F042", "--map", spill_page, "-o", spill_csv)
     assert result.exit_code == 0, result.output
     assert "period: 2024 (the latest year with data" in result.output
     text = spill_page.read_text(encoding="utf-8")
-    assert "突发水污染事件推演：F042（2024）" in text and section_values(text, "SX014")["shown"]["水质类别"] == "V"
+    assert (
+        '突发水污染事件推演：F042<span class="geoenv-title-period">（2024）' in text
+        and section_values(text, "SX014")["shown"]["水质类别"] == "V"
+    )
     result = run("-q", "impact", "--facility", "F042", "--period", "2023", "--map", spill_page, "--overwrite")
     text = spill_page.read_text(encoding="utf-8")
-    assert result.exit_code == 0 and "突发水污染事件推演：F042（2023）" in text
+    assert result.exit_code == 0 and '推演：F042<span class="geoenv-title-period">（2023）' in text
     assert section_values(text, "SX014")["shown"]["水质类别"] == "IV"
 
 

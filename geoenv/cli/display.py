@@ -7,11 +7,11 @@ import re
 
 import pandas as pd
 
-from geoenv.text import width
+from geoenv.text import BIDI_CHARACTERS, width
 
 # C0 and C1 controls and DEL (ANSI/OSC escapes move the cursor, retitle the window, …), and
-# the bidirectional overrides that reorder what a terminal shows.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# the bidirectional controls that reorder what a terminal shows.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f" + BIDI_CHARACTERS + "]")
 
 
 def printable(text: str) -> str:

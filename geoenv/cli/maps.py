@@ -13,7 +13,7 @@ from geoenv.cli.base import _basin, _lang, _log, _outputs, _project, _stated_per
 from geoenv.cli.options import basin_options, option
 from geoenv.io.write import Writer, csv_writer, text_writer, write_files
 from geoenv.maps import build_atlas, demo_maps, publish_html, screenshot
-from geoenv.maps.atlas import TABLE_FILES, map_style, stated_title
+from geoenv.maps.atlas import TABLE_FILES, map_style
 from geoenv.maps.publish import basemap_tiles
 from geoenv.quality import parse_period
 from geoenv.tables import bureau_table, sort_natural
@@ -115,7 +115,7 @@ def map_(
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     atlas = build_atlas(project, parse_period(period) if period else None, timeline=timeline)
     _stated_period(ctx, period, atlas.period)
-    style = map_style(project, stated_title(title, atlas.period), basemap=basemap, tianditu_key=tianditu_key,
+    style = map_style(project, title, basemap=basemap, tianditu_key=tianditu_key,
                       choropleth=choropleth, timeline=timeline, labels=labels)  # fmt: skip
     page = atlas.page(river=river, county=county, city=city)
     html = publish_html(page, style, offline=not cdn)

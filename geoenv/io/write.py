@@ -35,12 +35,14 @@ import numpy as np
 import pandas as pd
 
 from geoenv.errors import OutputError, Problem
+from geoenv.text import BIDI_CHARACTERS, bidi_shown
 
 Writer = Callable[[Path], object]
 """Writes one output to the (temporary) path it is given (what it returns is ignored)."""
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _FORMULA_CHARACTERS = list("=+-@\t\r")
+_BIDI = re.compile(f"[{BIDI_CHARACTERS}]")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FILENAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -55,19 +57,23 @@ NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?"
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table with every text field (and header) that would start a formula prefixed by ``'``.
+    """The table with every text field (and header) that would start a formula prefixed by ``'``,
+    and bidirectional controls shown as their codes (:func:`geoenv.text.bidi_shown`).
 
     Numbers, and text that reads as a number (``-0.3``), are left as they are. Only text
     columns are looked at, by their first characters at once; the few fields starting with
     ``= + - @``, tab or carriage return are then matched against :data:`NUMBER_TEXT`.
     """
     out = frame.copy()
-    out.columns = [_safe_text(str(c)) if isinstance(c, str) else c for c in frame.columns]
+    out.columns = [_safe_text(bidi_shown(c)) if isinstance(c, str) else c for c in frame.columns]
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
         if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
             continue
         values = column.to_numpy(dtype=object)
+        if _BIDI.search("\x00".join(map(str, values.tolist()))):  # rare: one search over the column first
+            values = np.array([bidi_shown(v) if isinstance(v, str) else v for v in values], dtype=object)
+            out.isetitem(position, values)
         first = values.astype("U1")  # str() of each field, cut to its first character
         rows = np.flatnonzero(np.isin(first, _FORMULA_CHARACTERS))
         text = pd.Series(values[rows], dtype=object).map(lambda v: v if isinstance(v, str) else None)
@@ -82,8 +88,9 @@ def _safe_text(text: str) -> str:
 
 
 def xml_text(text: str) -> str:
-    """``text`` with the characters an XLSX cell cannot hold written as ``\\xNN``."""
-    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with the characters an XLSX cell cannot hold written as ``\\xNN``, and
+    bidirectional controls as their codes (:func:`geoenv.text.bidi_shown`)."""
+    return bidi_shown(_XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 def safe_filename(name: str, *, suffix: str = "") -> str:

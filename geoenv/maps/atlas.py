@@ -79,24 +79,40 @@ class Atlas:
         downstream section, and each section's classes per period when a slider was asked for.
     net
         The network the reaches come from.
+    rivers
+        The rivers layer the network was built from (None for a saved network): river lengths
+        are measured on it, as ``geoenv join rivers`` measures them, not on the reaches (whose
+        ends may have been moved to close gaps).
     """
 
     period: Period | None
     content: MapContent
     net: Network
+    rivers: gpd.GeoDataFrame | None = None
+
+    def _river_lines(self, reaches: np.ndarray | None = None) -> gpd.GeoDataFrame:
+        """The lines whose lengths the tables give: the rivers layer's features of ``reaches``
+        (all when None), or the reaches themselves for a saved network."""
+        if self.rivers is None:
+            lines = self.net.reaches if reaches is None else self.net.reaches.iloc[reaches]
+            return lines[["name", "geometry"]]
+        lines = self.rivers
+        if reaches is not None:
+            lines = lines.iloc[np.unique(self.net.reaches["source"].to_numpy()[reaches])]
+        return lines[[c for c in ("name", "geometry") if c in lines]]
 
     @cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables behind every page, by file name (:data:`TABLE_FILES`): the sections with
         their class in the period, the facilities, and the length of each river in each county
-        (of the network's own reaches: a saved network is not the embedded rivers)."""
+        (of the rivers layer, or of a saved network's reaches)."""
         c = self.content
         sections = c.sections.reindex(columns=SECTION_COLUMNS).sort_values("code", kind="stable")
         if c.facilities is not None:
             facilities = c.facilities.reindex(columns=FACILITY_COLUMNS).sort_values("id", kind="stable")
         else:
             facilities = pd.DataFrame(columns=FACILITY_COLUMNS)
-        lengths = river_lengths(self.net.reaches[["name", "geometry"]], c.counties)
+        lengths = river_lengths(self._river_lines(), c.counties)
         return dict(zip(TABLE_FILES, (sections, facilities, lengths), strict=True))
 
     def page_tables(
@@ -109,8 +125,8 @@ class Atlas:
         sections = tables["sections.csv"][tables["sections.csv"]["code"].isin(page.sections["code"])]
         facilities = tables["facilities.csv"]
         facilities = facilities[facilities["id"].isin(page.facilities["id"] if page.facilities is not None else [])]
-        reaches = self.net.reaches.iloc[np.unique(np.asarray(page.rivers["reach"], dtype=np.int64))]
-        lengths = river_lengths(reaches[["name", "geometry"]], self.content.counties)
+        reaches = np.unique(np.asarray(page.rivers["reach"], dtype=np.int64))
+        lengths = river_lengths(self._river_lines(reaches), self.content.counties)
         if county:
             lengths = lengths[lengths["county"] == county]
         if city:
@@ -212,7 +228,7 @@ def build_atlas(project: Project, period: Period | str | None = None, *, timelin
             none = [None] * len(periods)
             rivers["classes"] = rivers["control"].map(classes).map(lambda c: c if isinstance(c, list) else none)
     content = MapContent(counties, rivers, sections, facilities, periods, chosen.label if chosen else None)
-    return Atlas(chosen, content, basin.net)
+    return Atlas(chosen, content, basin.net, project["rivers"] if "rivers" in project.layers else None)
 
 
 def neighbours(sections: pd.DataFrame, distance_km: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -382,18 +398,11 @@ def map_style(project: Project, title: str, **attributes: object) -> MapStyle:
     return MapStyle(title, **attributes)  # type: ignore[arg-type]  # MapStyle's own fields
 
 
-def stated_title(title: str, period: Period | None) -> str:
-    """``title`` stating the period shown: ``…（2024）``, unless it names it already."""
-    if period is None or period.label in title:
-        return title
-    return f"{title}（{period.label}）"
-
-
 def trace_map(project: Project, result: Trace, *, offline: bool = True) -> str:
     """The map of a trace (:func:`geoenv.tracing`): the classes of the trace's own period, as in
     its table, with the traced network and the candidates drawn over them."""
     row = project.basin.section(result.section)
-    title = stated_title(f"溯源：{row['code']} {row['name']}", result.period)
+    title = f"溯源：{row['code']} {row['name']}"
     page = build_atlas(project, result.period).page(highlights=(trace_highlight(project.basin, result),))
     return publish_html(page, map_style(project, title), offline=offline)
 
@@ -402,7 +411,7 @@ def impact_map(project: Project, result: Impact, *, source: str, offline: bool =
     """The map of a spill drill (:func:`geoenv.impact`) from ``source`` (as the title names
     it): the spill's path and what it reaches over the classes of the drill's period."""
     page = build_atlas(project, result.period).page(highlights=(impact_highlight(project.basin, result),))
-    title = stated_title(f"突发水污染事件推演：{source}", result.period)
+    title = f"突发水污染事件推演：{source}"
     return publish_html(page, map_style(project, title), offline=offline)
 
 
@@ -437,7 +446,7 @@ def demo_maps(project: Project) -> Demo:
     highlights, notes = _demo_highlights(project, period)
     rivers = sorted(set(atlas.net.reaches["name"]) - {""})
     files = page_names(rivers)
-    label = f"（{period.label}，示例）"
+    label = "（示例）"
 
     def style(title: str, links: dict[str, str], timeline: bool = False) -> MapStyle:
         return map_style(project, title + label, links=links, timeline=timeline)

@@ -35,6 +35,7 @@ from geoenv.maps.trend import check_trends
 from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
 from geoenv.tables import HEADERS
+from geoenv.text import bidi_shown
 
 LEVEL_OUTLINE = {"national": "#000000", "provincial": "#5A5A5A", "city": "#A0A0A0"}
 # kind: (canvas shape, legend symbol, colour)
@@ -74,10 +75,11 @@ BASEMAPS = {
 
 
 def escape(value: object) -> str:
-    """Escape a data value for HTML, and for JavaScript template strings (backtick, ``$``)."""
+    """Escape a data value for HTML, and for JavaScript template strings (backtick, ``$``);
+    bidirectional controls are shown as their codes (:func:`geoenv.text.bidi_shown`)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;")
+    return html.escape(bidi_shown(str(value))).replace("`", "&#96;").replace("$", "&#36;")
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
         and (content.facilities is None or content.facilities.empty)
         and content.rivers.empty
         and not content.highlights
+        and content.focus is None  # a county's or city's page draws its borders, even with nothing in it
     ):
         raise MapError("nothing to draw: no sections, facilities, rivers or highlights")
     tiles = basemap_tiles(style.basemap, style.tianditu_key)
@@ -199,8 +202,8 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
     Search(searchable).add_to(fmap)
     if style.timeline and len(content.periods) > 1:
         start = content.periods.index(content.shown_period) if content.shown_period in content.periods else -1
-        Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods), rivers=rivers,
-                 stated=content.shown_period).add_to(fmap)  # fmt: skip
+        Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods),
+                 rivers=rivers).add_to(fmap)  # fmt: skip
     ScaleBar().add_to(fmap)
     NorthArrow().add_to(fmap)
     focus = content.focus if content.focus is not None else _data_bounds(content)
@@ -614,6 +617,15 @@ def _highlight_layer(fmap: folium.Map, highlight: Highlight, shift: bool) -> Non
     group.add_to(fmap)
 
 
+def _period_stamp(style: MapStyle, content: MapContent) -> str:
+    """The period of the map after its title (``（2024）``), unless the title names it already;
+    with a slider always (the slider turns it to its period)."""
+    period = content.shown_period
+    if period is None or (period in style.title and not (style.timeline and len(content.periods) > 1)):
+        return ""
+    return f'<span class="geoenv-title-period">（{escape(period)}）</span>'
+
+
 def _legend_html(style: MapStyle, content: MapContent) -> str:
     rows = "".join(
         f'<div><span class="geoenv-swatch" style="background:{PALETTE[c]}"></span>{c}类</div>' for c in CLASS_ORDER
@@ -647,7 +659,8 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
 .geoenv-title {{position:fixed;top:10px;left:60px;z-index:1000;background:#fff;padding:6px 12px;
   font:bold 18px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}}
 .geoenv-legend {{position:fixed;bottom:30px;left:10px;z-index:1000;background:#fff;padding:8px 10px;
-  font:12px sans-serif;line-height:18px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:240px}}
+  font:12px sans-serif;line-height:18px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:240px;
+  max-height:calc(100vh - 140px);overflow-y:auto}}
 .geoenv-legend h4 {{margin:4px 0;font-size:13px}}
 .geoenv-swatch {{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;
   border:1px solid #555;border-radius:50%}}
@@ -671,7 +684,7 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
 .geoenv-source {{display:none;margin-top:6px;color:#555;font-size:11px}}
 {_print_css(style.print_layout)}
 </style>
-<div class="geoenv-title">{escape(style.title)}</div>
+<div class="geoenv-title">{escape(style.title)}{_period_stamp(style, content)}</div>
 <div class="geoenv-legend" id="geoenv-legend">
 <h4>水质类别 (GB 3838-2002)</h4>{rows}{river_note}
 <h4>断面级别</h4>{levels}
