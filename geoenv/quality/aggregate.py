@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from geoenv.quality.evaluate import Evaluation, _with_multiple, item_name
+from geoenv.quality.evaluate import Evaluation, item_name, with_multiple
 from geoenv.quality.standard import (
     DESCRIPTIONS,
     EVALUATION_ITEMS,
@@ -142,7 +142,7 @@ def _main_pollutants_of_means(means: pd.DataFrame, keys: list[str]) -> pd.DataFr
         [*keys, "k", "rank", "order"], ascending=[*(True,) * len(keys), False, False, True]
     )
     top = worse.groupby(keys).head(3)
-    top = top.assign(main_pollutants=_with_multiple(top["parameter"].map(item_name), top["multiple"]))
+    top = top.assign(main_pollutants=with_multiple(top["parameter"].map(item_name), top["multiple"]))
     if top.empty:
         return pd.DataFrame(columns=[*keys, "main_pollutants"])
     return top.groupby(keys)["main_pollutants"].agg("、".join).reset_index()

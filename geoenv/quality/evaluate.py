@@ -194,7 +194,7 @@ def _sections(items: pd.DataFrame, rows: pd.DataFrame, info: pd.DataFrame) -> pd
     polluting = items[items["k"] > III].assign(rank_multiple=lambda f: f["multiple_iii"].fillna(-np.inf))
     polluting = polluting.sort_values(["k", "rank_multiple", "order"], ascending=[False, False, True])
     top = polluting.groupby(keys, sort=False).head(3)
-    top = top.assign(text=_with_multiple(top["item"], top["multiple_iii"]))
+    top = top.assign(text=with_multiple(top["item"], top["multiple_iii"]))
     table = table.merge(_joined(top, keys, "text", "、", "main_pollutants"), on=keys, how="left")
 
     exceeding = items[items["target_k"].notna() & (items["k"] > items["target_k"])].copy()
@@ -202,7 +202,7 @@ def _sections(items: pd.DataFrame, rows: pd.DataFrame, info: pd.DataFrame) -> pd
         exceeding["parameter"], exceeding["mean"], exceeding["target_k"].to_numpy(dtype=int), exceeding["lake"]
     )
     exceeding["target_multiple"] = target_multiple
-    exceeding["text"] = _with_multiple(exceeding["item"], exceeding["target_multiple"])
+    exceeding["text"] = with_multiple(exceeding["item"], exceeding["target_multiple"])
     exceeding["rank_multiple"] = exceeding["target_multiple"].fillna(-np.inf)
     exceeding = exceeding.sort_values(["k", "rank_multiple", "order"], ascending=[False, False, True])
     table = table.merge(_joined(exceeding, keys, "text", "、", "exceeding_items"), on=keys, how="left")
@@ -269,7 +269,7 @@ def _joined(frame: pd.DataFrame, keys: list[str], column: str, sep: str, name: s
     return joined.rename(name).reset_index()
 
 
-def _with_multiple(names: pd.Series, multiple: pd.Series) -> pd.Series:
+def with_multiple(names: pd.Series, multiple: pd.Series) -> pd.Series:
     """``氨氮(1.2)`` (two decimals below 0.05); just the name for pH and DO, which carry none."""
     m = multiple.to_numpy(dtype=float)
     digits = np.where(np.abs(m) < 0.05, np.char.mod("%.2f", m), np.char.mod("%.1f", m))
