@@ -102,7 +102,8 @@ def bureau_tables(project: Project, period: Period) -> dict[str, pd.DataFrame]:
         _top(basin, code, status) if basin.sections.loc[basin.sections["code"] == code, "reach"].iloc[0] >= 0 else ""
         for code in exceeding["code"]
     ]
-    columns = ["code", "name", "county", "river", "target", "class", "exceeding_items", "main_pollutants", "candidates"]
+    columns = ["code", "name", "county", "river", "period", "target", "class", "exceeding_items", "main_pollutants",
+               "candidates"]
     return {
         "sections": sections,
         "facilities": facilities.reset_index(drop=True),
