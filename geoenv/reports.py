@@ -103,7 +103,7 @@ def bureau_tables(project: Project, period: Period) -> dict[str, pd.DataFrame]:
         for code in exceeding["code"]
     ]
     columns = ["code", "name", "county", "river", "period", "target", "class", "exceeding_items", "main_pollutants",
-               "candidates"]
+               "candidates"]  # fmt: skip
     return {
         "sections": sections,
         "facilities": facilities.reset_index(drop=True),
