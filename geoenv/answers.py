@@ -77,7 +77,7 @@ def trace(
     table = result.table
     if chosen is not None:
         table = table.copy()
-        table.insert(table.columns.get_loc("class"), "period", chosen.label)
+        table.insert(list(table.columns).index("class"), "period", chosen.label)
     return replace(result, table=table, period=chosen)
 
 
