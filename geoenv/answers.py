@@ -55,7 +55,8 @@ def trace(
     stop_at_compliant: bool = False,
 ) -> Trace:
     """Trace ``section`` (code or name) upstream (超标断面溯源) in ``period`` (default: the
-    latest year): candidate facilities ranked, and the sections on the way with their class.
+    latest year): candidate facilities ranked, and the sections on the way with their class;
+    the table has the column ``period`` (its label, before ``class``) when a period was used.
 
     Without measurements the candidates are ranked by proximity and size only. See
     :func:`geoenv.tracing.trace` for the other parameters.
@@ -73,7 +74,11 @@ def trace(
     status = project.status(chosen) if chosen is not None else None
     result = _trace(project.basin, section, status=status, mode=mode, distance_km=distance_km, kinds=kinds,
                     stop_at_compliant=stop_at_compliant)  # fmt: skip
-    return replace(result, period=chosen)
+    table = result.table
+    if chosen is not None:
+        table = table.copy()
+        table.insert(list(table.columns).index("class"), "period", chosen.label)
+    return replace(result, table=table, period=chosen)
 
 
 def impact(

@@ -87,7 +87,8 @@ def bureau_tables(project: Project, period: Period) -> dict[str, pd.DataFrame]:
                 "id_generated": _generated(f, "id").to_numpy(),
                 "county": f.get("county"),
                 "river": f.get("river"),
-                "capacity": f.get("capacity"),
+                "capacity": _whole(f["capacity"]) if "capacity" in f else None,
+                "capacity_unit": f.get("capacity_unit"),
             }
         )
         facilities["downstream_section"] = facilities["id"].map(down["downstream_code"])
@@ -102,7 +103,8 @@ def bureau_tables(project: Project, period: Period) -> dict[str, pd.DataFrame]:
         _top(basin, code, status) if basin.sections.loc[basin.sections["code"] == code, "reach"].iloc[0] >= 0 else ""
         for code in exceeding["code"]
     ]
-    columns = ["code", "name", "county", "river", "target", "class", "exceeding_items", "main_pollutants", "candidates"]
+    columns = ["code", "name", "county", "river", "period", "target", "class", "exceeding_items", "main_pollutants",
+               "candidates"]  # fmt: skip
     return {
         "sections": sections,
         "facilities": facilities.reset_index(drop=True),
@@ -145,12 +147,24 @@ def year_on_year(project: Project, period: Period) -> pd.DataFrame:
 
 def monthly_classes(project: Project, period: Period, sections: pd.DataFrame) -> pd.DataFrame:
     """月度: ``sections`` (``code``, in their order) with the class of each month of ``period``
-    (one column per month, ``2024-01`` …), blank where the month was not sampled."""
+    (one column per month, ``2024-01`` …); a month without a class but with a no-sample
+    remark says it (``断流``, ``冰封``, as the month's ``no_sample`` has them); blank where
+    nothing is known."""
     months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m").tolist()
     evaluated = project.quality(by="month").sections
     evaluated = evaluated[evaluated["period"].isin(months)]
-    classes = evaluated.pivot(index="section", columns="period", values="class").reindex(columns=months)
+    remark = evaluated["no_sample"].astype(object).str.replace(r" \d+", "", regex=True)
+    evaluated = evaluated.assign(shown=evaluated["class"].astype(object).where(evaluated["class"].notna(), remark))
+    classes = evaluated.pivot(index="section", columns="period", values="shown").reindex(columns=months)
     return sections.join(classes, on="code").reset_index(drop=True)
+
+
+def _whole(values: pd.Series) -> pd.Series:
+    """``values`` as integers (``Int64``, 90000 not 90000.0) when all of them are whole numbers,
+    else as they are."""
+    number = pd.to_numeric(values, errors="coerce")
+    whole = number.notna().any() and values.notna().eq(number.notna()).all() and (number.dropna() % 1 == 0).all()
+    return number.astype("Int64") if whole else values
 
 
 def _generated(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -132,15 +132,15 @@ def register_names(basin: Basin) -> Names:
 
 
 def labelled(codes: object, names: Names) -> object:
-    """``;``-joined codes as labels joined by ``；`` (``SX019(古交市)`` keeps its note:
-    ``汾河古交断面 (SX019)(古交市)``); other values as they are."""
+    """``;``-joined codes as labels joined by ``；`` (``SX019(古交市)`` keeps its note after a
+    space: ``汾河古交断面 (SX019) (古交市)``); other values as they are."""
     if not isinstance(codes, str) or not codes:
         return codes
     shown = []
     for part in codes.split(";"):
         found = _CODE_AND_NOTE.match(part)
         code, note = (found["code"], found["note"] or "") if found else (part, "")
-        shown.append(names.label.get(code, code) + note)
+        shown.append(" ".join(filter(None, (names.label.get(code, code), note))))
     return "；".join(shown)
 
 

@@ -163,11 +163,11 @@ def test_what_gbk_cannot_hold_is_refused_naming_row_and_column(tmp_path):
     with pytest.raises(OutputError) as caught:
         shapefile_frame(frame(["汾河", "𠮷河"]), tmp_path / "x.shp", encoding="gbk")
     problem = caught.value.problems[0]
-    assert (problem.where, problem.column) == ("row 2", "name") and "𠮷" in problem.message
+    assert (problem.where, problem.column) == ("row 2 of the output", "name") and "𠮷" in problem.message
     assert shapefile_frame(frame(["汾河", "𠮷河"]), tmp_path / "x.shp", encoding="utf-8")["name"].tolist()[1] == "𠮷河"
     with pytest.raises(OutputError) as caught:
         shapefile_frame(frame(["汾河", "河" * 85]), tmp_path / "x.shp", encoding="utf-8")  # 255 bytes
-    assert caught.value.problems[0].where == "row 2" and ".gpkg" in caught.value.problems[0].message
+    assert caught.value.problems[0].where == "row 2 of the output" and ".gpkg" in caught.value.problems[0].message
     assert len(shapefile_frame(frame(["河" * 127]), tmp_path / "x.shp", encoding="gbk")) == 1  # 254 bytes in GBK
 
 
@@ -194,3 +194,28 @@ def test_the_same_table_gives_the_same_shapefile_bytes(outputs, tmp_path):
         shapefile_paths(outputs / "sections.shp"), shapefile_paths(tmp_path / "again.shp"), strict=True
     ):
         assert first.read_bytes() == again.read_bytes(), first.suffix
+
+
+def test_a_refused_text_names_the_rows_code(tmp_path):
+    rows = frame(["汾河", "丹河𠮷断面"]).assign(code=["SX10", "SX9"])
+    with pytest.raises(OutputError) as caught:
+        shapefile_frame(rows, tmp_path / "x.shp", encoding="gbk")
+    assert caught.value.problems[0].where == "code SX9 (row 2 of the output)"
+
+
+@pytest.mark.parametrize("name", [".shp", ".csv", ".gpkg", ".SHP"])
+def test_a_name_that_is_only_a_suffix_is_refused(tmp_path, name):
+    result = run("-q", "join", "sections", "-o", tmp_path / name)
+    assert result.exit_code != 0 and "no name before its suffix" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sidecar", [".qix", ".sbn", ".shp.xml"])
+def test_overwrite_refuses_a_stale_spatial_index_beside_the_shapefile(tmp_path, sidecar):
+    ok(run("-q", "join", "sections", "-o", tmp_path / "a.shp"))
+    stale = tmp_path / f"a{sidecar}"
+    stale.write_bytes(b"old")
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    result = run("-q", "join", "sections", "-o", tmp_path / "a.shp", "--overwrite")
+    assert result.exit_code != 0 and str(stale) in result.output and "remove it" in result.output
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before

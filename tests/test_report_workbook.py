@@ -136,3 +136,41 @@ def test_monthly_blank_where_not_sampled_and_year_on_year_without_last_year(tmp_
     assert yoy["对比时段"].eq("2023Q2").all()
     assert yoy["上年同期CWQI"].isna().all() and yoy["CWQI变化"].isna().all()
     assert np.isfinite(yoy["CWQI"].astype(float)).all()
+
+
+@pytest.fixture(scope="module")
+def bureau_report(tmp_path_factory):
+    import bureau_registers as bureau
+
+    folder = tmp_path_factory.mktemp("bureau_report")
+    files = ["--sections", bureau.sections_workbook(folder / "断面名录.xlsx").path,
+             "--facilities", bureau.facilities_csv(folder / "设施.csv").path,
+             "--measurements", bureau.measurements_workbook(folder / "监测结果.xlsx").path]  # fmt: skip
+    run("report", *files, "--period", "2024", "-o", folder / "rep")
+    return folder / "rep"
+
+
+def test_facilities_keep_their_unit_and_whole_capacities(bureau_report):
+    csv = pd.read_csv(bureau_report / "facilities.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    sheet = load_workbook(bureau_report / "report.xlsx")["设施名录"]
+    header = [c.value for c in sheet[2]]
+    cells = {h: [r[i] for r in sheet.iter_rows(min_row=3, values_only=True)] for i, h in enumerate(header)}
+    assert list(csv.columns).index("规模单位") == list(csv.columns).index("规模") + 1
+    assert (csv["规模单位"] != "").any() and [v or "" for v in cells["规模单位"]] == list(csv["规模单位"])
+    given = pd.to_numeric(csv["规模"], errors="coerce").dropna()
+    if (given % 1 == 0).all():  # whole numbers: written without ".0", and as integers in the sheet
+        assert not csv["规模"].str.endswith(".0").any()
+        assert all(isinstance(v, int) for v in cells["规模"] if v is not None)
+
+
+def test_monthly_sheet_says_dry_months(bureau_report):
+    import bureau_registers as bureau
+
+    monthly = pd.read_csv(bureau_report / "monthly.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    dry = bureau.sample("sections").set_index("断面编码").loc[bureau.DRY_SECTION, "断面名称"]
+    row = monthly.set_index("名称").loc[dry]
+    for month in bureau.DRY_MONTHS:
+        assert row[month[:7]] == "断流"
+    sheet = sheet_frame(load_workbook(bureau_report / "report.xlsx")["月度"]).set_index("名称")
+    assert sheet.loc[dry, bureau.DRY_MONTHS[0][:7]] == "断流"
+    assert not monthly.drop(columns=["断面编码"]).isin(["断流 1", "冰封 1"]).any().any()

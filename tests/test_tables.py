@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import write
 
+import geoenv
 from geoenv.cli import main
 from geoenv.tables import HEADERS, bureau_table, natural_key, sort_natural
 
@@ -141,7 +142,9 @@ def test_crossings_units_name_the_sections(outputs):
     sections = outputs[("join", "en")]["j.csv"].set_index("code")["name"]
     first = english["inflow_sections"].iloc[0].split(";")[0]
     assert units["入境断面"].iloc[0].split("；")[0] == f"{sections[first]} ({first})"
-    assert "(SX019)(古交市" in "".join(units["受外区域来水断面(来水区域)"])
+    fed = units["受外区域来水断面(来水区域)"].str.split("；").explode()
+    assert fed.str.contains(r"\(SX019\) \(古交市", regex=True).any()  # a space between label and note
+    assert not fed.str.contains(r"\)\(", regex=True).any()
 
 
 def test_natural_order_of_codes(tmp_path):
@@ -210,3 +213,23 @@ def test_columns_other_commands_add_have_their_headers():
     assert list(table.columns) == ["类型", "到达用时(h)", "到达时间"]
     assert table["类型"].tolist() == ["断面", "行政边界"]
     assert table["到达时间"].tolist() == frame["arrival_time"].tolist()
+
+
+def test_trace_and_exceedances_say_their_period(outputs):
+    trace = outputs[("trace", "zh")]["t.csv"]
+    assert set(trace["时段"]) == {"2024"}
+    assert list(trace.columns).index("时段") == list(trace.columns).index("水质类别") - 1
+    exceedances = outputs[("report", "zh")]["p/exceedances.csv"]
+    assert len(exceedances) and set(exceedances["时段"]) == {"2024"}
+
+
+def test_trace_says_the_exceeding_items_in_chinese():
+    project = geoenv.open_project()
+    status = project.status(geoenv.period_of(project, "2024"))
+    code = next(c for c, items in status["exceeding"].items() if len(items))
+    result = CliRunner().invoke(main, ["trace", code, "--period", "2024"], obj={})
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stderr.splitlines() if "exceeding:" in x)
+    names = {"cod": "化学需氧量", "nh3n": "氨氮", "tp": "总磷"}
+    expected = "、".join(names.get(i, i) for i in status.loc[code, "exceeding"])
+    assert line.endswith(f"exceeding: {expected}") and not re.search(r"exceeding: .*[a-z]", line)

@@ -19,6 +19,7 @@ from geoenv.io.gis import answer_places
 from geoenv.io.write import csv_writer, sibling, text_writer, write_files
 from geoenv.maps import impact_map, trace_map
 from geoenv.network.substring import piece_lines
+from geoenv.quality.evaluate import item_name
 from geoenv.reports import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import check_choice
@@ -82,7 +83,7 @@ def trace_(
     if chosen is not None and status is not None and str(row["code"]) in status.index:
         s = status.loc[str(row["code"])]
         _log(ctx, f"{row['code']} {row['name']} in {chosen.label}: class {s['class']}, target {s['target']}, "
-                  f"exceeding: {'、'.join(s['exceeding']) or 'none'}")  # fmt: skip
+                  f"exceeding: {'、'.join(map(item_name, s['exceeding'])) or 'none'}")  # fmt: skip
     if result.stops:
         _log(ctx, f"stopped at compliant sections: {', '.join(result.stops)}")
     for note in result.notes:

@@ -43,6 +43,9 @@ GPKG_OPTIONS = {"VERSION": "1.2"}
 ENCODINGS = {"utf-8": ("UTF-8", "UTF-8"), "gbk": ("CP936", "936")}
 #: The files of one shapefile, in the order they are written.
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: Files GIS programs keep beside a shapefile (spatial indexes, metadata), which geoenv does not
+#: write: one left from an older shapefile of that name would describe the wrong features.
+SHAPEFILE_SIDECARS = (".qix", ".sbn", ".sbx", ".shp.xml", ".aih", ".ain", ".atx", ".fbn", ".fbx", ".ixs", ".mxs")
 #: What ``-o`` of a command with a table of placed things may end with.
 TABLE_SUFFIXES = (".csv", ".gpkg", ".shp")
 MAX_FIELD_BYTES = 10
@@ -147,7 +150,10 @@ def table_files(
 
 def check_suffix(path: Path, suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> None:
     """Raise :class:`OutputError` unless ``path`` ends with one of ``suffixes`` (a name with
-    no suffix, ``/dev/stdout``, is a CSV when ``.csv`` is one of them)."""
+    no suffix, ``/dev/stdout``, is a CSV when ``.csv`` is one of them), or when its name is
+    only a suffix (``.shp``: a hidden file, no name)."""
+    if Path(path).name.lower() in {*TABLE_SUFFIXES, *suffixes}:
+        raise OutputError(Problem("has no name before its suffix; write NAME" + Path(path).name, file=str(path)))
     suffix = Path(path).suffix.lower()
     if suffix not in suffixes and not (suffix == "" and ".csv" in suffixes):
         what = f"a {suffixes[0]} file" if len(suffixes) == 1 else f"one of {', '.join(suffixes)}"
@@ -222,6 +228,8 @@ def shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, encoding: str) -> gp
     dates as text; refused (:class:`OutputError`, naming the row and column) when a text
     is longer than 254 bytes or, in GBK, has a character GBK does not have."""
     python_encoding = "gbk" if encoding == "gbk" else "utf-8"
+    key = next((c for c in ("code", "id") if c in frame), None)
+    keys = frame[key].astype(str).to_numpy() if key is not None else None
     out = frame.copy()
     for column in frame.columns:
         if column == frame.geometry.name:
@@ -230,14 +238,23 @@ def shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, encoding: str) -> gp
         if pd.api.types.is_datetime64_any_dtype(values):
             out[column] = values.dt.strftime("%Y-%m-%d %H:%M").astype(object)
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            _check_text(values, column, path, python_encoding)
+            _check_text(values, column, path, python_encoding, keys=keys, key=key or "")
     return out.rename(columns=field_names([c for c in frame.columns if c != frame.geometry.name]))
 
 
-def _check_text(values: pd.Series, column: str, path: Path, encoding: str) -> None:
+def _check_text(
+    values: pd.Series, column: str, path: Path, encoding: str, *, keys: np.ndarray | None = None, key: str = ""
+) -> None:
     """Refuse a text column a shapefile cannot hold: naming its first value that ``encoding``
-    cannot write, or its longest value when that has more than :data:`MAX_TEXT_BYTES`."""
+    cannot write, or its longest value when that has more than :data:`MAX_TEXT_BYTES`, by the
+    row's ``key`` (``keys``: each row's code or id) and its row of the output (sorted, so not
+    the register's row)."""
     rows = np.flatnonzero(values.notna().to_numpy())
+
+    def where(i: int) -> str:
+        row = f"row {rows[i] + 1} of the output"
+        return f"{key} {keys[rows[i]]} ({row})" if keys is not None else row
+
     text = values.iloc[rows].astype(str).reset_index(drop=True)
     try:
         "".join(text).encode(encoding)
@@ -249,13 +266,13 @@ def _check_text(values: pd.Series, column: str, path: Path, encoding: str) -> No
                 raise OutputError(Problem(
                     f"{value!r} has {value[exc.start : exc.end]!r}, which {encoding.upper()} does not have; "
                     "write it with --encoding utf-8 or as .gpkg",
-                    file=str(path), where=f"row {rows[i] + 1}", column=column)) from None  # fmt: skip
+                    file=str(path), where=where(i), column=column)) from None  # fmt: skip
     sizes = np.array([len(value.encode(encoding)) for value in text], dtype=np.int64)
     if len(sizes) and sizes.max() > MAX_TEXT_BYTES:
         i = int(sizes.argmax())
         raise OutputError(Problem(f"{text[i][:40]!r}… is {sizes[i]} bytes, more than a shapefile's "
                                   f"{MAX_TEXT_BYTES}; write it as .gpkg", file=str(path),
-                                  where=f"row {rows[i] + 1}", column=column))  # fmt: skip
+                                  where=where(i), column=column))  # fmt: skip
 
 
 def field_names(columns: list[str]) -> dict[str, str]:
@@ -330,6 +347,20 @@ def answer_places(
 
 
 def output_parts(path: Path) -> list[Path]:
-    """The files an output ``path`` is: a shapefile's parts (:func:`shapefile_paths`), else itself."""
+    """The files an output ``path`` is: a shapefile's parts (:func:`shapefile_paths`), else itself.
+
+    Raises
+    ------
+    OutputError
+        A file a GIS program keeps beside the shapefile (:data:`SHAPEFILE_SIDECARS`, ``X.qix``)
+        is there: it would index the old features; geoenv does not delete what it did not write.
+    """
     path = Path(path)
-    return shapefile_paths(path) if path.suffix.lower() == ".shp" else [path]
+    if path.suffix.lower() != ".shp":
+        return [path]
+    stale = [p for p in (path.with_name(path.stem + suffix) for suffix in SHAPEFILE_SIDECARS) if p.exists()]
+    if stale:
+        raise OutputError(Problem(f"is beside the shapefile {path.name} and would describe its old features; "
+                                  "remove it (geoenv does not delete what it did not write), then write again",
+                                  file=str(stale[0])))  # fmt: skip
+    return shapefile_paths(path)
