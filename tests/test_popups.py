@@ -220,3 +220,30 @@ def test_timeline_recolours_the_river_pieces_a_section_controls(project):
     colours = {tuple(json.loads(k)) for k in re.findall(r'"k": (\[[^\]]*\])', page)}
     for classes in controlled["classes"]:
         assert (PALETTE[classes[0]], PALETTE[classes[1]]) in colours
+
+
+def test_spill_map_popup_has_class_and_arrival_marks_borders_and_opens_on_the_spill(project, tmp_path):
+    page_path = tmp_path / "s.html"
+    result = run("-q", "impact", "--facility", "F042", "--distance-km", "30", "--start-time", "2024-07-01T08:00",
+                 "--map", page_path, "-o", tmp_path / "s.csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = page_path.read_text(encoding="utf-8")
+    spill = {f["v"][0]: f for f in layer(page, "污染推演 spill")}
+    table = geoenv.impact(project, facility="F042", distance_km=30, start_time="2024-07-01T08:00").table
+    assert set(spill) == set(table["id"])  # every row of the table is on the map, the crossings too
+    reached = table[table["kind"] == "section"].iloc[0]
+    shown = spill[reached["id"]]["shown"]
+    quality = section_values(page, reached["id"])["shown"]
+    assert shown["水质类别"] == quality["水质类别"] and shown["达标情况"] == quality["达标情况"]
+    assert shown["到达时间"] == reached["arrival_time"] and float(shown["距离(km)"]) == reached["distance_km"]
+    crossings = geoenv.crossings(project).crossings.set_index("id")
+    border = table[table["kind"] == "border"].iloc[0]
+    assert spill[border["id"]]["shown"]["类型"] == "行政边界"
+    lon, lat = crossings.loc[border["id"], ["lon", "lat"]]
+    point = r'"coordinates": \[([\d.]+), ([\d.]+)\], "type": "Point"\}, "properties": \{"v": \["'
+    x, y = map(float, re.search(point + border["id"], page).groups())  # drawn where the crossing is
+    assert (x, y) == pytest.approx((lon, lat), abs=1e-5)
+    assert 'style="background:#e53935;height:6px"></span>污染影响范围' in page
+    (south, west), (north, east) = json.loads(re.search(r"\.fitBounds\(\s*(\[\[\d.*?\]\])", page).group(1))
+    xs = [float(m.group(1)) for code in spill for m in [re.search(point + code, page)] if m]
+    assert west < min(xs) and east > max(xs) and east - west < 0.5 and north - south < 0.5  # not the province

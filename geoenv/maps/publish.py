@@ -86,7 +86,8 @@ def escape(value: object) -> str:
 class Highlight:
     """A layer drawn over the map: a traced network or a spill's path and what it reaches.
 
-    ``fields`` maps point columns to the labels shown in their popups.
+    ``fields`` maps point columns to the labels shown in their popups; ``legend`` names it
+    beside its colour in the legend (溯源范围 …).
     """
 
     name: str
@@ -94,6 +95,7 @@ class Highlight:
     lines: gpd.GeoDataFrame | None = None
     points: gpd.GeoDataFrame | None = None
     fields: tuple[tuple[str, str], ...] = ()
+    legend: str = ""
 
 
 @dataclass
@@ -649,6 +651,12 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
         if "class" in content.rivers
         else ""
     )
+    drawn = "".join(
+        f'<div><span class="geoenv-line" style="background:{h.colour};height:6px"></span>{escape(h.legend)}</div>'
+        for h in content.highlights
+        if h.legend
+    )
+    drawn = f'<h4 class="geoenv-highlights">推演与溯源</h4>{drawn}' if drawn else ""
     choropleth = _choropleth_legend(content.counties, style.choropleth) if style.choropleth else ""
     source = "制图 geoenv" + (f"；资料来源：{escape(style.attribution)}" if style.attribution else "")
     note_html = f'<div class="geoenv-note">{escape(style.note)}</div>' if style.note else ""
@@ -688,7 +696,7 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
 <div class="geoenv-legend" id="geoenv-legend">
 <h4>水质类别 (GB 3838-2002)</h4>{rows}{river_note}
 <h4>断面级别</h4>{levels}
-{"<h4>设施</h4>" + kinds if kinds else ""}{choropleth}
+{"<h4>设施</h4>" + kinds if kinds else ""}{drawn}{choropleth}
 {links_html}{note_html}<div class="geoenv-source">{source}</div>
 </div>"""
 
