@@ -247,3 +247,19 @@ def test_spill_map_popup_has_class_and_arrival_marks_borders_and_opens_on_the_sp
     (south, west), (north, east) = json.loads(re.search(r"\.fitBounds\(\s*(\[\[\d.*?\]\])", page).group(1))
     xs = [float(m.group(1)) for code in spill for m in [re.search(point + code, page)] if m]
     assert west < min(xs) and east > max(xs) and east - west < 0.5 and north - south < 0.5  # not the province
+
+
+def test_facility_popup_names_its_downstream_section_with_distance_and_capacity_with_unit(tmp_path):
+    plants = write(tmp_path / "f.csv", "编号,名称,类型,经度,纬度,设计规模（万吨/日）\n"
+                                        "P1,温南污水处理厂,污水处理厂,111.87,37.07,9\n"
+                                        "P2,小厂,污水处理厂,111.82,37.0,0.25\n")  # fmt: skip
+    project = geoenv.open_project(sections=write(tmp_path / "s.csv", WEN_SECTIONS), facilities=plants,
+                                  measurements=wen_measurements(tmp_path))  # fmt: skip
+    page = publish_html(build_atlas(project).page(), map_style(project, "x"))
+    popups = {f["v"][0]: f["shown"] for f in layer(page, "污水处理厂 sewage plant")}
+    related = project.relations.facilities.set_index("id")
+    names = dict(zip(project["sections"]["code"], project["sections"]["name"], strict=True))
+    for plant, size in (("P1", "90000 m³/d"), ("P2", "2500 m³/d")):
+        code, km = related.loc[plant, ["downstream_code", "distance_km"]]
+        assert popups[plant]["下游断面"] == f"{names[code]} ({code}) {km:.1f} km"
+        assert popups[plant]["规模"] == size

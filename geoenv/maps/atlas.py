@@ -216,6 +216,7 @@ def build_atlas(project: Project, period: Period | str | None = None, *, timelin
         down = relations.facilities.set_index("id")
         facilities["downstream_code"] = facilities["id"].map(down["downstream_code"])
         facilities["distance_km"] = facilities["id"].map(down["distance_km"])
+        facilities["downstream"] = section_named(sections, facilities["downstream_code"], facilities["distance_km"])
         facilities["placed"] = facilities["reach"] >= 0
         facilities["kind_zh"] = facilities["kind"].map(FACILITY_LABELS_ZH)
     counties = _with_county_figures(project, chosen) if chosen is not None else project["counties"]
@@ -245,22 +246,25 @@ def neighbours(sections: pd.DataFrame, distance_km: pd.Series) -> tuple[pd.Serie
         Per section code, the network distance to its downstream section.
     """
     codes = sections["code"].astype(str)
-    names = pd.Series(sections["name"].astype(object).fillna("").to_numpy(), index=codes)
-    names = names[~names.index.duplicated()]
-
-    def named(code: pd.Series, km: pd.Series) -> pd.Series:
-        text = names.reindex(code).fillna("").to_numpy() + " (" + code + ") " + km.map("{:.1f} km".format)
-        return text.str.lstrip()  # a section without a name: its code first
-
     down = sections["downstream_code"].astype(object).fillna("").astype(str)
-    downstream = named(down, codes.map(distance_km)).where(down.ne(""), "")
+    downstream = section_named(sections, down, codes.map(distance_km))
     ups = pd.DataFrame({"at": sections.index, "code": sections["upstream_codes"].astype(object).fillna("").astype(str)})
     ups = ups.assign(code=ups["code"].str.split(";")).explode("code")
     ups = ups[ups["code"].ne("")]
     ups = ups.assign(km=ups["code"].map(distance_km)).sort_values(["at", "km", "code"], kind="stable")
-    ups["text"] = named(ups["code"], ups["km"])
+    ups["text"] = section_named(sections, ups["code"], ups["km"])
     upstream = ups.groupby("at", sort=False)["text"].agg("；".join).reindex(sections.index).fillna("")
     return upstream, downstream
+
+
+def section_named(sections: pd.DataFrame, code: pd.Series, km: pd.Series) -> pd.Series:
+    """Each section ``code`` (of ``sections``: ``code, name``) as a popup names it, with the
+    distance ``km`` to it: ``汾河静乐断面 (SX007) 12.3 km``; ``""`` where ``code`` is empty."""
+    names = pd.Series(sections["name"].astype(object).fillna("").to_numpy(), index=sections["code"].astype(str))
+    names = names[~names.index.duplicated()]
+    code = code.astype(object).fillna("").astype(str)
+    text = names.reindex(code).fillna("").to_numpy() + " (" + code + ") " + km.map("{:.1f} km".format)
+    return text.str.lstrip().where(code.ne(""), "")  # a section without a name: its code first
 
 
 def timeline_classes(project: Project, by: str) -> tuple[list[str], pd.Series, pd.Series]:

@@ -118,8 +118,8 @@ class MapContent:
         ``classes`` (one class per period of ``periods``; it starts at ``shown_period``, else
         the last) and ``period_values`` (per period the row of :func:`period_values`).
     facilities
-        Points with ``id, name, kind`` and optionally ``county, river, capacity,
-        downstream_code, distance_km, placed``.
+        Points with ``id, name, kind`` and optionally ``county, river, capacity, capacity_unit,
+        downstream`` (as shown; else the code ``downstream_code``), ``distance_km, placed``.
     """
 
     counties: gpd.GeoDataFrame
@@ -338,7 +338,7 @@ PERIOD_FIELDS = ("class_label", "compliance", "main_pollutants", "cwqi_text")
 MARKUP_FIELDS = ("trend",)
 FACILITY_FIELDS = [
     ("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"), ("river", "受纳水体"),
-    ("capacity", "规模"), ("downstream_code", "下游断面"), ("distance_km", "至下游断面(km)"),
+    ("capacity_text", "规模"), ("downstream", "下游断面"),
     ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
 ]  # fmt: skip
 
@@ -402,7 +402,9 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
     if facilities is None or facilities.empty:
         return []
     drawn = _drawn(facilities, shift)
-    drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn), **_county_shown(drawn))
+    down = drawn["downstream"] if "downstream" in drawn else drawn.get("downstream_code", pd.Series("", drawn.index))
+    drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn), downstream=down,
+                         capacity_text=_capacity_text(drawn), **_county_shown(drawn))  # fmt: skip
     layers = []
     for kind, (shape, _, colour) in FACILITY_SYMBOLS.items():
         subset = drawn[drawn["kind"] == kind]
@@ -412,6 +414,16 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
         name = f"{FACILITY_LABELS_ZH[kind]} {kind.replace('_', ' ')}"
         layers.append(_point_layer(subset, name, FACILITY_FIELDS, style))
     return layers
+
+
+def _capacity_text(facilities: pd.DataFrame) -> pd.Series:
+    """Each facility's ``capacity`` with its ``capacity_unit`` (``90000 m³/d``; whole numbers
+    without ``.0``), ``""`` without a capacity."""
+    capacity = pd.to_numeric(facilities.get("capacity", pd.Series(index=facilities.index, dtype=float)),
+                             errors="coerce")  # fmt: skip
+    unit = facilities.get("capacity_unit", pd.Series("", index=facilities.index)).astype(object).fillna("")
+    text = capacity.map("{:.10g}".format) + (" " + unit.astype(str)).where(unit.ne(""), "")
+    return text.where(capacity.notna(), "")
 
 
 def choropleth_classes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
