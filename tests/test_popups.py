@@ -73,7 +73,8 @@ def test_map_without_period_shows_the_latest_year_and_says_so(tmp_path):
     assert "period: 2024 (the latest year with data; --period to choose another)" in result.output
     page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
     assert (
-        '<div class="geoenv-title">地表水监测断面分布图<span class="geoenv-title-period">（2024）</span></div>' in page
+        '<div class="geoenv-title">地表水监测断面分布图<span class="geoenv-title-period">（2024年）</span></div>'
+        in page
     )
     table = pd.read_csv(tmp_path / "m" / "sections.csv", encoding="utf-8-sig", dtype=str)
     assert set(table["时段"]) == {"2024"}
@@ -129,7 +130,7 @@ def test_trace_and_impact_maps_show_their_own_period(tmp_path):
     assert run("-q", "trace", "SX014", "--period", "2023", "--map", trace_page).exit_code == 0
     text = trace_page.read_text(encoding="utf-8")
     assert (
-        '溯源：SX014 汾河孝义断面<span class="geoenv-title-period">（2023）' in text
+        '溯源：SX014 汾河孝义断面<span class="geoenv-title-period">（2023年）' in text
         and section_values(text, "SX014")["shown"]["水质类别"] == "IV"
     )
     spill_page, spill_csv = tmp_path / "i.html", tmp_path / "i.csv"
@@ -138,12 +139,12 @@ def test_trace_and_impact_maps_show_their_own_period(tmp_path):
     assert "period: 2024 (the latest year with data" in result.output
     text = spill_page.read_text(encoding="utf-8")
     assert (
-        '突发水污染事件推演：F042<span class="geoenv-title-period">（2024）' in text
+        '突发水污染事件推演：F042<span class="geoenv-title-period">（2024年）' in text
         and section_values(text, "SX014")["shown"]["水质类别"] == "V"
     )
     result = run("-q", "impact", "--facility", "F042", "--period", "2023", "--map", spill_page, "--overwrite")
     text = spill_page.read_text(encoding="utf-8")
-    assert result.exit_code == 0 and '推演：F042<span class="geoenv-title-period">（2023）' in text
+    assert result.exit_code == 0 and '推演：F042<span class="geoenv-title-period">（2023年）' in text
     assert section_values(text, "SX014")["shown"]["水质类别"] == "IV"
 
 

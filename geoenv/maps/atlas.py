@@ -263,7 +263,8 @@ def section_named(sections: pd.DataFrame, code: pd.Series, km: pd.Series) -> pd.
     names = pd.Series(sections["name"].astype(object).fillna("").to_numpy(), index=sections["code"].astype(str))
     names = names[~names.index.duplicated()]
     code = code.astype(object).fillna("").astype(str)
-    text = names.reindex(code).fillna("").to_numpy() + " (" + code + ") " + km.map("{:.1f} km".format)
+    named = pd.Series(names.reindex(code).fillna("").to_numpy(), index=code.index)
+    text = named + " (" + code + ") " + km.map("{:.1f} km".format)
     return text.str.lstrip().where(code.ne(""), "")  # a section without a name: its code first
 
 
