@@ -56,7 +56,7 @@ def test_the_slider_turns_the_stated_period_not_the_users_title(chromium, tmp_pa
     assert page.inner_text(".geoenv-title") == title + "（2024年）"
     for i, year in ((0, "2023"), (1, "2024"), (0, "2023")):
         slide_to(page, i)
-        assert page.inner_text(".geoenv-title") == f"{title}（{year}）"
+        assert page.inner_text(".geoenv-title") == f"{title}（{year}年）"
     assert problems == []
 
 
