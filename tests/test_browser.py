@@ -89,7 +89,7 @@ def test_hostile_names_draw_literally_and_run_nothing(chromium, hostile, tmp_pat
     assert result.exit_code == 0, result.output
     page, problems, dialogs = open_page(chromium, tmp_path / "m" / "index.html")
     assert page.evaluate(SECTIONS_DRAWN) == 40
-    assert page.inner_text(".geoenv-title") == title + "（2024）"  # the period shown, stated
+    assert page.inner_text(".geoenv-title") == title + "（2024年）"  # the period shown, stated
     options = page.evaluate("() => Array.from(document.querySelectorAll('#geoenv-search-list option'), o => o.value)")
     sections = {f"S{i:02d} {bidi_shown(name)}".strip() for i, name in enumerate(hostile["names"])}
     assert sections <= {o.strip() for o in options} and "S06 丹河A&B桥断面" in options  # plain text, as written

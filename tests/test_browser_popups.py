@@ -53,10 +53,10 @@ def test_the_slider_turns_the_stated_period_not_the_users_title(chromium, tmp_pa
     title = "太原市断面图（2023年版）"
     assert run("-q", "map", "--timeline", "--title", title, "-o", tmp_path / "m").exit_code == 0
     page, problems, _ = open_page(chromium, tmp_path / "m" / "index.html")
-    assert page.inner_text(".geoenv-title") == title + "（2024）"
+    assert page.inner_text(".geoenv-title") == title + "（2024年）"
     for i, year in ((0, "2023"), (1, "2024"), (0, "2023")):
         slide_to(page, i)
-        assert page.inner_text(".geoenv-title") == f"{title}（{year}）"
+        assert page.inner_text(".geoenv-title") == f"{title}（{year}年）"
     assert problems == []
 
 
@@ -65,15 +65,15 @@ def test_the_period_is_stated_and_the_slider_changes_popup_title_and_rivers(chro
     yearly = project.quality(by="year").sections.pivot(index="section", columns="period", values="class")
     assert (yearly.loc["SX014", "2023"], yearly.loc["SX014", "2024"]) == ("IV", "V")
     page, problems, _ = open_page(chromium, timeline_map)
-    assert page.inner_text(".geoenv-title") == "地表水监测断面分布图（2024）"
-    assert page.inner_text(".geoenv-period") == "2024"
+    assert page.inner_text(".geoenv-title") == "地表水监测断面分布图（2024年）"
+    assert page.inner_text(".geoenv-period") == "2024年"
     text = open_section(page, "SX014")
     assert "水质类别\tV" in text and "达标情况\t超标" in text
     pieces = page.evaluate(RIVER_COLOURS)  # drawn in 2024's colours: the last period
     assert pieces and all(now == per_period[1] for now, per_period in pieces)
     slide_to(page, 0)
-    assert page.inner_text(".geoenv-period") == "2023"
-    assert page.inner_text(".geoenv-title") == "地表水监测断面分布图（2023）"
+    assert page.inner_text(".geoenv-period") == "2023年"
+    assert page.inner_text(".geoenv-title") == "地表水监测断面分布图（2023年）"
     text = page.inner_text(".leaflet-popup-content")  # the open popup follows the slider
     assert "水质类别\tIV" in text and "达标情况\t达标" in text and "CWQI\t" in text
     assert all(now == per_period[0] for now, per_period in page.evaluate(RIVER_COLOURS))

@@ -104,6 +104,24 @@ def test_choropleth_legend_has_the_breaks_and_a_chinese_title():
     assert "2.0–3.0" in legend and "6.0–7.0" in legend and "无数据" not in legend
 
 
+def test_choropleth_no_data_is_a_grey_no_class_comes_near_and_county_names_have_a_halo():
+    def rgb(colour: str) -> np.ndarray:
+        return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+    for column, values in (("good_ratio", [0.1, np.nan]), ("worse_than_v_ratio", [0.1, np.nan])):
+        page = publish_html(content(**{column: values}), MapStyle("t", choropleth=column))
+        fills = re.findall(r'"fill": "(#[0-9a-f]{6})"', page)
+        swatch = re.search(r'background:(#[0-9a-f]{6})"></span>无数据</div>', page).group(1)
+        lowest = re.search(r'background:(#[0-9a-f]{6})"></span>0–20 %', page).group(1)
+        assert len(set(fills)) == 2 and swatch in fills and lowest in fills  # the legend's swatch is the fill
+        grey = rgb(swatch)
+        assert np.ptp(grey) == 0  # a grey
+        ramp = re.findall(r'geoenv-square" style="background:(#[0-9a-f]{6})"></span>\d', page)
+        assert len(ramp) == 5 and min(np.abs(rgb(c) - grey).sum() for c in ramp) > 60  # far from every class
+    css = re.search(r"\.geoenv-maplabel-county \{([^}]*)\}", page).group(1)
+    assert css.count("0 0") >= 3 and "#fff" in css  # a white halo over the darkest class
+
+
 def test_print_layout_hides_the_controls():
     screen = publish_html(content(), MapStyle("t", attribution="数据：某局"))
     printed = publish_html(content(), MapStyle("t", attribution="数据：某局", print_layout=True))

@@ -51,7 +51,7 @@ def test_template_syntax_in_every_text_renders_literally_and_runs_nothing(hostil
     assert "断面49" not in shown and "49标题" not in page
     assert (
         html.unescape(re.sub("<[^>]+>", "", re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1)))
-        == title + "（2024）"
+        == title + "（2024年）"
     )
     # no template opener is left anywhere in the data the page carries
     for f in points_of(page):
@@ -64,7 +64,7 @@ def test_trace_and_impact_maps_with_hostile_names(hostile, tmp_path):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     title = html.unescape(re.sub("<[^>]+>", "", re.search(r'<div class="geoenv-title">(.*?)</div>', page).group(1)))
-    assert title == f"溯源：S20 {hostile['names'][20]}（2024）"
+    assert title == f"溯源：S20 {hostile['names'][20]}（2024年）"
     result = run("-q", "impact", "--facility", "F1", *hostile["layers"], "--map", tmp_path / "i.html")
     assert result.exit_code == 0, result.output
     assert hostile["names"][0] in page_values((tmp_path / "i.html").read_text(encoding="utf-8"))

@@ -89,7 +89,7 @@ def test_the_demo_evaluates_the_quality_once_per_period_it_shows(tmp_path, monke
     expected = dict(zip(table["code"], table["class"].fillna("无数据"), strict=True))
     for name in ("index.html", "trace.html"):  # the trace is of 2024: so is its page
         page = (tmp_path / name).read_text(encoding="utf-8")
-        assert shown_classes(page) == expected and 'geoenv-title-period">（2024）' in page
+        assert shown_classes(page) == expected and 'geoenv-title-period">（2024年）' in page
     assert shown_classes((tmp_path / "汾河.html").read_text(encoding="utf-8")).items() < expected.items()
 
 

@@ -166,3 +166,16 @@ def test_the_maps_river_lengths_are_those_of_join_rivers(tmp_path):
     fen = pd.read_csv(tmp_path / "f" / "river_lengths.csv", encoding="utf-8-sig")
     whole = ours[ours["河流"].isin(set(fen["河流"]))].reset_index(drop=True)
     assert "汾河" in set(fen["河流"]) and fen.equals(whole)
+
+
+def test_default_titles_name_the_river_or_area_and_periods_in_chinese(tmp_path):
+    for options, title in ((["--river", "汾河"], "汾河 地表水监测断面分布图（2024年第2季度）"),
+                           (["--county", "清徐县"], "清徐县 地表水监测断面分布图（2024年第2季度）"),
+                           (["--city", "吕梁市", "--title", "吕梁图"], "吕梁图（2024年第2季度）")):  # fmt: skip
+        page = tmp_path / "m.html"
+        result = run("-q", "map", *options, "--period", "2024Q2", "-o", page, "--overwrite")
+        assert result.exit_code == 0, result.output
+        shown = re.search(r'<div class="geoenv-title">(.*?)</div>', page.read_text(encoding="utf-8")).group(1)
+        assert re.sub(r"<[^>]+>", "", shown) == title
+    result = run("-q", "map", "--period", "2024-06", "-o", tmp_path / "n.html")
+    assert 'geoenv-title-period">（2024年6月）' in (tmp_path / "n.html").read_text(encoding="utf-8")

@@ -73,7 +73,8 @@ def test_map_without_period_shows_the_latest_year_and_says_so(tmp_path):
     assert "period: 2024 (the latest year with data; --period to choose another)" in result.output
     page = (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
     assert (
-        '<div class="geoenv-title">地表水监测断面分布图<span class="geoenv-title-period">（2024）</span></div>' in page
+        '<div class="geoenv-title">地表水监测断面分布图<span class="geoenv-title-period">（2024年）</span></div>'
+        in page
     )
     table = pd.read_csv(tmp_path / "m" / "sections.csv", encoding="utf-8-sig", dtype=str)
     assert set(table["时段"]) == {"2024"}
@@ -129,7 +130,7 @@ def test_trace_and_impact_maps_show_their_own_period(tmp_path):
     assert run("-q", "trace", "SX014", "--period", "2023", "--map", trace_page).exit_code == 0
     text = trace_page.read_text(encoding="utf-8")
     assert (
-        '溯源：SX014 汾河孝义断面<span class="geoenv-title-period">（2023）' in text
+        '溯源：SX014 汾河孝义断面<span class="geoenv-title-period">（2023年）' in text
         and section_values(text, "SX014")["shown"]["水质类别"] == "IV"
     )
     spill_page, spill_csv = tmp_path / "i.html", tmp_path / "i.csv"
@@ -138,12 +139,12 @@ def test_trace_and_impact_maps_show_their_own_period(tmp_path):
     assert "period: 2024 (the latest year with data" in result.output
     text = spill_page.read_text(encoding="utf-8")
     assert (
-        '突发水污染事件推演：F042<span class="geoenv-title-period">（2024）' in text
+        '突发水污染事件推演：F042<span class="geoenv-title-period">（2024年）' in text
         and section_values(text, "SX014")["shown"]["水质类别"] == "V"
     )
     result = run("-q", "impact", "--facility", "F042", "--period", "2023", "--map", spill_page, "--overwrite")
     text = spill_page.read_text(encoding="utf-8")
-    assert result.exit_code == 0 and '推演：F042<span class="geoenv-title-period">（2023）' in text
+    assert result.exit_code == 0 and '推演：F042<span class="geoenv-title-period">（2023年）' in text
     assert section_values(text, "SX014")["shown"]["水质类别"] == "IV"
 
 
@@ -220,3 +221,46 @@ def test_timeline_recolours_the_river_pieces_a_section_controls(project):
     colours = {tuple(json.loads(k)) for k in re.findall(r'"k": (\[[^\]]*\])', page)}
     for classes in controlled["classes"]:
         assert (PALETTE[classes[0]], PALETTE[classes[1]]) in colours
+
+
+def test_spill_map_popup_has_class_and_arrival_marks_borders_and_opens_on_the_spill(project, tmp_path):
+    page_path = tmp_path / "s.html"
+    result = run("-q", "impact", "--facility", "F042", "--distance-km", "30", "--start-time", "2024-07-01T08:00",
+                 "--map", page_path, "-o", tmp_path / "s.csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = page_path.read_text(encoding="utf-8")
+    spill = {f["v"][0]: f for f in layer(page, "污染推演 spill")}
+    table = geoenv.impact(project, facility="F042", distance_km=30, start_time="2024-07-01T08:00").table
+    assert set(spill) == set(table["id"])  # every row of the table is on the map, the crossings too
+    reached = table[table["kind"] == "section"].iloc[0]
+    shown = spill[reached["id"]]["shown"]
+    quality = section_values(page, reached["id"])["shown"]
+    assert shown["水质类别"] == quality["水质类别"] and shown["达标情况"] == quality["达标情况"]
+    assert shown["到达时间"] == reached["arrival_time"] and float(shown["距离(km)"]) == reached["distance_km"]
+    crossings = geoenv.crossings(project).crossings.set_index("id")
+    border = table[table["kind"] == "border"].iloc[0]
+    assert spill[border["id"]]["shown"]["类型"] == "行政边界"
+    lon, lat = crossings.loc[border["id"], ["lon", "lat"]]
+    point = r'"coordinates": \[([\d.]+), ([\d.]+)\], "type": "Point"\}, "properties": \{"v": \["'
+    x, y = map(float, re.search(point + border["id"], page).groups())  # drawn where the crossing is
+    assert (x, y) == pytest.approx((lon, lat), abs=1e-5)
+    assert 'style="background:#e53935;height:6px"></span>污染影响范围' in page
+    (south, west), (north, east) = json.loads(re.search(r"\.fitBounds\(\s*(\[\[\d.*?\]\])", page).group(1))
+    xs = [float(m.group(1)) for code in spill for m in [re.search(point + code, page)] if m]
+    assert west < min(xs) and east > max(xs) and east - west < 0.5 and north - south < 0.5  # not the province
+
+
+def test_facility_popup_names_its_downstream_section_with_distance_and_capacity_with_unit(tmp_path):
+    plants = write(tmp_path / "f.csv", "编号,名称,类型,经度,纬度,设计规模（万吨/日）\n"
+                                        "P1,温南污水处理厂,污水处理厂,111.87,37.07,9\n"
+                                        "P2,小厂,污水处理厂,111.82,37.0,0.25\n")  # fmt: skip
+    project = geoenv.open_project(sections=write(tmp_path / "s.csv", WEN_SECTIONS), facilities=plants,
+                                  measurements=wen_measurements(tmp_path))  # fmt: skip
+    page = publish_html(build_atlas(project).page(), map_style(project, "x"))
+    popups = {f["v"][0]: f["shown"] for f in layer(page, "污水处理厂 sewage plant")}
+    related = project.relations.facilities.set_index("id")
+    names = dict(zip(project["sections"]["code"], project["sections"]["name"], strict=True))
+    for plant, size in (("P1", "90000 m³/d"), ("P2", "2500 m³/d")):
+        code, km = related.loc[plant, ["downstream_code", "distance_km"]]
+        assert popups[plant]["下游断面"] == f"{names[code]} ({code}) {km:.1f} km"
+        assert popups[plant]["规模"] == size

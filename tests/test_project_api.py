@@ -285,4 +285,4 @@ def test_config_values_of_the_wrong_toml_kind_and_keys_as_flags(tmp_path):
     page = tmp_path / "t.html"
     config.write_text(f'[trace]\nmap = "{page.name}"\nperiod = "2023"\n', encoding="utf-8")  # --map as map
     assert run("-q", "trace", "SX014", "--config", config, "-o", tmp_path / "t.csv").exit_code == 0
-    assert "（2023）" in page.read_text(encoding="utf-8")
+    assert "（2023年）" in page.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pandas as pd
+from click.core import ParameterSource
 
 from geoenv.cli.base import _basin, _lang, _log, _outputs, _project, _stated_period, echo, main
 from geoenv.cli.options import basin_options, option
@@ -115,6 +116,9 @@ def map_(
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     atlas = build_atlas(project, parse_period(period) if period else None, timeline=timeline)
     _stated_period(ctx, period, atlas.period)
+    area = " ".join(n for n in (city, county, river) if n)
+    if area and ctx.get_parameter_source("title") is ParameterSource.DEFAULT:  # the map names what it shows
+        title = f"{area} {title}"
     style = map_style(project, title, basemap=basemap, tianditu_key=tianditu_key,
                       choropleth=choropleth, timeline=timeline, labels=labels)  # fmt: skip
     page = atlas.page(river=river, county=county, city=city)

@@ -30,11 +30,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoenv.answers import period_of, trace
+from geoenv.answers import crossings, period_of, trace
 from geoenv.assessment import group_table
 from geoenv.basin import Basin
 from geoenv.crs import working_crs
 from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
+from geoenv.io.gis import answer_places
 from geoenv.io.write import safe_filename
 from geoenv.jurisdiction import river_lengths
 from geoenv.maps.publish import Highlight, MapContent, MapStyle, period_values, publish_html
@@ -47,6 +48,7 @@ from geoenv.project import Project, as_period
 from geoenv.quality import Period
 from geoenv.relate import controlled_stretches
 from geoenv.schema import FACILITY_LABELS_ZH
+from geoenv.tables import VALUE_WORDS
 from geoenv.tracing import Impact, Trace, impact
 
 SECTION_COLUMNS = [
@@ -214,6 +216,7 @@ def build_atlas(project: Project, period: Period | str | None = None, *, timelin
         down = relations.facilities.set_index("id")
         facilities["downstream_code"] = facilities["id"].map(down["downstream_code"])
         facilities["distance_km"] = facilities["id"].map(down["distance_km"])
+        facilities["downstream"] = section_named(sections, facilities["downstream_code"], facilities["distance_km"])
         facilities["placed"] = facilities["reach"] >= 0
         facilities["kind_zh"] = facilities["kind"].map(FACILITY_LABELS_ZH)
     counties = _with_county_figures(project, chosen) if chosen is not None else project["counties"]
@@ -243,22 +246,26 @@ def neighbours(sections: pd.DataFrame, distance_km: pd.Series) -> tuple[pd.Serie
         Per section code, the network distance to its downstream section.
     """
     codes = sections["code"].astype(str)
-    names = pd.Series(sections["name"].astype(object).fillna("").to_numpy(), index=codes)
-    names = names[~names.index.duplicated()]
-
-    def named(code: pd.Series, km: pd.Series) -> pd.Series:
-        text = names.reindex(code).fillna("").to_numpy() + " (" + code + ") " + km.map("{:.1f} km".format)
-        return text.str.lstrip()  # a section without a name: its code first
-
     down = sections["downstream_code"].astype(object).fillna("").astype(str)
-    downstream = named(down, codes.map(distance_km)).where(down.ne(""), "")
+    downstream = section_named(sections, down, codes.map(distance_km))
     ups = pd.DataFrame({"at": sections.index, "code": sections["upstream_codes"].astype(object).fillna("").astype(str)})
     ups = ups.assign(code=ups["code"].str.split(";")).explode("code")
     ups = ups[ups["code"].ne("")]
     ups = ups.assign(km=ups["code"].map(distance_km)).sort_values(["at", "km", "code"], kind="stable")
-    ups["text"] = named(ups["code"], ups["km"])
+    ups["text"] = section_named(sections, ups["code"], ups["km"])
     upstream = ups.groupby("at", sort=False)["text"].agg("；".join).reindex(sections.index).fillna("")
     return upstream, downstream
+
+
+def section_named(sections: pd.DataFrame, code: pd.Series, km: pd.Series) -> pd.Series:
+    """Each section ``code`` (of ``sections``: ``code, name``) as a popup names it, with the
+    distance ``km`` to it: ``汾河静乐断面 (SX007) 12.3 km``; ``""`` where ``code`` is empty."""
+    names = pd.Series(sections["name"].astype(object).fillna("").to_numpy(), index=sections["code"].astype(str))
+    names = names[~names.index.duplicated()]
+    code = code.astype(object).fillna("").astype(str)
+    named = pd.Series(names.reindex(code).fillna("").to_numpy(), index=code.index)
+    text = named + " (" + code + ") " + km.map("{:.1f} km".format)
+    return text.str.lstrip().where(code.ne(""), "")  # a section without a name: its code first
 
 
 def timeline_classes(project: Project, by: str) -> tuple[list[str], pd.Series, pd.Series]:
@@ -372,22 +379,42 @@ def trace_highlight(basin: Basin, result: Trace) -> Highlight:
     traced = traced.assign(id=traced["code"], kind_zh="溯源断面", distance_km=0.0, score=None)
     points = pd.concat([p for p in (traced, points) if p is not None], ignore_index=True)
     lines = reach_pieces(basin.net, result.pieces)
-    return Highlight("溯源 trace", "#8e24aa", lines, gpd.GeoDataFrame(points, geometry="geometry", crs=4326), fields)
+    return Highlight("溯源 trace", "#8e24aa", lines, gpd.GeoDataFrame(points, geometry="geometry", crs=4326), fields,
+                     legend="溯源范围")  # fmt: skip
 
 
-def impact_highlight(basin: Basin, result: Impact) -> Highlight:
-    """The spill's path (its pieces: from the spill point down to the distance limit) and the
-    sections and water sources it reaches, for a map."""
-    reached = result.table[result.table["kind"] != "border"]
-    frames = [basin.sections.rename(columns={"code": "id"})]
-    if basin.facilities is not None:
-        frames.append(basin.facilities)
-    points = pd.concat([f[["id", "name", "geometry"]] for f in frames], ignore_index=True)
-    timed = [c for c in ("distance_km", "arrival_h", "arrival_time") if c in reached]
-    points = gpd.GeoDataFrame(points, geometry="geometry", crs=4326).merge(reached[["id", *timed]], on="id")
-    fields = (("id", "编号"), ("name", "名称"), ("distance_km", "距离(km)"), ("arrival_h", "到达(小时)"),
+def impact_highlight(
+    basin: Basin, result: Impact, *, sections: pd.DataFrame | None = None, borders: pd.DataFrame | None = None
+) -> Highlight:
+    """The spill's path (its pieces: from the spill point down to the distance limit) and every
+    place of its table: the sections it reaches, with their class and 达标 in ``sections``
+    (the map's, with ``code, class, meets_target, exceeding_items``), the water sources, and
+    the border crossings (``borders``: :func:`geoenv.crossings`' table with ``id, lon, lat``),
+    each with its distance and arrival, for a map."""
+    table = result.table
+    kinds = table["kind"].astype(str)
+    lines = reach_pieces(basin.net, result.pieces)
+    geometry = answer_places(table, layer="impact", sections=basin.sections, facilities=basin.facilities, lines=lines,
+                             borders=borders).geometry  # fmt: skip
+    points = gpd.GeoDataFrame(table.assign(kind_zh=kinds.map(VALUE_WORDS["kind"])), geometry=geometry, crs=4326)
+    if sections is not None:
+        quality = period_values(sections.set_index(sections["code"].astype(str)))
+        at = points["id"].astype(str).where(kinds.eq("section"))
+        points = points.assign(**{c: at.map(quality[c]) for c in ("class_label", "compliance")})
+    fields = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("class_label", "水质类别"),
+              ("compliance", "达标情况"), ("distance_km", "距离(km)"), ("arrival_h", "到达(小时)"),
               ("arrival_time", "到达时间"))  # fmt: skip
-    return Highlight("污染推演 spill", "#e53935", reach_pieces(basin.net, result.pieces), points, fields)
+    return Highlight("污染推演 spill", "#e53935", lines, points[points.geometry.notna()], fields, legend="污染影响范围")
+
+
+def highlight_extent(highlight: Highlight, margin_km: float = 3.0) -> gpd.GeoSeries:
+    """The rectangle a map of ``highlight`` opens on: its lines and points, ``margin_km``
+    around them (WGS84)."""
+    parts = [f.geometry.to_crs(4326) for f in (highlight.lines, highlight.points) if f is not None and len(f)]
+    shapes = gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=4326)
+    metric = working_crs(tuple(shapes.total_bounds))
+    box = gpd.GeoSeries([shapes.to_crs(metric).union_all().envelope], crs=metric)
+    return box.buffer(margin_km * 1000, join_style="mitre").to_crs(4326)
 
 
 def map_style(project: Project, title: str, **attributes: object) -> MapStyle:
@@ -403,14 +430,19 @@ def trace_map(project: Project, result: Trace, *, offline: bool = True) -> str:
     its table, with the traced network and the candidates drawn over them."""
     row = project.basin.section(result.section)
     title = f"溯源：{row['code']} {row['name']}"
-    page = build_atlas(project, result.period).page(highlights=(trace_highlight(project.basin, result),))
+    highlight = trace_highlight(project.basin, result)
+    page = build_atlas(project, result.period).page(highlights=(highlight,))
+    page = replace(page, focus=highlight_extent(highlight))
     return publish_html(page, map_style(project, title), offline=offline)
 
 
 def impact_map(project: Project, result: Impact, *, source: str, offline: bool = True) -> str:
     """The map of a spill drill (:func:`geoenv.impact`) from ``source`` (as the title names
     it): the spill's path and what it reaches over the classes of the drill's period."""
-    page = build_atlas(project, result.period).page(highlights=(impact_highlight(project.basin, result),))
+    atlas = build_atlas(project, result.period)
+    highlight = impact_highlight(project.basin, result, sections=atlas.content.sections,
+                                 borders=crossings(project).crossings)  # fmt: skip
+    page = replace(atlas.page(highlights=(highlight,)), focus=highlight_extent(highlight))
     title = f"突发水污染事件推演：{source}"
     return publish_html(page, map_style(project, title), offline=offline)
 
@@ -443,7 +475,7 @@ def demo_maps(project: Project) -> Demo:
     river. The sample registers are illustrative, not official monitoring data."""
     period = project.default_period
     atlas = build_atlas(project, period, timeline=True)
-    highlights, notes = _demo_highlights(project, period)
+    highlights, notes = _demo_highlights(project, period, atlas.content.sections)
     rivers = sorted(set(atlas.net.reaches["name"]) - {""})
     files = page_names(rivers)
     label = "（示例）"
@@ -460,10 +492,12 @@ def demo_maps(project: Project) -> Demo:
     return Demo(atlas, pages, notes)
 
 
-def _demo_highlights(project: Project, period: Period) -> tuple[tuple[Highlight, ...], list[str]]:
+def _demo_highlights(
+    project: Project, period: Period, sections: pd.DataFrame
+) -> tuple[tuple[Highlight, ...], list[str]]:
     """The trace of the first section placed on a river that misses its target in
     ``period`` (stopping at compliant sections), and a spill drill from the first tailings
-    pond that lies on a river; with a line on each."""
+    pond that lies on a river (its sections with their class in ``sections``); with a line on each."""
     basin = project.basin
     status = project.status(period)
     highlights, notes = [], []
@@ -477,7 +511,7 @@ def _demo_highlights(project: Project, period: Period) -> tuple[tuple[Highlight,
         ponds = basin.facilities[(basin.facilities["kind"] == "tailings_pond") & (basin.facilities["reach"] >= 0)]
         if len(ponds):
             spill = impact(basin, facility=str(ponds["id"].iloc[0]))
-            highlights.append(impact_highlight(basin, spill))
+            highlights.append(impact_highlight(basin, spill, sections=sections, borders=crossings(project).crossings))
             notes.append(f"spill drill from {ponds['id'].iloc[0]}: reaches {len(spill.table)} places")
     return tuple(highlights), notes
 

@@ -187,7 +187,8 @@ class Timeline(_Element):
     """A slider that steps a section layer through periods: each section is recoloured by its
     class in that period (``c`` in its properties, one per period) and its popup shows that
     period's values (``p``); each river line of ``rivers`` takes its colour of the period
-    (``k``); the period after the title (``.geoenv-title-period``) becomes the one on the slider."""
+    (``k``); the slider and the period after the title (``.geoenv-title-period``) name the period
+    in words (``titles``, one per period; the codes without)."""
 
     def __init__(
         self,
@@ -198,6 +199,7 @@ class Timeline(_Element):
         start: int,
         *,
         rivers: folium.GeoJson | None = None,
+        titles: list[str] | None = None,
     ):
         super().__init__(
             """
@@ -205,7 +207,8 @@ class Timeline(_Element):
 (function () {
   var map = {{ this._parent.get_name() }}, layer = {{ this.layer.get_name() }};
   var rivers = {% if this.rivers %}{{ this.rivers.get_name() }}{% else %}null{% endif %};
-  var periods = {{ this.periods|tojson }}, palette = {{ this.palette|tojson }}, noData = {{ this.no_data|tojson }};
+  var periods = {{ this.periods|tojson }}, titles = {{ this.titles|tojson }};
+  var palette = {{ this.palette|tojson }}, noData = {{ this.no_data|tojson }};
   var stamp = document.querySelector('.geoenv-title-period');
   var box = L.control({position: 'bottomright'});
   box.onAdd = function () {
@@ -214,8 +217,8 @@ class Timeline(_Element):
       '<input type="range" min="0" max="' + (periods.length - 1) + '" value="' + {{ this.start }} + '">';
     var input = div.querySelector('input'), label = div.querySelector('.geoenv-period');
     function show(i) {
-      label.textContent = periods[i];
-      if (stamp) { stamp.textContent = '（' + periods[i] + '）'; }
+      label.textContent = titles[i];
+      if (stamp) { stamp.textContent = '（' + titles[i] + '）'; }
       layer.geoenvPeriod = i;
       layer.eachLayer(function (l) {
         var c = (l.feature.properties.c || [])[i];
@@ -236,6 +239,7 @@ class Timeline(_Element):
 {% endmacro %}""",
             layer=layer,
             periods=periods,
+            titles=titles or periods,
             palette=palette,
             no_data=no_data,
             start=int(start),

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from geoenv.crs import shift_geometries, working_crs
+from geoenv.errors import InputError
 from geoenv.maps.elements import (
     Attribution,
     Html,
@@ -32,7 +33,8 @@ from geoenv.maps.elements import (
 )
 from geoenv.maps.render import MapError, render_html
 from geoenv.maps.trend import check_trends
-from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE
+from geoenv.quality import CLASS_ORDER, NO_DATA_COLOUR, PALETTE, parse_period
+from geoenv.reports import period_title
 from geoenv.schema import FACILITY_LABELS_ZH, LEVEL_LABELS_ZH
 from geoenv.tables import HEADERS
 from geoenv.text import bidi_shown
@@ -56,6 +58,8 @@ CHOROPLETH_RAMP = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
 CHOROPLETH_RAMP_WORSE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 WORSE_WHEN_HIGHER = {"worse_than_v_ratio", "cwqi"}
 COUNTY_FILL = "#f4f1ea"
+#: A county without a value on a choropleth: a grey no class of either ramp comes near.
+CHOROPLETH_NO_DATA = "#c9c9c9"
 PRECISION_DEG = 1e-5
 SIMPLIFY_M = 20.0
 BASEMAPS = {
@@ -86,7 +90,8 @@ def escape(value: object) -> str:
 class Highlight:
     """A layer drawn over the map: a traced network or a spill's path and what it reaches.
 
-    ``fields`` maps point columns to the labels shown in their popups.
+    ``fields`` maps point columns to the labels shown in their popups; ``legend`` names it
+    beside its colour in the legend (溯源范围 …).
     """
 
     name: str
@@ -94,6 +99,7 @@ class Highlight:
     lines: gpd.GeoDataFrame | None = None
     points: gpd.GeoDataFrame | None = None
     fields: tuple[tuple[str, str], ...] = ()
+    legend: str = ""
 
 
 @dataclass
@@ -116,8 +122,8 @@ class MapContent:
         ``classes`` (one class per period of ``periods``; it starts at ``shown_period``, else
         the last) and ``period_values`` (per period the row of :func:`period_values`).
     facilities
-        Points with ``id, name, kind`` and optionally ``county, river, capacity,
-        downstream_code, distance_km, placed``.
+        Points with ``id, name, kind`` and optionally ``county, river, capacity, capacity_unit,
+        downstream`` (as shown; else the code ``downstream_code``), ``distance_km, placed``.
     """
 
     counties: gpd.GeoDataFrame
@@ -203,6 +209,7 @@ def publish_map(content: MapContent, style: MapStyle) -> folium.Map:
     if style.timeline and len(content.periods) > 1:
         start = content.periods.index(content.shown_period) if content.shown_period in content.periods else -1
         Timeline(sections, content.periods, PALETTE, NO_DATA_COLOUR, start % len(content.periods),
+                 titles=[period_words(p) for p in content.periods],
                  rivers=rivers).add_to(fmap)  # fmt: skip
     ScaleBar().add_to(fmap)
     NorthArrow().add_to(fmap)
@@ -336,7 +343,7 @@ PERIOD_FIELDS = ("class_label", "compliance", "main_pollutants", "cwqi_text")
 MARKUP_FIELDS = ("trend",)
 FACILITY_FIELDS = [
     ("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"), ("river", "受纳水体"),
-    ("capacity", "规模"), ("downstream_code", "下游断面"), ("distance_km", "至下游断面(km)"),
+    ("capacity_text", "规模"), ("downstream", "下游断面"),
     ("lon", "经度"), ("lat", "纬度"), ("far", "注意"),
 ]  # fmt: skip
 
@@ -400,7 +407,9 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
     if facilities is None or facilities.empty:
         return []
     drawn = _drawn(facilities, shift)
-    drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn), **_county_shown(drawn))
+    down = drawn["downstream"] if "downstream" in drawn else drawn.get("downstream_code", pd.Series("", drawn.index))
+    drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn), downstream=down,
+                         capacity_text=_capacity_text(drawn), **_county_shown(drawn))  # fmt: skip
     layers = []
     for kind, (shape, _, colour) in FACILITY_SYMBOLS.items():
         subset = drawn[drawn["kind"] == kind]
@@ -410,6 +419,16 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
         name = f"{FACILITY_LABELS_ZH[kind]} {kind.replace('_', ' ')}"
         layers.append(_point_layer(subset, name, FACILITY_FIELDS, style))
     return layers
+
+
+def _capacity_text(facilities: pd.DataFrame) -> pd.Series:
+    """Each facility's ``capacity`` with its ``capacity_unit`` (``90000 m³/d``; whole numbers
+    without ``.0``); a capacity that is not a number as written; ``""`` without one."""
+    given = facilities.get("capacity", pd.Series(index=facilities.index, dtype=object))
+    capacity = pd.to_numeric(given, errors="coerce")
+    unit = facilities.get("capacity_unit", pd.Series("", index=facilities.index)).astype(object).fillna("")
+    text = capacity.map("{:.10g}".format) + (" " + unit.astype(str)).where(unit.ne(""), "")
+    return text.where(capacity.notna(), given.astype(object).fillna("").astype(str))
 
 
 def choropleth_classes(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -448,7 +467,7 @@ def _county_layer(fmap: folium.Map, counties: gpd.GeoDataFrame, choropleth: str 
         if choropleth not in counties:
             raise MapError(f"--choropleth {choropleth!r}: no such county column; have {', '.join(counties.columns)}")
         step, _ = choropleth_classes(counties[choropleth], choropleth)
-        fill = pd.Series(np.where(step >= 0, np.array(choropleth_ramp(choropleth))[step], COUNTY_FILL),
+        fill = pd.Series(np.where(step >= 0, np.array(choropleth_ramp(choropleth))[step], CHOROPLETH_NO_DATA),
                          index=counties.index,
                          dtype=object)  # fmt: skip
         columns.append(choropleth)
@@ -617,13 +636,25 @@ def _highlight_layer(fmap: folium.Map, highlight: Highlight, shift: bool) -> Non
     group.add_to(fmap)
 
 
+def period_words(label: str) -> str:
+    """A period's label as a title says it (:func:`geoenv.reports.period_title`: 2024Q2 →
+    2024年第2季度); a label that is not a period as it is."""
+    try:
+        return period_title(parse_period(label))
+    except InputError:
+        return label
+
+
 def _period_stamp(style: MapStyle, content: MapContent) -> str:
-    """The period of the map after its title (``（2024）``), unless the title names it already;
-    with a slider always (the slider turns it to its period)."""
+    """The period of the map after its title in words (``（2024年）``), unless the title names it
+    already (as ``2024`` or ``2024年``); with a slider always (the slider turns it to its period)."""
     period = content.shown_period
-    if period is None or (period in style.title and not (style.timeline and len(content.periods) > 1)):
+    if period is None:
         return ""
-    return f'<span class="geoenv-title-period">（{escape(period)}）</span>'
+    words = period_words(period)
+    if (period in style.title or words in style.title) and not (style.timeline and len(content.periods) > 1):
+        return ""
+    return f'<span class="geoenv-title-period">（{escape(words)}）</span>'
 
 
 def _legend_html(style: MapStyle, content: MapContent) -> str:
@@ -649,6 +680,12 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
         if "class" in content.rivers
         else ""
     )
+    drawn = "".join(
+        f'<div><span class="geoenv-line" style="background:{h.colour};height:6px"></span>{escape(h.legend)}</div>'
+        for h in content.highlights
+        if h.legend
+    )
+    drawn = f'<h4 class="geoenv-highlights">推演与溯源</h4>{drawn}' if drawn else ""
     choropleth = _choropleth_legend(content.counties, style.choropleth) if style.choropleth else ""
     source = "制图 geoenv" + (f"；资料来源：{escape(style.attribution)}" if style.attribution else "")
     note_html = f'<div class="geoenv-note">{escape(style.note)}</div>' if style.note else ""
@@ -680,7 +717,8 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
 .geoenv-maplabel {{position:absolute;white-space:nowrap;font:12px sans-serif;text-shadow:0 0 3px #fff,0 0 2px #fff}}
 .geoenv-maplabel-section {{left:9px;top:-8px;color:#222}}
 .geoenv-maplabel-river {{color:#1d4f91;font-style:italic;font-weight:bold}}
-.geoenv-maplabel-county {{transform:translate(-50%,-50%);color:#666;font-size:11px}}
+.geoenv-maplabel-county {{transform:translate(-50%,-50%);color:#444;font-size:11px;
+  text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}}
 .geoenv-source {{display:none;margin-top:6px;color:#555;font-size:11px}}
 {_print_css(style.print_layout)}
 </style>
@@ -688,7 +726,7 @@ def _legend_html(style: MapStyle, content: MapContent) -> str:
 <div class="geoenv-legend" id="geoenv-legend">
 <h4>水质类别 (GB 3838-2002)</h4>{rows}{river_note}
 <h4>断面级别</h4>{levels}
-{"<h4>设施</h4>" + kinds if kinds else ""}{choropleth}
+{"<h4>设施</h4>" + kinds if kinds else ""}{drawn}{choropleth}
 {links_html}{note_html}<div class="geoenv-source">{source}</div>
 </div>"""
 
@@ -725,7 +763,6 @@ def _choropleth_legend(counties: gpd.GeoDataFrame, column: str) -> str:
         if ratio or edges[-1] > edges[0] or i == 0
     ]
     if (step < 0).any():
-        rows.append(
-            f'<div><span class="geoenv-swatch geoenv-square" style="background:{COUNTY_FILL}"></span>无数据</div>'
-        )
+        swatch = f'<span class="geoenv-swatch geoenv-square" style="background:{CHOROPLETH_NO_DATA}"></span>'
+        rows.append(f"<div>{swatch}无数据</div>")
     return f'<h4 class="geoenv-choropleth">区县：{choropleth_title(column)}</h4>' + "".join(rows)
