@@ -13,12 +13,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
 
 from geoenv.borders import Crossings
+from geoenv.emergency import EMERGENCY_KINDS, EmergencyPlan
+from geoenv.emergency import plan as _plan
 from geoenv.project import Project, as_period
 from geoenv.quality import Period
 from geoenv.relate import Relations
@@ -64,12 +67,8 @@ def trace(
     _check_project(project)
     check_choice("mode", mode, ("UT", "UM"))
     check_flag("stop_at_compliant", stop_at_compliant)
-    given: object = kinds  # as the caller passed it: a str would pass as a sequence of letters
-    if isinstance(given, str) or not isinstance(given, list | tuple):
-        raise ParameterError("kinds", kinds, "a list of facility kinds")
+    _check_kinds(kinds)
     check_distance("distance_km", distance_km, unit="km", optional=True)
-    for kind in kinds:
-        check_choice("kinds", kind, tuple(FACILITY_LABELS_ZH))
     chosen = period_of(project, period) if "measurements" in project.layers else None
     status = project.status(chosen) if chosen is not None else None
     result = _trace(project.basin, section, status=status, mode=mode, distance_km=distance_km, kinds=kinds,
@@ -90,6 +89,7 @@ def impact(
     distance_km: float | None = None,
     period: Period | str | None = None,
     start_time: pd.Timestamp | datetime | str | None = None,
+    river_velocity: Mapping[str, float] | None = None,
 ) -> Impact:
     """Rehearse a spill (突发水污染事件推演) from ``facility`` (its outfall) or the point ``at``:
     the sections, drinking-water sources and county borders below it, nearest first, with the
@@ -103,8 +103,12 @@ def impact(
     start_time
         When the spill starts (local clock time, ``"2024-07-01T08:00"``): adds the column
         ``arrival_time``, the clock time of each arrival (``2024-07-01 14:30``).
+    river_velocity
+        Velocity (m/s) by river name (``{"汾河": 0.6}``); a reach's own ``velocity_ms`` still
+        wins (:func:`geoenv.tracing.reach_velocity`).
     """
     _check_project(project)
+    _check_river_velocity(river_velocity)
     if at is not None:
         at = check_lonlat("at", at)
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
@@ -115,12 +119,27 @@ def impact(
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
     result = _impact(project.basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
-                     borders=borders)  # fmt: skip
+                     borders=borders, river_velocity=river_velocity)  # fmt: skip
     table = result.table
     if start is not None:
         arrival = start + pd.to_timedelta(table["arrival_h"], unit="h")
         table = table.assign(arrival_time=arrival.dt.strftime("%Y-%m-%d %H:%M").astype(object).where(arrival.notna()))
     return replace(result, table=table, period=chosen)
+
+
+def _check_kinds(kinds: object) -> None:
+    """``kinds`` must be a list or tuple of facility kinds (a str would pass as letters)."""
+    if isinstance(kinds, str) or not isinstance(kinds, list | tuple):
+        raise ParameterError("kinds", kinds, "a list of facility kinds")
+    for kind in kinds:
+        check_choice("kinds", kind, tuple(FACILITY_LABELS_ZH))
+
+
+def _check_river_velocity(value: object) -> None:
+    """``river_velocity`` must be None or a mapping of river names to velocities (the names and
+    values are checked against the network by :func:`geoenv.tracing.reach_velocity`)."""
+    if value is not None and not (isinstance(value, Mapping) and all(isinstance(k, str) for k in value)):
+        raise ParameterError("river_velocity", value, 'a mapping of river names to m/s: {"汾河": 0.6}')
 
 
 def _start_time(value: object) -> pd.Timestamp | None:
@@ -137,6 +156,37 @@ def _start_time(value: object) -> pd.Timestamp | None:
     if pd.isna(start):
         raise ParameterError("start_time", value, expected)
     return start.tz_localize(None) if start.tzinfo is not None else start
+
+
+def emergency(
+    project: Project,
+    *,
+    river: str,
+    kinds: tuple[str, ...] = EMERGENCY_KINDS,
+    hours: float = 24.0,
+    velocity_ms: float = DEFAULT_VELOCITY_MS,
+    river_velocity: Mapping[str, float] | None = None,
+) -> EmergencyPlan:
+    """The emergency plan of ``river`` (一河一策): every risk source of ``kinds`` on the river
+    and its tributaries × every drinking-water source, national section and county or
+    province border crossing a spill from it reaches within ``hours``, with the network
+    distance and the arrival time. See :func:`geoenv.emergency.plan`.
+
+    Parameters
+    ----------
+    river_velocity
+        Velocity (m/s) by river name; a reach's own ``velocity_ms`` still wins.
+    """
+    _check_project(project)
+    if not isinstance(river, str) or not river.strip():
+        raise ParameterError("river", river, "a river name, e.g. 汾河")
+    _check_kinds(kinds)
+    check_distance("hours", hours, unit="hours", positive=True)
+    check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
+    _check_river_velocity(river_velocity)
+    borders = crossings(project).crossings
+    return _plan(project.basin, river=river, kinds=kinds, hours=hours, velocity_ms=velocity_ms,
+                 river_velocity=river_velocity, borders=borders)  # fmt: skip
 
 
 def relations(project: Project) -> Relations:

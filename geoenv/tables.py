@@ -64,6 +64,10 @@ HEADERS: dict[str, str] = {
     "fed_from_elsewhere": "受外区域来水断面(来水区域)",
     # the report
     "candidates": "溯源排查对象(前三)",
+    # the emergency plan (一河一策)
+    "source": "风险源编号", "source_name": "风险源名称", "source_kind": "风险源类型", "source_county": "风险源区县",
+    "receptor": "敏感目标", "n_sources": "可到达风险源数", "sources": "可到达风险源(先到先列)",
+    "earliest_h": "最早到达用时(h)", "earliest_source": "最早到达风险源",
     # problems (skipped rows)
     "file": "文件", "where": "位置", "column": "列", "severity": "级别", "message": "说明",
 }  # fmt: skip
@@ -71,7 +75,9 @@ HEADERS: dict[str, str] = {
 #: Columns whose values are words, by column: value → Chinese.
 VALUE_WORDS: dict[str, Mapping[str, str]] = {
     "level": LEVEL_LABELS_ZH,
-    "kind": {**FACILITY_LABELS_ZH, "section": "断面", "border": "行政边界"},
+    "kind": {**FACILITY_LABELS_ZH, "section": "断面", "border": "行政边界", "national_section": "国考断面",
+             "county_border": "县界", "province_border": "省界"},
+    "source_kind": FACILITY_LABELS_ZH,
     "rated_by": {"ratio": "断面比例", "class_of_means": "均值类别"},
     "water": {"river": "河流", "lake": "湖库"},
     "admin_match": {"inside": "区内", "near": "边界附近", "outside": "区外"},
@@ -90,7 +96,8 @@ RATIOS = frozenset({"good_ratio", "worse_than_v_ratio", "exceed_freq", "cwqi_cha
                     "worse_than_v_ratio_change"})  # fmt: skip
 #: Columns holding other rows' codes (one, or several joined by ``;``), written ``名称 (CODE)``.
 REFERENCES = frozenset({"downstream_code", "upstream_codes", "facilities", "downstream_section", "upstream_section",
-                        "inflow_sections", "outflow_sections", "fed_from_elsewhere"})  # fmt: skip
+                        "inflow_sections", "outflow_sections", "fed_from_elsewhere", "sources",
+                        "earliest_source"})  # fmt: skip
 #: Columns that repeat another in Chinese (``kind_zh``): dropped from a Chinese table.
 DUPLICATES_ZH = frozenset({"kind_zh"})
 YES, NO = "是", "否"

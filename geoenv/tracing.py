@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,10 +23,10 @@ import pandas as pd
 from geoenv.basin import Basin, distances_down, distances_up, on_loose_piece
 from geoenv.errors import InputError
 from geoenv.network.graph import Network
-from geoenv.network.navigate import downstream, locate_start, upstream, upstream_main
+from geoenv.network.navigate import downstream, locate_start, river_hint, upstream, upstream_main
 from geoenv.quality import Period
 from geoenv.schema import SOURCE_KINDS
-from geoenv.settings import DEFAULT_VELOCITY_MS
+from geoenv.settings import DEFAULT_VELOCITY_MS, ParameterError
 
 ORGANIC = ("nh3n", "tp", "tn", "cod", "bod5", "codmn", "do", "fecal_coliform")
 METALS = ("cu", "zn", "se", "as", "hg", "cd", "cr6", "pb", "f", "s2", "cn")
@@ -264,6 +265,7 @@ def impact(
     velocity_ms: float = DEFAULT_VELOCITY_MS,
     distance_km: float | None = None,
     borders: pd.DataFrame | None = None,
+    river_velocity: Mapping[str, float] | None = None,
 ) -> Impact:
     """Sections, drinking-water sources and border crossings downstream of a spill, in order.
 
@@ -275,6 +277,8 @@ def impact(
         Mean flow velocity; a reach's own ``velocity_ms`` (from the rivers layer) wins.
     borders
         Border crossings (``reach``, ``measure_m``, ``name``, ``county``) to list too.
+    river_velocity
+        Velocity (m/s) by river name, for the reaches of that name (see :func:`reach_velocity`).
 
     Returns
     -------
@@ -294,11 +298,7 @@ def impact(
         reach, measure = locate_start(net, at, basin.radius_m)
         what = f"the spill at {at[0]:g},{at[1]:g}"
     members, dist = downstream(net, reach)
-    velocity = np.full(net.n, velocity_ms, dtype=float)
-    if "velocity_ms" in net.reaches:
-        own = pd.to_numeric(net.reaches["velocity_ms"], errors="coerce").to_numpy()
-        velocity = np.where(np.isfinite(own) & (own > 0), own, velocity)
-    hours = net.length / velocity / 3600
+    hours = net.length / reach_velocity(net, velocity_ms, river_velocity) / 3600
     t_members, t_dist = downstream(net, reach, weight=hours)
     limit = np.inf if distance_km is None else distance_km * 1000
     parts = []
@@ -320,7 +320,7 @@ def impact(
     table["distance_km"] = (table["d"] / 1000).round(3)
     table["arrival_h"] = table["h"].round(2)
     top = net.length[reach] - measure  # the start reach's top lies this far above the spill
-    pieces = _downstream_pieces(net, reach, measure, members, np.maximum(dist - top, 0), limit)
+    pieces = downstream_pieces(net, reach, measure, members, np.maximum(dist - top, 0), limit)
     notes = _start_notes(basin, reach, what)
     if table.empty:
         run_km = (np.max(dist + net.length[members]) - top) / 1000
@@ -333,12 +333,50 @@ def impact(
     return Impact(table, np.unique(pieces["reach"]), pieces, notes)
 
 
-def _downstream_pieces(
-    net: Network, reach: int, measure: float, members: np.ndarray, down: np.ndarray, limit: float
+def reach_velocity(
+    net: Network, velocity_ms: float, river_velocity: Mapping[str, float] | None = None
+) -> np.ndarray:
+    """The flow velocity of each reach (m/s): its own ``velocity_ms`` (from the rivers layer)
+    where it has one, else that of its river in ``river_velocity`` (by name), else ``velocity_ms``.
+
+    Raises
+    ------
+    ParameterError
+        For a name no reach has (naming the close ones) or a velocity that is not a finite
+        number > 0.
+    """
+    velocity = np.full(net.n, velocity_ms, dtype=float)
+    names = net.reaches["name"].fillna("").astype(str).to_numpy()
+    for name, ms in (river_velocity or {}).items():
+        if isinstance(ms, bool) or not isinstance(ms, int | float) or not np.isfinite(ms) or ms <= 0:
+            raise ParameterError("river_velocity", {name: ms}, "a velocity in m/s: a finite number > 0")
+        own = names == name
+        if not own.any():
+            raise ParameterError("river_velocity", name, f"a river of the network: {river_hint(net, name)}")
+        velocity[own] = ms
+    if "velocity_ms" in net.reaches:
+        given = pd.to_numeric(net.reaches["velocity_ms"], errors="coerce").to_numpy()
+        velocity = np.where(np.isfinite(given) & (given > 0), given, velocity)
+    return velocity
+
+
+def downstream_pieces(
+    net: Network,
+    reach: int,
+    measure: float,
+    members: np.ndarray,
+    down: np.ndarray,
+    limit: float,
+    *,
+    speed: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The pieces of ``members`` within ``limit`` metres down from the point at ``measure`` on
-    ``reach`` (``down``: from the point to each member's upstream end; 0 for ``reach``)."""
+    ``reach`` (``down``: from the point to each member's upstream end; 0 for ``reach``).
+
+    With ``speed`` (per reach, metres per unit: e.g. metres per hour), ``down`` and ``limit``
+    are in that unit instead (travel time): the pieces reached within ``limit`` hours."""
     to_m = np.where(members == reach, measure, net.length[members])
-    from_m = np.maximum(to_m - (limit - down), 0.0)
+    per = np.ones(len(members)) if speed is None else speed[members]
+    from_m = np.maximum(to_m - (limit - down) * per, 0.0)
     keep = to_m > from_m
     return pd.DataFrame({"reach": members[keep], "from_m": from_m[keep], "to_m": to_m[keep]})

@@ -101,6 +101,7 @@ def trace_(
 @option("facility")
 @option("at")
 @option("velocity_ms")
+@option("river_velocity")
 @option("distance_km", help="Follow the spill this far.")
 @option("start_time")
 @option("period", help="The classes its map shows: 2024-06, 2024Q2, 2024 [default: the latest year with data].")
@@ -119,6 +120,7 @@ def impact(
     facility,
     at,
     velocity_ms,
+    river_velocity,
     distance_km,
     start_time,
     period,
@@ -137,6 +139,7 @@ def impact(
     \b
     Examples:
       geoenv impact --facility F042 --velocity-ms 0.8 --start-time 2024-07-01T08:00
+      geoenv impact --facility F042 --river-velocity 汾河=0.6 --river-velocity 黄河=1.2
       geoenv impact --at 112.05,37.95 --distance-km 100 -o 推演.csv --map 推演.html
     """
     if bool(facility) == bool(at):
@@ -144,7 +147,7 @@ def impact(
     _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = answers.impact(project, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
-                            period=period, start_time=start_time)  # fmt: skip
+                            period=period, start_time=start_time, river_velocity=river_velocity)  # fmt: skip
     if map_output:
         _stated_period(ctx, period, result.period)
     for note in result.notes:

@@ -162,6 +162,17 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         default=DEFAULT_VELOCITY_MS,
         show_default=True,
         help="Mean flow velocity; a velocity column (流速) in the rivers layer wins.")),
+    "river_velocity": (("--river-velocity", "river_velocity"), dict(
+        multiple=True,
+        metavar="NAME=M/S",
+        callback=lambda c, p, v: _river_velocity(v),
+        help="Mean flow velocity of one river, e.g. --river-velocity 汾河=0.6 (repeatable); a velocity column "
+             "(流速) in the rivers layer still wins.")),
+    "hours": (("--hours",), dict(
+        type=POSITIVE,
+        default=24.0,
+        show_default=True,
+        help="Follow each spill this many hours.")),
     "start_time": (("--start-time",), dict(
         type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
         metavar="YYYY-MM-DDTHH:MM",
@@ -491,6 +502,22 @@ def parse_lonlat(text: str) -> tuple[float, float]:
             f"{text!r}: out of range for degrees (longitude −180…180, latitude −90…90); write LON,LAT, e.g. 114.6,34.9"
         )
     return lon, lat
+
+
+def _river_velocity(values: tuple[str, ...]) -> dict[str, float]:
+    """Every ``NAME=M/S`` of ``--river-velocity`` as {name: m/s}, each a finite number > 0."""
+    velocities = {}
+    for text in values:
+        name, sep, value = str(text).rpartition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not (sep and name.strip() and math.isfinite(number) and number > 0):
+            raise click.BadParameter(f"{text!r}: write NAME=M/S with a velocity above 0, e.g. 汾河=0.6",
+                                     param_hint="--river-velocity")  # fmt: skip
+        velocities[name.strip()] = number
+    return velocities
 
 
 def _lonlat(ctx: click.Context, param: click.Parameter, values) -> list[tuple[float, float]]:

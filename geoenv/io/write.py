@@ -102,6 +102,34 @@ def safe_filename(name: str, *, suffix: str = "") -> str:
     return safe_stem(stem, suffix) + suffix
 
 
+
+_SHEET_UNSAFE = re.compile(r"[\x00-\x1f\x7f\[\]:*?/\\]")
+
+
+def safe_sheet_names(names: Sequence[str], *, taken: Sequence[str] = ()) -> list[str]:
+    """A sheet name per ``names`` (user text: a facility's id and name) that Excel takes: no
+    ``[]:*?/\\`` or control characters, no apostrophe at either end, not ``History``, at most
+    31 characters, distinct from one another and from ``taken`` whatever their case
+    (``A`` and ``a`` → ``A``, ``a~2``).
+
+    Examples
+    --------
+    >>> safe_sheet_names(["F1 [东]:坝", "f1 _东__坝", "'x'"])
+    ['F1 _东__坝', 'f1 _东__坝~2', 'x']
+    """
+    used = {name.lower() for name in taken}
+    out = []
+    for name in names:
+        base = _SHEET_UNSAFE.sub("_", name).strip("'").strip() or "_"
+        base = "_" + base if base.lower() == "history" else base
+        shown, n = base[:31], 2
+        while shown.lower() in used:
+            suffix = f"~{n}"
+            shown, n = base[: 31 - len(suffix)] + suffix, n + 1
+        used.add(shown.lower())
+        out.append(shown)
+    return out
+
 # --- writers -----------------------------------------------------------------------------
 
 

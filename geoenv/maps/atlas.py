@@ -42,12 +42,13 @@ from geoenv.maps.publish import Highlight, MapContent, MapStyle, period_values, 
 from geoenv.maps.render import MapError
 from geoenv.maps.trend import section_trends
 from geoenv.network import Network
-from geoenv.network.navigate import upstream
+from geoenv.network.navigate import river_hint, river_reaches
 from geoenv.network.substring import reach_pieces
 from geoenv.project import Project, as_period
 from geoenv.quality import Period
 from geoenv.relate import controlled_stretches
 from geoenv.schema import FACILITY_LABELS_ZH
+from geoenv.settings import ParameterError
 from geoenv.tables import VALUE_WORDS
 from geoenv.tracing import Impact, Trace, impact
 
@@ -161,17 +162,11 @@ class Atlas:
         return content
 
     def _only_river(self, content: MapContent, name: str) -> MapContent:
-        """The river ``name`` with its tributaries (everything upstream of its lowest reach)."""
-        reaches = self.net.reaches
-        names = sorted(set(reaches["name"]) - {""})
-        if name not in names:
-            close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
-            hint = f"did you mean {'、'.join(close)}? " if close else ""
-            raise MapError(f"--river {name!r}: no river of that name; {hint}rivers: {'、'.join(names[:30])}")
-        own = np.flatnonzero(reaches["name"].to_numpy() == name)
-        lowest = own[np.argmin(self.net.pathlength[own])]
-        members, _ = upstream(self.net, int(lowest))
-        keep = np.union1d(members, own)
+        """The river ``name`` with its tributaries (:func:`~geoenv.network.navigate.river_reaches`)."""
+        try:
+            keep = river_reaches(self.net, name)
+        except ParameterError:
+            raise MapError(f"--river {name!r}: no river of that name; {river_hint(self.net, name)}") from None
         rivers = content.rivers[content.rivers["reach"].isin(keep)]
         sections = content.sections[content.sections["reach"].isin(keep)]
         facilities = content.facilities

@@ -19,8 +19,36 @@ import pandas as pd
 
 from geoenv.errors import NetworkError
 from geoenv.network.graph import Network, concat_ranges
+from geoenv.settings import ParameterError
 
 MODES = ("UT", "UM", "DM", "DD")
+
+
+def river_reaches(net: Network, name: str) -> np.ndarray:
+    """The reaches of the river ``name`` with its tributaries: every reach upstream of the
+    lowest reach of that name (by its distance to the outlet), and every reach of that name.
+
+    Raises
+    ------
+    ParameterError
+        When no reach has that name (``river``, naming the close ones and the rivers).
+    """
+    names = net.reaches["name"].fillna("").astype(str).to_numpy()
+    own = np.flatnonzero(names == name)
+    if not len(own):
+        raise ParameterError("river", name, f"a river of the network: {river_hint(net, name)}")
+    lowest = own[np.argmin(net.pathlength[own])]
+    members, _ = upstream(net, int(lowest))
+    return np.union1d(members, own)
+
+
+def river_hint(net: Network, name: str) -> str:
+    """What to say of a river ``name`` the network does not have: the close names and the
+    first 30 rivers (``did you mean 汾河? rivers: 丹河、…``)."""
+    names = sorted(set(net.reaches["name"].fillna("").astype(str)) - {""})
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+    hint = f"did you mean {'、'.join(close)}? " if close else ""
+    return f"{hint}rivers: {'、'.join(names[:30])}"
 
 
 def upstream(net: Network, start: int) -> tuple[np.ndarray, np.ndarray]:
