@@ -16,8 +16,8 @@ Examples
 >>> import geoenv
 >>> from geoenv.answers import emergency  # geoenv.emergency is this module
 >>> plan = emergency(geoenv.open_project(), river="汾河", hours=24)
->>> plan.pairs["arrival_h"].le(24).all()
-True
+>>> len(plan.sources), bool(plan.pairs["arrival_h"].le(24).all())
+(23, True)
 """
 
 from __future__ import annotations
@@ -91,9 +91,9 @@ class EmergencyPlan:
 
     @property
     def velocity_words(self) -> str:
-        """The velocities as a title says them: ``流速 0.5 m/s（汾河 0.6 m/s）``."""
+        """The velocities as a title says them: ``流速 0.5 m/s，汾河 0.6 m/s``."""
         own = "，".join(f"{name} {ms:g} m/s" for name, ms in self.river_velocity.items())
-        return f"流速 {self.velocity_ms:g} m/s" + (f"（{own}）" if own else "")
+        return f"流速 {self.velocity_ms:g} m/s" + (f"，{own}" if own else "")
 
 
 def receptors(basin: Basin, borders: pd.DataFrame | None = None) -> pd.DataFrame:
