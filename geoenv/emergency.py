@@ -174,8 +174,10 @@ def plan(
         notes.append(f"no risk source ({'、'.join(FACILITY_LABELS_ZH.get(k, k) for k in kinds)}) lies on {river} "
                      "or its tributaries")  # fmt: skip
     parts, pieces = [], {}
-    for source in sources.itertuples(index=False):
-        reach, measure = int(source.reach), float(source.measure_m)
+    at = sources["reach"].to_numpy(dtype=np.int64)
+    measures = sources["measure_m"].to_numpy(dtype=float)
+    for i, source in enumerate(sources.itertuples(index=False)):
+        reach, measure = int(at[i]), float(measures[i])
         members, dist = downstream(net, reach)
         t_members, t_dist = downstream(net, reach, weight=net.length * rate)
         d = distances_down(net, reach, measure, members, dist, targets)

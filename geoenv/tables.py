@@ -75,8 +75,14 @@ HEADERS: dict[str, str] = {
 #: Columns whose values are words, by column: value → Chinese.
 VALUE_WORDS: dict[str, Mapping[str, str]] = {
     "level": LEVEL_LABELS_ZH,
-    "kind": {**FACILITY_LABELS_ZH, "section": "断面", "border": "行政边界", "national_section": "国考断面",
-             "county_border": "县界", "province_border": "省界"},
+    "kind": {
+        **FACILITY_LABELS_ZH,
+        "section": "断面",
+        "border": "行政边界",
+        "national_section": "国考断面",
+        "county_border": "县界",
+        "province_border": "省界",
+    },
     "source_kind": FACILITY_LABELS_ZH,
     "rated_by": {"ratio": "断面比例", "class_of_means": "均值类别"},
     "water": {"river": "河流", "lake": "湖库"},

@@ -333,9 +333,7 @@ def impact(
     return Impact(table, np.unique(pieces["reach"]), pieces, notes)
 
 
-def reach_velocity(
-    net: Network, velocity_ms: float, river_velocity: Mapping[str, float] | None = None
-) -> np.ndarray:
+def reach_velocity(net: Network, velocity_ms: float, river_velocity: Mapping[str, float] | None = None) -> np.ndarray:
     """The flow velocity of each reach (m/s): its own ``velocity_ms`` (from the rivers layer)
     where it has one, else that of its river in ``river_velocity`` (by name), else ``velocity_ms``.
 

@@ -14,7 +14,7 @@ from geoenv.cli import main
 
 COMMANDS = [
     "demo", "map", "validate", "join", "info", "classify", "relations", "network build", "network navigate",
-    "network check", "trace", "impact", "crossings", "report",
+    "network check", "trace", "impact", "crossings", "report", "emergency",
 ]  # fmt: skip
 
 

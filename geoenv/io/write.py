@@ -102,7 +102,6 @@ def safe_filename(name: str, *, suffix: str = "") -> str:
     return safe_stem(stem, suffix) + suffix
 
 
-
 _SHEET_UNSAFE = re.compile(r"[\x00-\x1f\x7f\[\]:*?/\\]")
 
 
@@ -129,6 +128,7 @@ def safe_sheet_names(names: Sequence[str], *, taken: Sequence[str] = ()) -> list
         used.add(shown.lower())
         out.append(shown)
     return out
+
 
 # --- writers -----------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ def plan_highlights(basin: Basin, plan: EmergencyPlan) -> tuple[Highlight, ...]:
     sources = plan.sources
     points = gpd.GeoDataFrame(sources.assign(kind_zh=sources["kind"].map(FACILITY_LABELS_ZH)),
                               geometry=gpd.points_from_xy(sources["lon"], sources["lat"]), crs=4326)  # fmt: skip
-    fields = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"))
+    fields: tuple[tuple[str, str], ...] = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"))
     layers = []
     for i, (source, label) in enumerate(zip(sources["id"].astype(str), sources["id"] + " " + sources["name"],
                                             strict=True)):  # fmt: skip
