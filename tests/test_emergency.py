@@ -244,3 +244,17 @@ def test_the_map_names_sources_and_receptors_escaped(tmp_path):
     assert "S2 排口 24 小时可达范围" in html and "水源地" in html and "国考甲" in html
     book = openpyxl.load_workbook(out / "一河一策.xlsx")
     assert book.sheetnames[:2] == ["汇总", "S1 <b>尾矿<_b>`${x}`"]  # / is not in a sheet name; the rest is text
+
+
+def test_the_answer_checks_its_parameters():
+    import geoenv
+    from geoenv.answers import emergency
+
+    project = geoenv.open_project()
+    for name, change in (("hours", {"hours": 0}), ("kinds", {"kinds": "outfall"}), ("kinds", {"kinds": ("pond",)}),
+                         ("velocity_ms", {"velocity_ms": float("nan")}), ("river_velocity", {"river_velocity": 1.0}),
+                         ("river", {"river": " "})):  # fmt: skip
+        with pytest.raises(ParameterError) as caught:
+            emergency(project, **{"river": "汾河", **change})
+        assert caught.value.parameter == name
+    assert emergency(project, river="汾河", kinds=("tailings_pond",), hours=3).sources["id"].tolist() == ["F042"]
