@@ -133,26 +133,23 @@ def cover(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
     length = net.length
     p = pieces.sort_values(["reach", "lo"]).reset_index(drop=True)
     reach, lo, hi = p["reach"].to_numpy(dtype=np.int64), p["lo"].to_numpy(dtype=float), p["hi"].to_numpy(dtype=float)
-    same = np.r_[reach[1:] == reach[:-1], False]  # piece i is followed by i + 1 on its reach
-    gap = np.r_[lo[1:], 0.0] - hi
-    mid = (hi + np.r_[lo[1:], 0.0]) / 2
-    close = same & (gap <= SLIVER_M)
-    new_hi = np.where(close, mid, hi)
-    new_lo = np.r_[lo[:1], np.where(close[:-1], mid[:-1], lo[1:])] if len(lo) else lo
-    first = ~np.r_[False, same[:-1]] if len(lo) else same
-    last = ~same
-    new_lo = np.where(first & (lo <= SLIVER_M), 0.0, new_lo)
-    new_hi = np.where(last & (hi >= length[reach] - SLIVER_M), length[reach], new_hi)
-    outside = [
-        (reach[same & ~close], hi[same & ~close], np.r_[lo[1:], 0.0][same & ~close]),  # out of the area and back
-        (reach[first & (lo > SLIVER_M)], np.zeros((first & (lo > SLIVER_M)).sum()), lo[first & (lo > SLIVER_M)]),
-        (reach[last & (new_hi < length[reach])], hi[last & (new_hi < length[reach])],
-         length[reach[last & (new_hi < length[reach])]]),
-    ]  # fmt: skip
+    next_lo = np.r_[lo[1:], np.inf]
+    same = np.r_[reach[1:] == reach[:-1], False]  # piece i is followed by piece i + 1 on its reach
+    first, last = np.r_[True, ~same[:-1]][: len(lo)], ~same
+    joined = same & (next_lo - hi <= SLIVER_M)  # one border: the boundary halfway
+    mid = np.where(joined, (hi + next_lo) / 2, hi)
+    top, bottom = first & (lo <= SLIVER_M), last & (hi >= length[reach] - SLIVER_M)
+    new_lo = np.where(top, 0.0, np.r_[lo[:1], np.where(joined[:-1], mid[:-1], lo[1:])][: len(lo)])
+    new_hi = np.where(bottom, length[reach], mid)
     bare = np.setdiff1d(np.arange(net.n), reach)
-    outside.append((bare, np.zeros(len(bare)), length[bare]))
+    gaps = [  # reach, from, to: where the river is in no unit
+        (reach[same & ~joined], hi[same & ~joined], next_lo[same & ~joined]),
+        (reach[first & ~top], np.zeros((first & ~top).sum()), lo[first & ~top]),
+        (reach[last & ~bottom], hi[last & ~bottom], length[reach[last & ~bottom]]),
+        (bare, np.zeros(len(bare)), length[bare]),
+    ]
     parts = [pd.DataFrame({"reach": reach, "unit": p["unit"].to_numpy(dtype=object), "lo": new_lo, "hi": new_hi})]
-    parts += [pd.DataFrame({"reach": r, "unit": OUTSIDE, "lo": a, "hi": b}) for r, a, b in outside]
+    parts += [pd.DataFrame({"reach": r, "unit": OUTSIDE, "lo": a, "hi": b}) for r, a, b in gaps]
     table = pd.concat(parts, ignore_index=True).sort_values(["reach", "lo"], kind="stable").reset_index(drop=True)
     # Touching pieces of one unit (a line split at a vertex on the border) are one piece.
     starts = (table["reach"] != table["reach"].shift()) | (table["unit"] != table["unit"].shift())
@@ -164,9 +161,20 @@ def cover(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Runs:
-    """The pieces of :func:`cover` as runs: ``unit`` as found, ``resolved`` after merging the
-    short runs, ``run`` the id of each resolved run, ``merged_into`` the piece just below a
-    chain of short runs (-1 for the others)."""
+    """The pieces of :func:`cover` as runs (:func:`merge_short_runs`).
+
+    Attributes
+    ----------
+    pieces
+        :func:`cover`'s pieces with ``resolved`` (the unit after merging the short runs),
+        ``run`` (the id of each run of one resolved unit), ``short`` (the id of the short run a
+        merged piece belongs to, -1 for the others) and ``chain_end`` (for a merged piece, the
+        first piece below its chain of short runs; -1 for the others).
+    up, down
+        Every adjacency of two pieces: piece ``up[i]`` flows into piece ``down[i]``.
+    merged
+        The number of short runs merged into another unit.
+    """
 
     pieces: pd.DataFrame
     up: np.ndarray
@@ -179,17 +187,13 @@ def merge_short_runs(net: Network, pieces: pd.DataFrame, min_run_m: float) -> Ru
     unit, across links too, tributaries included) into the unit upstream of it along the main
     stem; runs at a source or an outlet are never merged.
 
-    Returns
-    -------
-    :class:`Runs` with columns ``resolved``, ``run``, ``short`` (-1 or the short run's id),
-    ``chain_end`` (the first piece below the chain of short runs a piece lies in).
+    A chain of short runs (A→B→A→B… along a border) takes the unit of the first run above it
+    that is not short; the short runs merged into another unit are counted.
     """
     m = len(pieces)
     reach = pieces["reach"].to_numpy(dtype=np.int64)
-    first = np.full(net.n, -1, dtype=np.int64)
-    last = np.full(net.n, -1, dtype=np.int64)
-    first[reach[::-1]] = np.arange(m)[::-1]
-    last[reach] = np.arange(m)
+    every = np.arange(net.n)
+    first, last = np.searchsorted(reach, every), np.searchsorted(reach, every, side="right") - 1  # by reach
     within = np.flatnonzero(reach[1:] == reach[:-1])
     up = np.r_[within, last[net.up]]  # every adjacency: piece up[i] flows into piece down[i]
     down = np.r_[within + 1, first[net.down]]
@@ -305,7 +309,9 @@ def _crossing_points(net: Network, runs: Runs) -> pd.DataFrame:
     found["merged"] = counted.reindex(key).fillna(0).astype(np.int64).to_numpy()
     found["river"] = net.reaches["name"].to_numpy()[reach]
     found["reach_id"] = net.reaches["id"].to_numpy()[reach]
-    points = shapely.line_interpolate_point(net.reaches.geometry.to_numpy()[reach], net.length[reach] - found["measure_m"])
+    points = shapely.line_interpolate_point(
+        net.reaches.geometry.to_numpy()[reach], net.length[reach] - found["measure_m"]
+    )
     lonlat = gpd.GeoSeries(points, crs=net.reaches.crs).to_crs(4326)
     found["lon"], found["lat"] = lonlat.x.round(6).to_numpy(), lonlat.y.round(6).to_numpy()
     return found

@@ -84,9 +84,14 @@ VALUE_WORDS: dict[str, Mapping[str, str]] = {
 }
 #: Columns listing words joined by ``;``, by column: word → Chinese (joined by ``、``).
 LIST_WORDS: dict[str, Mapping[str, str]] = {
-    "missing": {"no_outflow_section": "无出境断面", "no_inflow_section": "无入境断面",
-                "outflow_beyond_near_km": "出境断面超出距离限制", "inflow_beyond_near_km": "入境断面超出距离限制",
-                "upstream_outside": "上游在区域外", "downstream_outside": "下游在区域外"},
+    "missing": {
+        "no_outflow_section": "无出境断面",
+        "no_inflow_section": "无入境断面",
+        "outflow_beyond_near_km": "出境断面超出距离限制",
+        "inflow_beyond_near_km": "入境断面超出距离限制",
+        "upstream_outside": "上游在区域外",
+        "downstream_outside": "下游在区域外",
+    },
     "worst_items": {code: zh for code, (zh, _) in PARAMETERS.items()},
     "missing_items": {code: zh for code, (zh, _) in PARAMETERS.items()},
 }

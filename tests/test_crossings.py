@@ -100,8 +100,10 @@ def test_a_short_stay_between_two_units_is_one_crossing_across_a_link():
     assert row["lon"] == pytest.approx(points([(8500, 0)]).geometry.x[0], abs=1e-5)
     # 500 m is a run with a limit of 0.4 km: A→B at the top of B, B→C at its end.
     kept = crossings(basin, units, min_run_km=0.4).crossings
-    assert sorted(kept[["upstream_unit", "downstream_unit", "reach_id"]].values.tolist()) == [["A", "B", "M1"],
-                                                                                             ["B", "C", "M2"]]
+    assert sorted(kept[["upstream_unit", "downstream_unit", "reach_id"]].values.tolist()) == [
+        ["A", "B", "M1"],
+        ["B", "C", "M2"],
+    ]
     assert sorted(kept["measure_m"].round()) == [300, 11500]
 
 
@@ -281,7 +283,8 @@ def test_crossings_command(tmp_path):
     table = pd.read_csv(out, encoding="utf-8-sig", dtype=str).fillna("")
     assert list(table.columns[:5]) == ["编号", "河流", "河段编号", "上游地市", "下游地市"]
     row = table[(table["上游地市"] == "太原市") & (table["下游地市"] == "吕梁市") & (table["河流"] == "汾河")].iloc[0]
-    assert row["出境断面"] == "汾河清徐断面 (SX017)" and row["时段"] == "2024" and row["出境断面是否达标"] in {"是", "否"}
+    assert row["出境断面"] == "汾河清徐断面 (SX017)" and row["时段"] == "2024"
+    assert row["出境断面是否达标"] in {"是", "否"}
     assert set(table["缺少断面"]) >= {"上游在区域外、无入境断面", ""}
     units = pd.read_csv(tmp_path / "跨市.units.csv", encoding="utf-8-sig", dtype=str).set_index("地市")
     assert units.loc["太原市", "出境断面"] == "汾河清徐断面 (SX017)"
@@ -291,3 +294,11 @@ def test_crossings_command(tmp_path):
     assert set(watching["断面作用"]) == {"入境", "出境"}
     result = run("crossings", "--min-run-km", "-1", "-o", tmp_path / "x.csv")
     assert result.exit_code == 2 and "--min-run-km" in result.output
+
+
+def test_no_border_crossed_and_no_unit_reached():
+    basin = basin_of(rivers(M=[(0, 0), (20000, 0)]), sections(S1=(5000, 0)))
+    inside = crossings(basin, counties(A=(-1000, 21000)))
+    assert inside.crossings.empty and inside.sections.empty and inside.units["unit"].tolist() == ["A"]
+    away = crossings(basin, counties(A=(50000, 60000)))
+    assert away.crossings.empty and away.units.empty and away.merged == 0

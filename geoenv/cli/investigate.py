@@ -165,8 +165,12 @@ def impact(
 @option("near_km")
 @option("min_run_km")
 @option("period")
-@option("csv_output", help="OUT.csv, one row per crossing; beside it OUT.units.csv, one row per unit, and "
-                           "OUT.sections.csv, one row per watching section and crossing.", required=True)
+@option(
+    "csv_output",
+    help="OUT.csv, one row per crossing; beside it OUT.units.csv, one row per unit, and "
+    "OUT.sections.csv, one row per watching section and crossing.",
+    required=True,
+)
 @option("lang")
 @option("overwrite")
 @click.pass_context
@@ -214,9 +218,9 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
         _log(ctx, f"no river passes from one {units} into another (or into or out of the area)")
     unwatched = result.crossings["missing"].str.contains("section|beyond").sum()  # not 区域外
     within = "" if near_km is None else f" within {near_km:g} km"
-    _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} lacking an outflow or inflow section{within}, besides the area's edge) "
-              f"to {output}, {len(result.units)} units to {units_output} and {len(result.sections)} watching "
-              f"sections to {sections_output}")  # fmt: skip
+    _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} lacking an outflow or inflow section{within}, "
+              f"besides the area's edge) to {output}, {len(result.units)} units to {units_output} and "
+              f"{len(result.sections)} watching sections to {sections_output}")  # fmt: skip
 
 
 @main.command(name="report")
