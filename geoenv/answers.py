@@ -111,7 +111,7 @@ def impact(
     check_distance("distance_km", distance_km, unit="km", optional=True)
     start = _start_time(start_time)
     chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
-    borders = crossings(project).crossings
+    borders = project.crossings().crossings
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
     result = _impact(project.basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
@@ -171,7 +171,7 @@ def crossings(
     >>> import geoenv
     >>> found = geoenv.crossings(geoenv.open_project(), units="city", period="2024")
     >>> row = found.crossings.set_index("id").loc["X015"]
-    >>> row["upstream_unit"], row["downstream_unit"], row["outflow_section"], row["outflow_km"]
+    >>> row["upstream_unit"], row["downstream_unit"], row["outflow_section"], float(row["outflow_km"])
     ('太原市', '吕梁市', 'SX017', 8.573)
     """
     _check_project(project)
