@@ -228,6 +228,11 @@ def test_embedded_crossings_drop_and_are_all_found_without_merging(shanxi):
     assert len(every.crossings) == 303 and every.merged == 0
     assert len(default.crossings) == 204 and default.merged == 50
     assert default.crossings["merged"].sum() == 13  # the other 37 went A→B→A: no crossing at all
+
+    def between(table, a, b):  # the 汾河 zigzags along the border of 古交市 and 万柏林区
+        return (table["upstream_unit"].isin([a, b]) & table["downstream_unit"].isin([a, b])).sum()
+
+    assert between(every.crossings, "古交市", "万柏林区") == 7 and between(default.crossings, "古交市", "万柏林区") == 1
     counties_ = shanxi["counties"].to_crs(basin.net.reaches.crs)
     tree_ = shapely.STRtree(counties_.geometry.to_numpy())
     borders = shapely.union_all(shapely.boundary(counties_.geometry.to_numpy()))
