@@ -19,7 +19,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from geoenv.borders import Crossings
+from geoenv.borders import Crossings, with_status
 from geoenv.emergency import EMERGENCY_KINDS, EmergencyPlan
 from geoenv.emergency import plan as _plan
 from geoenv.project import Project, as_period
@@ -115,7 +115,7 @@ def impact(
     check_distance("distance_km", distance_km, unit="km", optional=True)
     start = _start_time(start_time)
     chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
-    borders = crossings(project).crossings
+    borders = project.crossings().crossings
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
     result = _impact(project.basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
@@ -195,12 +195,42 @@ def relations(project: Project) -> Relations:
     return project.relations
 
 
-def crossings(project: Project, *, units: str = "county", near_km: float = 5.0) -> Crossings:
-    """Where rivers cross county (or city) borders and which sections watch each crossing."""
+def crossings(
+    project: Project,
+    *,
+    units: str = "county",
+    near_km: float | None = None,
+    min_run_km: float = 1.0,
+    period: Period | str | None = None,
+) -> Crossings:
+    """Where rivers pass from one county (or city: ``units``) into another (跨界), with the
+    outflow (出境) section of the unit the water leaves and the inflow (入境) section of the one
+    it enters, and their class and compliance in ``period`` (default: the latest year with
+    measurements; none without them). See :func:`geoenv.borders.crossings`.
+
+    Parameters
+    ----------
+    near_km
+        How far from the border a section may be to watch it (default: anywhere on the river
+        inside the unit).
+    min_run_km
+        A stay in a unit shorter than this (a line zigzagging along a border) is no passage.
+
+    Examples
+    --------
+    >>> import geoenv
+    >>> found = geoenv.crossings(geoenv.open_project(), units="city", period="2024")
+    >>> row = found.crossings.set_index("id").loc["X015"]
+    >>> row["upstream_unit"], row["downstream_unit"], row["outflow_section"], float(row["outflow_km"])
+    ('太原市', '吕梁市', 'SX017', 8.573)
+    """
     _check_project(project)
     check_choice("units", units, ("county", "city"))
-    check_distance("near_km", near_km, unit="km")
-    return project.crossings(units, near_km)
+    check_distance("near_km", near_km, unit="km", optional=True)
+    check_distance("min_run_km", min_run_km, unit="km")
+    found = project.crossings(units, None if near_km is None else float(near_km), float(min_run_km))
+    chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
+    return found if chosen is None else with_status(found, project.status(chosen), chosen)
 
 
 def report(project: Project, period: Period | str | None = None) -> dict[str, pd.DataFrame]:

@@ -1,43 +1,97 @@
 """Where rivers cross administrative borders, and which sections watch each crossing
-(跨界断面): the nearest section on each side, inflow (入境) and outflow (出境) sections per unit,
-and the sections whose upstream water comes partly from other units (上下游联防联控)."""
+(跨界断面): the outflow (出境) section of the unit the water leaves and the inflow (入境) section
+of the unit it enters, and the sections whose upstream water comes partly from other units
+(上下游联防联控).
+
+The rivers are cut into pieces by unit (:func:`reach_units`), the pieces cover every reach
+(:func:`cover`: 区域外 where no unit is), and a run of pieces in one unit shorter than
+``min_run_km`` between two others (a line zigzagging along a border) is merged into the unit
+upstream of it (:func:`merge_short_runs`): a passage from unit A to unit B is one crossing.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from geoenv.basin import Basin, distances_down, distances_up
+from geoenv.basin import Basin
+from geoenv.jurisdiction import assign_counties
 from geoenv.network import Network
-from geoenv.network.navigate import downstream, upstream
+from geoenv.network.navigate import upstream
+
+if TYPE_CHECKING:
+    from geoenv.quality import Period
 
 OUTSIDE = "区域外"
 """The unit beyond the counties layer (a river entering or leaving the study area)."""
 CROSSING_COLUMNS = [
-    "id", "river", "reach_id", "upstream_unit", "downstream_unit", "lon", "lat", "upstream_section",
-    "upstream_km", "downstream_section", "downstream_km", "missing",
+    "id", "river", "reach_id", "upstream_unit", "downstream_unit", "lon", "lat", "outflow_section",
+    "outflow_km", "inflow_section", "inflow_km", "missing", "merged",
 ]  # fmt: skip
 UNIT_COLUMNS = ["unit", "inflow_sections", "outflow_sections", "fed_from_elsewhere"]
+SECTION_COLUMNS = ["section", "unit", "role", "crossing", "other_unit", "km"]
+#: Gaps between two units' pieces up to this many metres are the same border drawn twice.
+SLIVER_M = 1.0
 
 
 @dataclass
 class Crossings:
-    """Border crossings and the per-unit summary.
+    """Border crossings, the per-unit summary and the sections watching each crossing.
 
     Attributes
     ----------
     crossings
-        :data:`CROSSING_COLUMNS` plus ``reach`` and ``measure_m`` (where on the network).
+        :data:`CROSSING_COLUMNS` plus ``reach`` and ``measure_m`` (where on the network, the
+        measure above the reach's downstream end). ``outflow_section`` is the upstream unit's
+        nearest section above the crossing, ``inflow_section`` the downstream unit's nearest
+        below it ("" none; ``missing`` says why); ``merged`` counts the short excursions
+        merged into this crossing.
     units
         :data:`UNIT_COLUMNS`, one row per unit with a river.
+    sections
+        :data:`SECTION_COLUMNS`, one row per section, crossing and role (``inflow`` or
+        ``outflow``): the unit the section lies in, the unit on the other side, the distance
+        in km along the river from the section to the border.
+    merged
+        Short excursions (runs shorter than ``min_run_km``) merged into their neighbours in all.
+    min_run_km
+        The shortest run in a unit that counts as a passage through it.
+    period
+        The period of the sections' classes (:func:`with_status`), or None.
     """
 
     crossings: pd.DataFrame
     units: pd.DataFrame
+    sections: pd.DataFrame
+    merged: int = 0
+    min_run_km: float = 1.0
+    period: Period | None = None
+
+
+def with_status(found: Crossings, status: pd.DataFrame, period: Period) -> Crossings:
+    """``found`` with the class and compliance in ``period`` (``status``: per section code,
+    ``class`` and ``meets_target``, as :meth:`geoenv.project.Project.status` gives) of each
+    crossing's outflow and inflow section (``period``, ``outflow_class``,
+    ``outflow_meets_target``, ``inflow_class``, ``inflow_meets_target``) and of each watching
+    section (``period``, ``class``, ``meets_target``)."""
+    table = found.crossings.copy()
+    table.insert(list(table.columns).index("outflow_section"), "period", period.label)
+    for role in ("outflow", "inflow"):
+        at = list(table.columns).index(f"{role}_km") + 1
+        for column in ("class", "meets_target"):
+            table.insert(at, f"{role}_{column}", table[f"{role}_section"].map(status[column]).astype(object))
+            at += 1
+    sections = found.sections.assign(period=period.label, **{
+        column: found.sections["section"].map(status[column]).astype(object) for column in ("class", "meets_target")
+    })  # fmt: skip
+    return replace(found, crossings=table, sections=sections, period=period)
 
 
 def units_of(counties: gpd.GeoDataFrame, units: str) -> gpd.GeoDataFrame:
@@ -62,140 +116,299 @@ def reach_units(basin: Basin, units: gpd.GeoDataFrame) -> pd.DataFrame:
         shapely.line_locate_point(geoms, shapely.get_point(pieces.geometry.to_numpy(), -1)),
     ]
     table = pd.DataFrame({"reach": pieces["reach"], "unit": pieces["unit"], "lo": ends.min(1), "hi": ends.max(1)})
-    table = table[table["hi"] - table["lo"] > 1.0]  # slivers along a border are not a visit
+    table = table[table["hi"] - table["lo"] > SLIVER_M]  # slivers along a border are not a visit
     return table.sort_values(["reach", "lo"]).reset_index(drop=True)
 
 
-def crossings(basin: Basin, counties: gpd.GeoDataFrame, *, units: str = "county", near_km: float = 5.0) -> Crossings:
-    """Every place a river crosses from one unit into another (or into or out of the area)."""
+def cover(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
+    """``pieces`` (:func:`reach_units`) made to cover every reach end to end: a gap longer than
+    :data:`SLIVER_M` (and a reach in no unit) is :data:`OUTSIDE`, a shorter one is split
+    between its neighbours, and touching pieces of one unit are one.
+
+    Returns
+    -------
+    DataFrame ``reach, unit, lo, hi`` sorted by reach and ``lo`` (metres from the reach's
+    upstream end), positional index = piece number.
+    """
+    length = net.length
+    p = pieces.sort_values(["reach", "lo"]).reset_index(drop=True)
+    reach, lo, hi = p["reach"].to_numpy(dtype=np.int64), p["lo"].to_numpy(dtype=float), p["hi"].to_numpy(dtype=float)
+    next_lo = np.r_[lo[1:], np.inf]
+    same = np.r_[reach[1:] == reach[:-1], False]  # piece i is followed by piece i + 1 on its reach
+    first, last = np.r_[True, ~same[:-1]][: len(lo)], ~same
+    joined = same & (next_lo - hi <= SLIVER_M)  # one border: the boundary halfway
+    mid = np.where(joined, (hi + next_lo) / 2, hi)
+    top, bottom = first & (lo <= SLIVER_M), last & (hi >= length[reach] - SLIVER_M)
+    new_lo = np.where(top, 0.0, np.r_[lo[:1], np.where(joined[:-1], mid[:-1], lo[1:])][: len(lo)])
+    new_hi = np.where(bottom, length[reach], mid)
+    bare = np.setdiff1d(np.arange(net.n), reach)
+    gaps = [  # reach, from, to: where the river is in no unit
+        (reach[same & ~joined], hi[same & ~joined], next_lo[same & ~joined]),
+        (reach[first & ~top], np.zeros((first & ~top).sum()), lo[first & ~top]),
+        (reach[last & ~bottom], hi[last & ~bottom], length[reach[last & ~bottom]]),
+        (bare, np.zeros(len(bare)), length[bare]),
+    ]
+    parts = [pd.DataFrame({"reach": reach, "unit": p["unit"].to_numpy(dtype=object), "lo": new_lo, "hi": new_hi})]
+    parts += [pd.DataFrame({"reach": r, "unit": OUTSIDE, "lo": a, "hi": b}) for r, a, b in gaps]
+    table = pd.concat(parts, ignore_index=True).sort_values(["reach", "lo"], kind="stable").reset_index(drop=True)
+    # Touching pieces of one unit (a line split at a vertex on the border) are one piece.
+    starts = (table["reach"] != table["reach"].shift()) | (table["unit"] != table["unit"].shift())
+    group = starts.cumsum()
+    merged = table.groupby(group).agg(reach=("reach", "first"), unit=("unit", "first"), lo=("lo", "min"),
+                                      hi=("hi", "max"))  # fmt: skip
+    return merged.reset_index(drop=True)
+
+
+@dataclass
+class Runs:
+    """The pieces of :func:`cover` as runs (:func:`merge_short_runs`).
+
+    Attributes
+    ----------
+    pieces
+        :func:`cover`'s pieces with ``resolved`` (the unit after merging the short runs),
+        ``run`` (the id of each run of one resolved unit), ``short`` (the id of the short run a
+        merged piece belongs to, -1 for the others) and ``chain_end`` (for a merged piece, the
+        first piece below its chain of short runs; -1 for the others).
+    up, down
+        Every adjacency of two pieces: piece ``up[i]`` flows into piece ``down[i]``.
+    merged
+        The number of short runs merged into another unit.
+    """
+
+    pieces: pd.DataFrame
+    up: np.ndarray
+    down: np.ndarray
+    merged: int
+
+
+def merge_short_runs(net: Network, pieces: pd.DataFrame, min_run_m: float) -> Runs:
+    """Merge each run of one unit shorter than ``min_run_m`` (a run: touching pieces of one
+    unit, across links too, tributaries included) into the unit upstream of it along the main
+    stem; runs at a source or an outlet are never merged.
+
+    A chain of short runs (A→B→A→B… along a border) takes the unit of the first run above it
+    that is not short; the short runs merged into another unit are counted.
+    """
+    m = len(pieces)
+    reach = pieces["reach"].to_numpy(dtype=np.int64)
+    every = np.arange(net.n)
+    first, last = np.searchsorted(reach, every), np.searchsorted(reach, every, side="right") - 1  # by reach
+    within = np.flatnonzero(reach[1:] == reach[:-1])
+    up = np.r_[within, last[net.up]]  # every adjacency: piece up[i] flows into piece down[i]
+    down = np.r_[within + 1, first[net.down]]
+    length = (pieces["hi"] - pieces["lo"]).to_numpy(dtype=float)
+    codes, names = pd.factorize(pieces["unit"])
+    above, below = _main_neighbours(net, reach, first, last)
+
+    comp = _components(m, up, down, codes[up] == codes[down])
+    in_degree, out_degree = np.bincount(net.down, minlength=net.n), np.bincount(net.up, minlength=net.n)
+    at_end = ((first[reach] == np.arange(m)) & (in_degree[reach] == 0)) | (
+        (last[reach] == np.arange(m)) & (out_degree[reach] == 0)
+    )
+    run_length = np.bincount(comp, weights=length)
+    kept = np.bincount(comp, weights=at_end.astype(float)) > 0
+    short = (run_length[comp] < min_run_m) & ~kept[comp]
+
+    resolved = np.where(short, -1, codes)
+    for _ in range(m):  # down each chain of short runs, one piece a step
+        todo = np.flatnonzero(resolved < 0)
+        source = above[todo]
+        got = np.where(source >= 0, resolved[np.maximum(source, 0)], -1)
+        if not (got >= 0).any():
+            break
+        resolved[todo] = got
+    resolved = np.where(resolved < 0, codes, resolved)  # a loop of short runs stays as it is
+
+    chain_end = np.where(short, below, np.arange(m))
+    for _ in range(m):
+        step = np.where(short[np.maximum(chain_end, 0)] & (chain_end >= 0), below[np.maximum(chain_end, 0)], chain_end)
+        if np.array_equal(step, chain_end):
+            break
+        chain_end = step
+    out = pieces.copy()
+    out["resolved"] = names.to_numpy(dtype=object)[resolved]
+    out["run"] = _components(m, up, down, resolved[up] == resolved[down])
+    changed = short & (resolved != codes)
+    out["short"] = np.where(changed, comp, -1)
+    out["chain_end"] = np.where(changed, chain_end, -1)
+    return Runs(out, up, down, len(np.unique(comp[changed])))
+
+
+def _main_neighbours(
+    net: Network, reach: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The piece just above each piece (on the main stem at a confluence; -1 at a source)
+    and just below it (-1 at an outlet)."""
+    m = len(reach)
+    index = np.arange(m)
+    any_up = np.full(net.n, -1, dtype=np.int64)
+    any_up[net.down] = net.up
+    up_reach = np.where(net.up_main >= 0, net.up_main, any_up)
+    above = np.where(first[reach] == index, np.where(up_reach[reach] >= 0, last[up_reach[reach]], -1), index - 1)
+    down_reach = net.dn_main[reach]
+    below = np.where(last[reach] == index, np.where(down_reach >= 0, first[down_reach], -1), index + 1)
+    return above, below
+
+
+def _components(m: int, up: np.ndarray, down: np.ndarray, joined: np.ndarray) -> np.ndarray:
+    """Connected components of ``m`` pieces linked where ``joined``."""
+    graph = coo_matrix((np.ones(int(joined.sum())), (up[joined], down[joined])), shape=(m, m))
+    return connected_components(graph, directed=False)[1]
+
+
+def crossings(
+    basin: Basin,
+    counties: gpd.GeoDataFrame,
+    *,
+    units: str = "county",
+    near_km: float | None = None,
+    min_run_km: float = 1.0,
+) -> Crossings:
+    """Every passage of a river from one unit into another (or into or out of the area), with
+    the outflow section of the unit it leaves and the inflow section of the unit it enters.
+
+    Parameters
+    ----------
+    units
+        ``county`` or ``city`` (cities dissolved from the counties' ``city``).
+    near_km
+        How far along the river from the border a watching section may be (default: anywhere
+        in the run of the river inside the unit).
+    min_run_km
+        A run inside a unit shorter than this between two others is no passage through it.
+    """
     net = basin.net
-    pieces = reach_units(basin, units_of(counties, units))
-    found = _crossing_points(net, pieces)
-    names = net.reaches["name"].to_numpy()
-    found["river"] = names[found["reach"].to_numpy()]
-    found["reach_id"] = net.reaches["id"].to_numpy()[found["reach"].to_numpy()]
+    layer = units_of(counties, units)
+    runs = merge_short_runs(net, cover(net, reach_units(basin, layer)), min_run_km * 1000)
+    found = _crossing_points(net, runs)
+    found = found.sort_values(["river", "reach_id", "measure_m"], ascending=[True, True, False]).reset_index(drop=True)
+    found["id"] = [f"X{i + 1:03d}" for i in range(len(found))]
+    watching = _watch(basin, found, runs.pieces, _section_units(basin, counties, units), near_km)
+    per_unit = _units(basin, found, runs.pieces)
+    table = found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"])
+    return Crossings(table, per_unit, watching, runs.merged, min_run_km)
+
+
+def _crossing_points(net: Network, runs: Runs) -> pd.DataFrame:
+    """Each adjacency of two pieces whose resolved units differ: a crossing at the upper end of
+    the lower piece, with the short runs merged into it."""
+    pieces = runs.pieces
+    resolved = pieces["resolved"].to_numpy(dtype=object)
+    cut = resolved[runs.up] != resolved[runs.down]
+    j, k = runs.up[cut], runs.down[cut]
+    reach = pieces["reach"].to_numpy(dtype=np.int64)[k]
+    found = pd.DataFrame({
+        "reach": reach, "upstream_unit": resolved[j], "downstream_unit": resolved[k],
+        "measure_m": (net.length[reach] - pieces["lo"].to_numpy(dtype=float)[k]).clip(0).round(3),
+        "_up": j, "_down": k,
+    })  # fmt: skip
+    short = pieces[pieces["short"] >= 0]
+    counted = short.drop_duplicates(["chain_end", "resolved", "short"]).groupby(["chain_end", "resolved"]).size()
+    key = pd.MultiIndex.from_arrays([found["_down"], found["upstream_unit"]])
+    found["merged"] = counted.reindex(key).fillna(0).astype(np.int64).to_numpy()
+    found["river"] = net.reaches["name"].to_numpy()[reach]
+    found["reach_id"] = net.reaches["id"].to_numpy()[reach]
     points = shapely.line_interpolate_point(
-        net.reaches.geometry.to_numpy()[found["reach"].to_numpy()],
-        net.length[found["reach"].to_numpy()] - found["measure_m"].to_numpy(),
+        net.reaches.geometry.to_numpy()[reach], net.length[reach] - found["measure_m"]
     )
     lonlat = gpd.GeoSeries(points, crs=net.reaches.crs).to_crs(4326)
     found["lon"], found["lat"] = lonlat.x.round(6).to_numpy(), lonlat.y.round(6).to_numpy()
-    found = found.sort_values(["river", "reach_id", "measure_m"], ascending=[True, True, False]).reset_index(drop=True)
-    found["id"] = [f"X{i + 1:03d}" for i in range(len(found))]
-    _watch(basin, found, near_km * 1000)
-    per_unit = _units(basin, found, pieces)
-    return Crossings(found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"]), per_unit)
+    return found
 
 
-def _crossing_points(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
-    """Changes of unit along each reach, at its ends (into/out of the area) and across links."""
-    rows = []
-    nxt = pieces.groupby("reach").shift(-1)
-    follows = nxt["unit"].notna()
-    gap = follows & (nxt["lo"] - pieces["hi"] > 1.0)  # the river leaves the area and comes back
-    change = follows & ~gap & (nxt["unit"] != pieces["unit"])
-    at = (pieces["hi"] + nxt["lo"]) / 2
-    rows += [
-        pd.DataFrame(
-            {"reach": pieces["reach"], "pos": at, "upstream_unit": pieces["unit"], "downstream_unit": nxt["unit"]}
-        )[change],
-        pd.DataFrame(
-            {"reach": pieces["reach"], "pos": pieces["hi"], "upstream_unit": pieces["unit"], "downstream_unit": OUTSIDE}
-        )[gap],
-        pd.DataFrame(
-            {"reach": pieces["reach"], "pos": nxt["lo"], "upstream_unit": OUTSIDE, "downstream_unit": nxt["unit"]}
-        )[gap],
-    ]
-    first = pieces.drop_duplicates("reach", keep="first")
-    last = pieces.drop_duplicates("reach", keep="last")
-    length = net.length
-    # A reach that begins outside every unit brings water in; one that ends outside takes it out.
-    enter = first[first["lo"] > 1.0]
-    rows.append(
-        pd.DataFrame(
-            {"reach": enter["reach"], "pos": enter["lo"], "upstream_unit": OUTSIDE, "downstream_unit": enter["unit"]}
-        )
-    )
-    leave = last[last["hi"] < length[last["reach"].to_numpy()] - 1.0]
-    rows.append(
-        pd.DataFrame(
-            {"reach": leave["reach"], "pos": leave["hi"], "upstream_unit": leave["unit"], "downstream_unit": OUTSIDE}
-        )
-    )
-    # Across a link: the unit where one reach ends differs from where the next begins.
-    end_unit = last.set_index("reach")["unit"]
-    start_unit = first.set_index("reach")["unit"]
-    links = pd.DataFrame({"u": net.up, "d": net.down})
-    links["a"], links["b"] = links["u"].map(end_unit), links["d"].map(start_unit)
-    node = links[links["a"].notna() & links["b"].notna() & (links["a"] != links["b"])]
-    node = node[(last.set_index("reach")["hi"].reindex(node["u"]).to_numpy() >= length[node["u"]] - 1.0)]
-    rows.append(
-        pd.DataFrame({"reach": node["d"], "pos": 0.0, "upstream_unit": node["a"], "downstream_unit": node["b"]})
-    )
-    found = pd.concat(rows, ignore_index=True).drop_duplicates(["reach", "pos", "upstream_unit", "downstream_unit"])
-    found["reach"] = found["reach"].astype(np.int64)
-    found["measure_m"] = (length[found["reach"].to_numpy()] - found["pos"].astype(float)).clip(lower=0).round(3)
-    return found.drop(columns="pos")
+def _section_units(basin: Basin, counties: gpd.GeoDataFrame, units: str) -> np.ndarray:
+    """The unit each section lies in (its register's ``county`` or ``city``, else found from
+    the counties), None outside them."""
+    sections = basin.sections
+    if units not in sections:
+        sections = assign_counties(sections, counties.to_crs(sections.crs))
+    return sections[units].to_numpy(dtype=object)
 
 
-def _watch(basin: Basin, found: pd.DataFrame, near_m: float) -> None:
-    """The nearest section on each side of each crossing within ``near_m``."""
+def _watch(
+    basin: Basin, found: pd.DataFrame, pieces: pd.DataFrame, own: np.ndarray, near_km: float | None
+) -> pd.DataFrame:
+    """Fill in each crossing's outflow and inflow section (the nearest of the unit's own
+    sections on the run of the river in that unit, within ``near_km``) and ``missing``; the
+    watching sections, one row per section, crossing and role."""
     net, sections = basin.net, basin.sections
-    codes = sections["code"].astype(str).to_numpy()
-    up_code: list[str] = []
-    down_code: list[str] = []
-    up_km: list[float] = []
-    down_km: list[float] = []
-    for reach, measure in zip(found["reach"], found["measure_m"], strict=True):
-        members, dist = upstream(net, int(reach))
-        d_up = distances_up(net, int(reach), float(measure), members, dist, sections)
-        members, dist = downstream(net, int(reach))
-        d_down = distances_down(net, int(reach), float(measure), members, dist, sections)
-        for d, code_list, km_list in ((d_up, up_code, up_km), (d_down, down_code, down_km)):
-            d = np.where(np.isfinite(d) & (d <= near_m), d, np.inf)
-            best = int(np.argmin(d)) if len(d) else -1
-            ok = best >= 0 and np.isfinite(d[best])
-            code_list.append(codes[best] if ok else "")
-            km_list.append(round(d[best] / 1000, 3) if ok else np.nan)
-    found["upstream_section"], found["upstream_km"] = up_code, up_km
-    found["downstream_section"], found["downstream_km"] = down_code, down_km
-    missing = np.where(found["upstream_section"] == "", "upstream", "")
-    missing = np.char.add(
-        missing, np.where((found["upstream_section"] == "") & (found["downstream_section"] == ""), ";", "")
-    )
-    found["missing"] = np.char.add(missing, np.where(found["downstream_section"] == "", "downstream", ""))
+    placed = np.flatnonzero(sections["reach"].to_numpy() >= 0)
+    s_reach = sections["reach"].to_numpy(dtype=np.int64)[placed]
+    s_measure = sections["measure_m"].to_numpy(dtype=float)[placed]
+    offset = np.r_[0.0, np.cumsum(net.length)]
+    starts = offset[pieces["reach"].to_numpy(dtype=np.int64)] + pieces["lo"].to_numpy(dtype=float)
+    s_piece = np.searchsorted(starts, offset[s_reach] + net.length[s_reach] - s_measure, side="right") - 1
+    located = pd.DataFrame({
+        "code": sections["code"].astype(str).to_numpy()[placed], "s_reach": s_reach, "s_measure": s_measure,
+        "run": pieces["run"].to_numpy()[np.clip(s_piece, 0, len(pieces) - 1)], "unit": own[placed],
+        "to_outlet": net.pathlength[s_reach] + s_measure,
+    })  # fmt: skip
+    x = found.assign(to_outlet=net.pathlength[found["reach"].to_numpy()] + found["measure_m"].to_numpy())
+    rows = []
+    limit = np.inf if near_km is None else near_km * 1000
+    for role, side, unit, other in (("outflow", "_up", "upstream_unit", "downstream_unit"),
+                                    ("inflow", "_down", "downstream_unit", "upstream_unit")):  # fmt: skip
+        frame = x.assign(run=pieces["run"].to_numpy()[x[side].to_numpy()])
+        pairs = frame.merge(located, left_on=["run", unit], right_on=["run", "unit"], suffixes=("", "_s"))
+        if role == "outflow":
+            on_way = net.is_upstream(pairs["s_reach"].to_numpy(), pairs["reach"].to_numpy())
+            metres = pairs["to_outlet_s"] - pairs["to_outlet"]
+        else:
+            on_way = net.is_upstream(pairs["reach"].to_numpy(), pairs["s_reach"].to_numpy())
+            metres = pairs["to_outlet"] - pairs["to_outlet_s"]
+        pairs = pairs.assign(metres=metres)[on_way & (metres >= -SLIVER_M)]
+        nearest = pairs.sort_values(["metres", "code"]).drop_duplicates("id").set_index("id")
+        within = nearest[nearest["metres"] <= limit]
+        found[f"{role}_section"] = found["id"].map(within["code"]).astype(object).fillna("")
+        found[f"{role}_km"] = found["id"].map((within["metres"].clip(lower=0) / 1000).round(3))
+        far = found["id"].isin(nearest.index) & (found[f"{role}_section"] == "")
+        gone = found[unit] == OUTSIDE
+        found[f"_{role}_why"] = np.select(
+            [gone, far, found[f"{role}_section"] == ""],
+            [f"{'upstream' if role == 'outflow' else 'downstream'}_outside", f"{role}_beyond_near_km",
+             f"no_{role}_section"], "")  # fmt: skip
+        chosen = found[found[f"{role}_section"] != ""]
+        rows.append(pd.DataFrame({"section": chosen[f"{role}_section"], "unit": chosen[unit], "role": role,
+                                  "crossing": chosen["id"], "other_unit": chosen[other],
+                                  "km": chosen[f"{role}_km"]}))  # fmt: skip
+    why = found[["_outflow_why", "_inflow_why"]].to_numpy(dtype=str)
+    found["missing"] = [";".join(filter(None, pair)) for pair in why]
+    del found["_outflow_why"], found["_inflow_why"]
+    table = pd.concat(rows, ignore_index=True).reindex(columns=SECTION_COLUMNS)
+    return table.sort_values(["section", "crossing", "role"]).reset_index(drop=True)
 
 
 def _units(basin: Basin, found: pd.DataFrame, pieces: pd.DataFrame) -> pd.DataFrame:
     """Per unit: inflow and outflow sections, and sections fed partly from other units."""
     net, sections = basin.net, basin.sections
     inflow = (
-        found[found["downstream_section"] != ""]
-        .groupby("downstream_unit")["downstream_section"]
+        found[found["inflow_section"] != ""]
+        .groupby("downstream_unit")["inflow_section"]
         .agg(lambda s: ";".join(sorted(set(s))))
     )
     outflow = (
-        found[found["upstream_section"] != ""]
-        .groupby("upstream_unit")["upstream_section"]
+        found[found["outflow_section"] != ""]
+        .groupby("upstream_unit")["outflow_section"]
         .agg(lambda s: ";".join(sorted(set(s))))
     )
+    inside = pieces[pieces["resolved"] != OUTSIDE]
     fed: dict[str, list[str]] = {}
     for _, section in sections[sections["reach"] >= 0].iterrows():
         reach = int(section["reach"])
         pos = net.length[reach] - float(section["measure_m"])  # from the reach's upstream end
         members, _ = upstream(net, reach)
-        own = pieces[pieces["reach"] == reach]
-        home = own[(own["lo"] <= pos + 1.0) & (own["hi"] >= pos - 1.0)]
-        unit = home["unit"].iloc[0] if len(home) else str(section.get("county", ""))
+        own = inside[inside["reach"] == reach]
+        home = own[(own["lo"] <= pos + SLIVER_M) & (own["hi"] >= pos - SLIVER_M)]
+        unit = home["resolved"].iloc[0] if len(home) else str(section.get("county", ""))
         above = (
-            pieces[pieces["reach"].isin(members[members != reach])]["unit"].tolist()
-            + own[own["lo"] < pos]["unit"].tolist()
+            inside[inside["reach"].isin(members[members != reach])]["resolved"].tolist()
+            + own[own["lo"] < pos]["resolved"].tolist()
         )
         others = sorted(set(above) - {unit})
         if others:
             fed.setdefault(unit, []).append(f"{section['code']}({'、'.join(others)})")
-    units = sorted(set(pieces["unit"]))
-    table = pd.DataFrame({"unit": units})
+    table = pd.DataFrame({"unit": sorted(set(inside["resolved"]))})
     table["inflow_sections"] = table["unit"].map(inflow).astype(object).fillna("")
     table["outflow_sections"] = table["unit"].map(outflow).astype(object).fillna("")
     table["fed_from_elsewhere"] = table["unit"].map({u: ";".join(v) for u, v in fed.items()}).astype(object).fillna("")

@@ -69,7 +69,7 @@ class Project:
     def __post_init__(self) -> None:
         self._quality: dict[tuple[Period | None, str | None], Evaluation] = {}
         self._status: dict[Period, pd.DataFrame] = {}
-        self._crossings: dict[tuple[str, float], Crossings] = {}
+        self._crossings: dict[tuple[str, float | None, float], Crossings] = {}
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
         if kind not in self.layers:
@@ -111,14 +111,16 @@ class Project:
 
         return section_relations(self.basin)
 
-    def crossings(self, units: str = "county", near_km: float = 5.0) -> Crossings:
-        """Where the rivers cross county (or city: ``units``) borders, with the sections within
-        ``near_km`` watching each (see :func:`geoenv.borders.crossings`); found once per request."""
+    def crossings(self, units: str = "county", near_km: float | None = None, min_run_km: float = 1.0) -> Crossings:
+        """Where the rivers pass from one county (or city: ``units``) into another, with the
+        outflow and inflow sections watching each (within ``near_km`` if given; runs shorter
+        than ``min_run_km`` merged: see :func:`geoenv.borders.crossings`); found once per request."""
         from geoenv.borders import crossings
 
-        key = (units, near_km)
+        key = (units, near_km, min_run_km)
         if key not in self._crossings:
-            self._crossings[key] = crossings(self.basin, self["counties"], units=units, near_km=near_km)
+            self._crossings[key] = crossings(self.basin, self["counties"], units=units, near_km=near_km,
+                                             min_run_km=min_run_km)  # fmt: skip
         return self._crossings[key]
 
     def quality(self, period: Period | str | None = None, *, by: str | None = None) -> Evaluation:

@@ -58,9 +58,12 @@ HEADERS: dict[str, str] = {
     "control_km": "控制河长(km)", "facilities": "控制段内设施", "downstream_section": "下游断面",
     "score": "得分", "fit": "类型相符度", "proximity": "邻近度", "size": "规模系数",
     "arrival_h": "到达用时(h)", "arrival_time": "到达时间", "upstream_unit": "上游区域",
-    "downstream_unit": "下游区域", "upstream_section": "上游断面", "upstream_km": "上游断面距离(km)",
-    "downstream_km": "下游断面距离(km)", "missing": "缺少断面",
+    "downstream_unit": "下游区域", "missing": "缺少断面",
     "inflow_sections": "入境断面", "outflow_sections": "出境断面",
+    "outflow_section": "出境断面", "outflow_km": "出境断面距边界(km)", "outflow_class": "出境断面水质类别",
+    "outflow_meets_target": "出境断面是否达标", "inflow_section": "入境断面", "inflow_km": "入境断面距边界(km)",
+    "inflow_class": "入境断面水质类别", "inflow_meets_target": "入境断面是否达标", "merged": "合并短距穿越(处)",
+    "role": "断面作用", "crossing": "跨界点", "other_unit": "对方区域", "km": "距边界(km)",
     "fed_from_elsewhere": "受外区域来水断面(来水区域)",
     # the report
     "candidates": "溯源排查对象(前三)",
@@ -89,10 +92,18 @@ VALUE_WORDS: dict[str, Mapping[str, str]] = {
     "admin_match": {"inside": "区内", "near": "边界附近", "outside": "区外"},
     "severity": {"error": "错误", "warning": "警告"},
     "scope": {"county": "区县", "river": "河流", "city": "地市", "all": "全部"},
+    "role": {"inflow": "入境", "outflow": "出境"},
 }
 #: Columns listing words joined by ``;``, by column: word → Chinese (joined by ``、``).
 LIST_WORDS: dict[str, Mapping[str, str]] = {
-    "missing": {"upstream": "上游", "downstream": "下游"},
+    "missing": {
+        "no_outflow_section": "无出境断面",
+        "no_inflow_section": "无入境断面",
+        "outflow_beyond_near_km": "出境断面超出距离限制",
+        "inflow_beyond_near_km": "入境断面超出距离限制",
+        "upstream_outside": "上游在区域外",
+        "downstream_outside": "下游在区域外",
+    },
     "worst_items": {code: zh for code, (zh, _) in PARAMETERS.items()},
     "missing_items": {code: zh for code, (zh, _) in PARAMETERS.items()},
 }
@@ -101,8 +112,8 @@ RATIOS = frozenset({"good_ratio", "worse_than_v_ratio", "exceed_freq", "cwqi_cha
                     "good_ratio_prev", "good_ratio_change", "worse_than_v_ratio_prev",
                     "worse_than_v_ratio_change"})  # fmt: skip
 #: Columns holding other rows' codes (one, or several joined by ``;``), written ``名称 (CODE)``.
-REFERENCES = frozenset({"downstream_code", "upstream_codes", "facilities", "downstream_section", "upstream_section",
-                        "inflow_sections", "outflow_sections", "fed_from_elsewhere", "sources",
+REFERENCES = frozenset({"downstream_code", "upstream_codes", "facilities", "downstream_section", "outflow_section",
+                        "inflow_section", "inflow_sections", "outflow_sections", "fed_from_elsewhere", "sources",
                         "earliest_source"})  # fmt: skip
 #: Columns that repeat another in Chinese (``kind_zh``): dropped from a Chinese table.
 DUPLICATES_ZH = frozenset({"kind_zh"})

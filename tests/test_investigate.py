@@ -22,7 +22,7 @@ from test_maps import points_of
 from test_network import CRS, X0, Y0, tree
 
 from geoenv.basin import open_basin
-from geoenv.borders import OUTSIDE, crossings
+from geoenv.borders import crossings
 from geoenv.errors import InputError
 from geoenv.network import build_network
 from geoenv.tracing import impact, trace
@@ -131,21 +131,6 @@ def test_impact_with_a_velocity_per_river_and_borders(basin):
     assert len(border) == 1 and border["distance_km"].iloc[0] == pytest.approx(1.0 + 3.0, rel=0.01)
 
 
-def test_crossings_on_the_comb(basin):
-    result = crossings(basin, COUNTIES, near_km=5)
-    table = result.crossings.set_index("reach_id")
-    assert set(table.index) == {"M3", "S"}
-    main = table.loc["M3"]
-    assert (main["upstream_unit"], main["downstream_unit"]) == ("东县", "西县")
-    assert (main["upstream_section"], main["upstream_km"]) == ("B", pytest.approx(0.5, abs=0.01))
-    assert (main["downstream_section"], main["downstream_km"]) == ("A", pytest.approx(4.0, abs=0.01))
-    assert main["missing"] == ""
-    assert table.loc["S", "missing"] == "upstream;downstream"  # 6 km down to A: beyond 5 km
-    units = result.units.set_index("unit")
-    assert units.loc["西县", "inflow_sections"] == "A" and units.loc["东县", "outflow_sections"] == "B"
-    assert units.loc["西县", "fed_from_elsewhere"] == "A(东县)"
-
-
 def test_unknown_and_unplaced_are_clear(basin):
     with pytest.raises(InputError, match=r"no section 'AA' in the register; did you mean A\?"):
         trace(basin, "AA")
@@ -168,34 +153,6 @@ def shanxi():
     project = open_project()
     net = open_network(embedded_source("rivers"))
     return project, open_basin(net, project["sections"], project["facilities"])
-
-
-def test_every_border_crossing_on_the_embedded_rivers_is_found(shanxi):
-    """Check against a brute force: every point where a reach meets a county border and the
-    county just upstream differs from the one just downstream."""
-    project, basin = shanxi
-    found = crossings(basin, project["counties"]).crossings
-    counties = project["counties"].to_crs(basin.net.reaches.crs)
-    tree_ = shapely.STRtree(counties.geometry.to_numpy())
-    borders = shapely.union_all(shapely.boundary(counties.geometry.to_numpy()))
-
-    def unit(point):
-        hit = tree_.query(point, predicate="within")
-        return counties["name"].iloc[hit[0]] if len(hit) else OUTSIDE
-
-    expected = []
-    for r, line in enumerate(basin.net.reaches.geometry):
-        for point in shapely.get_parts(shapely.intersection(line, borders)):
-            t = shapely.line_locate_point(line, point)
-            if point.geom_type != "Point" or not 3 < t < line.length - 3:
-                continue
-            before, after = (unit(shapely.line_interpolate_point(line, t + d)) for d in (-2, 2))
-            if before != after:
-                expected.append((r, line.length - t, before, after))
-    assert len(found) == len(expected) > 100
-    ours = found.groupby(["reach", "upstream_unit", "downstream_unit"])["measure_m"].apply(sorted).to_dict()
-    for r, m, before, after in expected:
-        assert min(abs(x - m) for x in ours[(r, before, after)]) < 5
 
 
 def test_embedded_trace_and_spill(shanxi):

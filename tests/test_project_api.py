@@ -10,7 +10,7 @@ import pytest
 from test_cli import run
 
 import geoenv
-from geoenv import assessment, layers
+from geoenv import assessment, borders, layers
 from geoenv.errors import InputError
 from geoenv.settings import ParameterError
 
@@ -43,8 +43,18 @@ def test_each_period_is_evaluated_once_whatever_is_asked(monkeypatch):
     # and the report's 同比 (the year before) and 月度 (every month), once each
     assert calls == {(year, None): 1, (year.year_before(), None): 1, (None, "month"): 1}
     assert project.basin is project.basin and project.network is project.basin.net
+    found = Counter()
+    real_crossings = borders.crossings
+
+    def counted_crossings(*args, **kw):
+        found[kw.get("units"), kw.get("near_km"), kw.get("min_run_km")] += 1
+        return real_crossings(*args, **kw)
+
+    monkeypatch.setattr(borders, "crossings", counted_crossings)
     geoenv.impact(project, facility="F042")
-    assert geoenv.crossings(project) is project.crossings()  # the spill drill's borders, found once
+    geoenv.crossings(project, period="2023")
+    assert project.crossings() is project.crossings()
+    assert found == {("county", None, 1.0): 1}  # the spill drill's borders and the table's, found once
 
 
 def test_a_command_reads_the_rivers_once(monkeypatch, tmp_path):

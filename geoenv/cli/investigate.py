@@ -166,27 +166,43 @@ def impact(
 @basin_options
 @option("units")
 @option("near_km")
-@option("csv_output", help="OUT.csv, one row per crossing; OUT.units.csv beside it, one row per unit.", required=True)
+@option("min_run_km")
+@option("period")
+@option(
+    "csv_output",
+    help="OUT.csv, one row per crossing; beside it OUT.units.csv, one row per unit, and "
+    "OUT.sections.csv, one row per watching section and crossing.",
+    required=True,
+)
 @option("lang")
 @option("overwrite")
 @click.pass_context
-def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, near_km, output, lang, overwrite, **kw):
-    """Where rivers cross borders, and which sections watch each crossing (跨界断面).
+def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, near_km, min_run_km, period, output,
+               lang, overwrite, **kw):  # fmt: skip
+    """Where rivers pass from one unit into another, and the sections watching each border (跨界断面).
 
-    For each crossing: river, upstream unit → downstream unit, location, and the nearest
-    section on each side within --near-km ('missing' says which side has none). Per unit
-    (OUT.units.csv): inflow (入境) and outflow (出境) sections, and the sections whose
-    upstream water comes partly from other units, with those units.
+    A passage from county (or --level city) A into B is one crossing: a stay in a unit shorter
+    than --min-run-km (a river line zigzagging along a border) is merged into its neighbours.
+    For each crossing: river, upstream unit → downstream unit, location, A's outflow section
+    (出境: the last section inside A above the border, tributaries inside A included) and B's
+    inflow section (入境: the first section inside B below it, before the river leaves B), each
+    with its distance along the river to the border and its class and compliance in --period;
+    '缺少断面' says which side has none and why. A section is only ever assigned to the unit it
+    lies in (the register's county or city). OUT.units.csv lists each unit's inflow and outflow
+    sections and the sections fed partly by other units; OUT.sections.csv one row per section,
+    crossing and role (the table an ecological-compensation account starts from).
 
     \b
     Examples:
       geoenv crossings -o 跨界.csv
-      geoenv crossings --level city --near-km 10 -o 跨市.csv
+      geoenv crossings --level city --period 2024 -o 跨市.csv
+      geoenv crossings --level city --near-km 10 --min-run-km 2 -o 跨市.csv
     """
-    units_output = sibling(output, ".units.csv")
-    _outputs(overwrite, {"-o": output, "the units table": units_output}, kw)
+    units_output, sections_output = sibling(output, ".units.csv"), sibling(output, ".sections.csv")
+    _outputs(overwrite, {"-o": output, "the units table": units_output, "the sections table": sections_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    result = answers.crossings(project, units=units, near_km=near_km)
+    result = answers.crossings(project, units=units, near_km=near_km, min_run_km=min_run_km, period=period)
+    _stated_period(ctx, period, result.period)
     names = register_names(project.basin)
     unit = "区县" if units == "county" else "地市"
     files = {
@@ -194,11 +210,20 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
                                         headers={"upstream_unit": f"上游{unit}", "downstream_unit": f"下游{unit}"})),
         units_output: csv_writer(bureau_table(sort_natural(result.units, ["unit"]), lang, names=names,
                                               headers={"unit": unit})),
+        sections_output: csv_writer(bureau_table(sort_natural(result.sections, ["section", "crossing"]), lang,
+                                                 names=names, headers={"unit": f"所在{unit}",
+                                                                       "other_unit": f"对方{unit}"})),
     }  # fmt: skip
     write_files(files, overwrite=overwrite)
-    unwatched = (result.crossings["missing"] != "").sum()
-    _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} without a section on some side within "
-              f"{near_km:g} km) to {output}, and {len(result.units)} units to {units_output}")  # fmt: skip
+    if result.merged:
+        _log(ctx, f"merged {result.merged} short excursions (< {min_run_km:g} km) into their neighbours")
+    if result.crossings.empty:
+        _log(ctx, f"no river passes from one {units} into another (or into or out of the area)")
+    unwatched = result.crossings["missing"].str.contains("section|beyond").sum()  # not 区域外
+    within = "" if near_km is None else f" within {near_km:g} km"
+    _log(ctx, f"wrote {len(result.crossings)} crossings ({unwatched} lacking an outflow or inflow section{within}, "
+              f"besides the area's edge) to {output}, {len(result.units)} units to {units_output} and "
+              f"{len(result.sections)} watching sections to {sections_output}")  # fmt: skip
 
 
 @main.command(name="report")

@@ -184,9 +184,13 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         help="Borders of counties or of cities.")),
     "near_km": (("--near-km",), dict(
         type=NON_NEGATIVE,
-        default=5.0,
+        help="How far along the river from a border a section may be to watch it, km "
+             "[default: anywhere on the river inside the unit].")),
+    "min_run_km": (("--min-run-km",), dict(
+        type=NON_NEGATIVE,
+        default=1.0,
         show_default=True,
-        help="How far from a crossing a section may be to watch it.")),
+        help="A stay in a unit shorter than this many km (a river zigzagging along a border) is no crossing.")),
     "lang": (("--lang",), dict(
         type=click.Choice(LANGS),
         default="zh",
