@@ -19,6 +19,7 @@ from datetime import datetime
 import pandas as pd
 
 from geoenv.borders import Crossings
+from geoenv.dossier import Dossiers, build_dossiers
 from geoenv.project import Project, as_period
 from geoenv.quality import Period
 from geoenv.relate import Relations
@@ -137,6 +138,34 @@ def _start_time(value: object) -> pd.Timestamp | None:
     if pd.isna(start):
         raise ParameterError("start_time", value, expected)
     return start.tz_localize(None) if start.tzinfo is not None else start
+
+
+def dossier(
+    project: Project,
+    *,
+    kind: str = "tailings_pond",
+    hours: float = 24.0,
+    velocity_ms: float = DEFAULT_VELOCITY_MS,
+    period: Period | str | None = None,
+) -> Dossiers:
+    """A file per facility of ``kind`` (尾矿库一库一档): its register data, county, river and
+    measure, the nearest sections up and down with their class in ``period`` (default: the
+    latest year), and the sections, drinking-water sources and borders a spill from it reaches
+    within ``hours`` at ``velocity_ms`` (see :func:`impact`). :func:`geoenv.maps.dossier_pages`
+    draws them as pages.
+    """
+    _check_project(project)
+    check_choice("kind", kind, tuple(FACILITY_LABELS_ZH))
+    check_distance("hours", hours, unit="h", positive=True)
+    check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
+    chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
+    status = project.status(chosen) if chosen is not None and "measurements" in project.layers else None
+
+    def spill(facility: str, distance_km: float | None) -> Impact:
+        return impact(project, facility=facility, velocity_ms=velocity_ms, distance_km=distance_km)
+
+    return build_dossiers(project.basin, project.relations, spill, kind=kind, hours=hours, velocity_ms=velocity_ms,
+                          status=status, period=chosen)  # fmt: skip
 
 
 def relations(project: Project) -> Relations:

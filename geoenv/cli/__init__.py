@@ -14,13 +14,14 @@ import click
 from geoenv.cli.base import main
 
 #: The modules of commands, in the order their commands were first registered.
-MODULES = ("investigate", "maps", "network", "registers")
+MODULES = ("investigate", "maps", "network", "registers", "dossier")
 #: Where each command is defined, for the commands worth starting fast; any other name
 #: imports every module first.
 COMMAND_MODULES = {
     "trace": "investigate", "impact": "investigate", "crossings": "investigate", "report": "investigate",
     "demo": "maps", "map": "maps", "network": "network", "relations": "network",
     "validate": "registers", "join": "registers", "classify": "registers", "info": "registers",
+    "dossier": "dossier",
 }  # fmt: skip
 
 
