@@ -32,9 +32,9 @@ _PUBLIC = {
 
 __all__ = [
     "GeoenvError", "InputError", "LoadingSettings", "MapStyle", "NetworkSettings", "ParameterError",
-    "PlacementSettings", "Project", "Settings", "__version__", "build_atlas", "crossings", "demo_maps", "impact",
-    "impact_map", "open_project", "period_of", "publish_html", "relations", "report", "trace", "trace_map",
-    "dossier_pages",
+    "PlacementSettings", "Project", "Settings", "__version__", "build_atlas", "crossings", "demo_maps",
+    "dossier_pages", "impact", "impact_map", "open_project", "period_of", "publish_html", "relations", "report",
+    "trace", "trace_map",
 ]  # fmt: skip
 
 if TYPE_CHECKING:

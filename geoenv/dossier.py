@@ -31,7 +31,8 @@ from geoenv.tables import sort_natural
 from geoenv.tracing import Impact
 
 #: The register columns a page lists (those the layer has), in this order.
-REGISTER_COLUMNS = tuple(c for c in dict.fromkeys(("id", *SCHEMAS["facilities"].required, *SCHEMAS["facilities"].optional))
+_FACILITY = SCHEMAS["facilities"]
+REGISTER_COLUMNS = tuple(c for c in dict.fromkeys(("id", *_FACILITY.required, *_FACILITY.optional))
                          if c not in ("coord_source", "row_number"))  # fmt: skip
 #: The columns of :attr:`Dossier.sections` and :attr:`Dossier.receptors` (class for sections).
 SECTION_COLUMNS = ["direction", "code", "name", "river", "distance_km", "class", "target", "meets_target"]

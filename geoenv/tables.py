@@ -37,7 +37,8 @@ HEADERS: dict[str, str] = {
     "target_class": "水质目标", "county": "区县", "city": "地市", "adcode": "行政区划代码",
     "admin_match": "区县匹配", "lon": "经度", "lat": "纬度", "code_generated": "编码由名称生成",
     "id": "编号", "id_generated": "编号由名称生成", "kind": "类型", "capacity": "规模",
-    "capacity_unit": "规模单位", "standard": "执行标准", "risk_level": "风险等级", "outfall_lon": "排口经度", "outfall_lat": "排口纬度",
+    "capacity_unit": "规模单位", "standard": "执行标准", "risk_level": "风险等级", "outfall_lon": "排口经度",
+    "outfall_lat": "排口纬度",
     "reach_id": "河段编号", "measure": "河段位置(%)", "offset_m": "离河距离(m)", "length_km": "长度(km)",
     # water quality
     "period": "时段", "class": "水质类别", "description": "水质状况", "main_pollutants": "主要污染指标",

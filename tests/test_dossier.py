@@ -12,11 +12,11 @@ B 54 km, 30.00 h (beyond 24 h). The water runs 0.5 × 24 × 3600 = 43.2 km in 24
 
 from __future__ import annotations
 
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -163,7 +163,7 @@ def test_user_text_shows_as_text(project, result):
     assert "{{ 7*7 }}" in every and "\x1b" not in every and "\\x1b[2J" in every
     assert "\u202e" not in every and "\\u202e" in every
     assert LONG_NAME in pages["003_中文.html"] and "很长的尾矿库名称很长的尾矿库名称很…" in pages["003_中文.html"]
-    for svg in (p[p.index("<svg"): p.index("</svg>") + 6] for p in pages.values() if "<svg" in p):
+    for svg in (p[p.index("<svg") : p.index("</svg>") + 6] for p in pages.values() if "<svg" in p):
         ET.fromstring(svg)  # the hostile names parse as XML text
     placed = pages["001_.._x.html"]
     assert "风险等级</th><td>重大" in placed and "规模</th><td>50000 m³" in placed
@@ -214,10 +214,15 @@ def test_a_page_prints_on_a4(project, result, tmp_path):
     subprocess.run([browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--no-first-run", f"--screenshot={picture}", "--window-size=794,1123", page.as_uri()],
                    check=True, capture_output=True, timeout=120)  # fmt: skip
-    pixels = np.frombuffer(picture.read_bytes()[:24], dtype=np.uint8)
-    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and len(pixels) == 24
-    width, height = int.from_bytes(picture.read_bytes()[16:20], "big"), int.from_bytes(picture.read_bytes()[20:24], "big")
-    assert (width, height) == (794, 1123)
+    png = picture.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (794, 1123)  # A4 at 96 dpi
+    printed = tmp_path / "page.pdf"
+    subprocess.run([browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--no-first-run", "--no-pdf-header-footer", f"--print-to-pdf={printed}", page.as_uri()],
+                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    pages_printed = re.findall(rb"/Count (\d+)", printed.read_bytes())
+    assert pages_printed and int(pages_printed[0]) <= 2  # the tables and the sketch on two A4 sheets
 
 
 def test_library_tables_keep_english_names(result):

@@ -31,6 +31,8 @@ HALF_M = (3000.0, 10000.0)
 NAME_CHARS = 18
 """At most this many characters of a name on the sketch (the tables show it whole)."""
 SCALE_STEPS_M = (100, 200, 500, 1000, 2000, 5000)
+Facts = list[tuple[str, object]]
+"""Rows of a two-column table: header, value."""
 KIND_WORDS = {**FACILITY_LABELS_ZH, "section": "断面", "border": "行政边界"}
 
 CSS = """
@@ -60,6 +62,7 @@ svg .reached { fill: none; stroke: #e4572e; stroke-width: 5; stroke-opacity: 0.8
 svg .pond { fill: #8c510a; stroke: #fff; stroke-width: 2; }
 svg .section { fill: #1b7837; stroke: #fff; stroke-width: 1.5; }
 svg .source { fill: #2166ac; stroke: #fff; stroke-width: 1.5; }
+svg .link { fill: none; stroke: #8c510a; stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg .bar { fill: #222; } svg .frame { fill: #fff; stroke: none; }
 a { color: #1f4e99; }
 @media print { a { color: inherit; text-decoration: none; } .screen { display: none; } body { margin: 0 auto; } }
@@ -101,15 +104,16 @@ def index_page(result: Dossiers) -> str:
     kind = FACILITY_LABELS_ZH.get(result.kind, result.kind)
     rows = []
     for row in result.index.itertuples():
-        arrival = "" if pd.isna(row.first_arrival_h) else f"{row.first_arrival_h:.2f}"
+        hours = float(row.first_arrival_h)  # type: ignore[arg-type]  # a float column
+        arrival = "" if np.isnan(hours) else f"{hours:.2f}"
         first = text(row.first_receptor) or "无"
         rows.append(f'<tr><td>{text(row.id)}</td><td><a href="{escape(row.page)}">{text(row.name)}</a></td>'
                     f"<td>{text(row.county)}</td><td>{text(row.river)}</td><td>{text(row.risk_level)}</td>"
                     f'<td>{first}</td><td class="n">{arrival}</td></tr>')  # fmt: skip
     head = "".join(f"<th>{h}</th>" for h in ("编号", "名称", "区县", "河流", "风险等级", "首个敏感目标",
                                              "到达用时(h)"))  # fmt: skip
-    body = (f"<h1>{kind}一库一档</h1>\n<p class=\"sub\">共 {len(result.index)} 个；{_conditions(result)}</p>\n"
-            f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n")  # fmt: skip
+    table = f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    body = f'<h1>{kind}一库一档</h1>\n<p class="sub">共 {len(result.index)} 个；{_conditions(result)}</p>\n{table}'
     return _document(f"{kind}一库一档", body)
 
 
@@ -129,29 +133,28 @@ def facility_page(basin: Basin, result: Dossiers, dossier: Dossier) -> str:
     return _document(f"{text(f['name'])} · {kind}一库一档", "".join(parts))
 
 
-def _register(facility: pd.Series) -> list[tuple[str, str]]:
+def _register(facility: pd.Series) -> Facts:
     """The register's values under their Chinese headers; capacity with its unit."""
     frame = facility.to_frame().T
     capacity = _capacity_text(frame).iloc[0] if "capacity" in frame else None
     shown = bureau_table(frame.drop(columns=["capacity_unit"], errors="ignore"), "zh").iloc[0]
-    facts = []
+    facts: Facts = []
     for column, value in zip(frame.columns.drop("capacity_unit", errors="ignore"), shown, strict=True):
         facts.append((HEADERS.get(column, column), capacity if column == "capacity" else value))
     return facts
 
 
-def _place(dossier: Dossier) -> list[tuple[str, str]]:
-    f = dossier.facility
-    facts = [("区县", f.get("county")), ("地市", f.get("city"))] if "county" not in f.index else []
+def _place(dossier: Dossier) -> Facts:
+    """Where it enters the river network (its county and city are in the register's part)."""
     if dossier.why == "not_placed":
-        return [*facts, ("河网位置", "未落到河网上：排口（或位置）距最近河流超出搜索半径，无法确定所在河段，"
-                                     "也无法推算下游受体。请核对经纬度或排口坐标。")]  # fmt: skip
-    return [*facts, ("河流", dossier.river or "（无名河段）"), ("河段编号", dossier.reach_id),
+        return [("河网位置", "未落到河网上：排口（或位置）距最近河流超出搜索半径，无法确定所在河段，"
+                             "也无法推算下游受体。请核对经纬度或排口坐标。")]  # fmt: skip
+    return [("河流", dossier.river or "（无名河段）"), ("河段编号", dossier.reach_id),
             ("河段位置(km)", f"{dossier.measure_km:.3f}（距该河段下游端）"), ("距河口(km)", f"{dossier.outlet_km:.3f}"),
             ("离河距离(m)", f"{dossier.offset_m:.1f}")]  # fmt: skip
 
 
-def _facts(facts: list[tuple[str, object]]) -> str:
+def _facts(facts: Facts) -> str:
     rows = "".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>\n" for k, v in facts)
     return f'<table class="facts">\n{rows}</table>\n'
 
@@ -178,7 +181,7 @@ def _sections(dossier: Dossier, result: Dossiers) -> str:
         distance_km=dossier.sections["distance_km"].map("{:.3f}".format),
     ).drop(columns="name")
     shown = bureau_table(frame, "zh", headers={"code": "断面", "distance_km": "河网距离(km)"})
-    note = "" if "下游" in shown["方向"].tolist() else "<p class=\"note\">下游无登记断面。</p>\n"
+    note = "" if "下游" in shown["方向"].tolist() else '<p class="note">下游无登记断面。</p>\n'
     return _table(shown, ("河网距离(km)",)) + note + f'<p class="note">{_period_words(result)}</p>\n'
 
 
@@ -208,9 +211,12 @@ def _receptors(dossier: Dossier, result: Dossiers) -> str:
 
 
 def _figure(basin: Basin, result: Dossiers, dossier: Dossier) -> str:
-    caption = (f"示意图（非测绘成果），{basin.net.reaches.crs.name if basin.net.reaches.crs else ''}；"
-               f"红色：{result.hours:g} 小时内泄漏流经河段；▲ 断面，■ 饮用水水源地，● 本设施。")  # fmt: skip
-    return f"<figure>\n{sketch(basin, dossier, hours=result.hours)}\n<figcaption>{text(caption)}</figcaption>\n</figure>\n"
+    crs = basin.net.reaches.crs
+    caption = (f"示意图（非测绘成果），{crs.name if crs else ''}；红色：{result.hours:g} 小时内泄漏流经河段；"
+               "▲ 断面，■ 饮用水水源地，● 本设施（虚线：至其入河处）。")  # fmt: skip
+    return (
+        f"<figure>\n{sketch(basin, dossier, hours=result.hours)}\n<figcaption>{text(caption)}</figcaption>\n</figure>\n"
+    )
 
 
 def sketch(basin: Basin, dossier: Dossier, *, hours: float) -> str:
@@ -227,14 +233,16 @@ def sketch(basin: Basin, dossier: Dossier, *, hours: float) -> str:
     near_xy = _metric(near.geometry, crs)
     half = HALF_M[0]
     if len(near_xy):
-        half = float(np.clip(np.abs(shapely.get_coordinates(near_xy) - shapely.get_coordinates(centre)).max() * 1.15 + 300,
-                             *HALF_M))  # fmt: skip
+        offset = np.abs(shapely.get_coordinates(near_xy) - shapely.get_coordinates(centre)).max()
+        half = float(np.clip(offset * 1.15 + 300, *HALF_M))
     cx, cy = shapely.get_x(centre), shapely.get_y(centre)
     box = (cx - half, cy - half, cx + half, cy + half)
     scale = SKETCH_PX / (2 * half)
 
     def xy(coords: np.ndarray) -> np.ndarray:
-        return np.round(np.c_[(coords[:, 0] - box[0]) * scale, (box[3] - coords[:, 1]) * scale], 1)
+        return np.round(  # type: ignore[return-value]  # an array in, an array out
+            np.c_[(coords[:, 0] - box[0]) * scale, (box[3] - coords[:, 1]) * scale], 1
+        )
 
     geoms = net.reaches.geometry.to_numpy()
     hit = shapely.STRtree(geoms).query(shapely.box(*box))
@@ -248,9 +256,10 @@ def sketch(basin: Basin, dossier: Dossier, *, hours: float) -> str:
     drawn_sections = sections[shapely.within(_metric(sections.geometry, crs), inside)]
     for row, point in zip(drawn_sections.itertuples(), _metric(drawn_sections.geometry, crs), strict=True):
         x, y = xy(shapely.get_coordinates(point))[0]
-        parts.append(f'<polygon class="section" points="{x:.1f},{y - 7:.1f} {x - 6:.1f},{y + 4:.1f} {x + 6:.1f},{y + 4:.1f}">'
+        corners = f"{x:.1f},{y - 7:.1f} {x - 6:.1f},{y + 4:.1f} {x + 6:.1f},{y + 4:.1f}"
+        parts.append(f'<polygon class="section" points="{corners}">'
                      f"<title>{text(row.name)} ({text(row.code)})</title></polygon>")  # fmt: skip
-        parts.append(f'<text x="{x + 8:.1f}" y="{y + 4:.1f}">{text(_short(row.name))}</text>')
+        parts.append(_label(x + 8, y + 4, row.name))
     facilities = basin.facilities
     if facilities is not None:
         sources = facilities[facilities["kind"] == "water_source"]
@@ -259,16 +268,22 @@ def sketch(basin: Basin, dossier: Dossier, *, hours: float) -> str:
             x, y = xy(shapely.get_coordinates(point))[0]
             parts.append(f'<rect class="source" x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10">'
                          f"<title>{text(row.name)}</title></rect>")  # fmt: skip
-            parts.append(f'<text x="{x + 8:.1f}" y="{y + 14:.1f}">{text(_short(row.name))}</text>')
+            parts.append(_label(x + 8, y + 14, row.name))
     mid = SKETCH_PX / 2
+    if dossier.reach_id:  # where it enters the river: the measure above the reach's downstream end
+        reach = int(np.flatnonzero(net.ids.astype(str) == dossier.reach_id)[0])
+        entry = shapely.line_interpolate_point(geoms[reach], net.length[reach] - dossier.measure_km * 1000)
+        x, y = xy(shapely.get_coordinates(entry))[0]
+        parts.append(f'<path class="link" d="M{mid:g} {mid:g} L{x:g} {y:g}"/>')
     parts.append(f'<circle class="pond" cx="{mid:.1f}" cy="{mid:.1f}" r="8"><title>{text(dossier.facility["name"])}'
-                 f'</title></circle><text x="{mid + 11:.1f}" y="{mid - 8:.1f}">{text(_short(dossier.facility["name"]))}</text>')  # fmt: skip
+                 f"</title></circle>{_label(mid + 11, mid - 8, dossier.facility['name'])}")  # fmt: skip
     parts.append(_scale_bar(half))
     parts.append(_north_arrow())
     body = "\n".join(p for p in parts if p)
     label = text(f"{dossier.facility['name']} 示意图")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SKETCH_PX} {SKETCH_PX}" width="{SKETCH_PX}" '
-            f'height="{SKETCH_PX}" role="img" aria-label="{label}">\n<title>{label}</title>\n{body}\n</svg>')  # fmt: skip
+    size = f'viewBox="0 0 {SKETCH_PX} {SKETCH_PX}" width="{SKETCH_PX}" height="{SKETCH_PX}"'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" {size} role="img" aria-label="{label}">\n'
+            f"<title>{label}</title>\n{body}\n</svg>")  # fmt: skip
 
 
 def _metric(points: gpd.GeoSeries, crs: object) -> np.ndarray:
@@ -278,6 +293,13 @@ def _metric(points: gpd.GeoSeries, crs: object) -> np.ndarray:
 def _short(name: object) -> str:
     shown = str(name)
     return shown if len(shown) <= NAME_CHARS else shown[: NAME_CHARS - 1] + "…"
+
+
+def _label(x: float, y: float, name: object) -> str:
+    """A name on the sketch beside its symbol; on the right-hand third, to its left."""
+    if x > SKETCH_PX * 2 / 3:
+        return f'<text x="{x - 16:.1f}" y="{y:.1f}" text-anchor="end">{text(_short(name))}</text>'
+    return f'<text x="{x:.1f}" y="{y:.1f}">{text(_short(name))}</text>'
 
 
 def _paths(lines: np.ndarray, css: str, xy) -> str:
@@ -300,11 +322,15 @@ def _scale_bar(half: float) -> str:
     px = length * SKETCH_PX / (2 * half)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
     y = SKETCH_PX - 20
-    return (f'<g><rect class="bar" x="20" y="{y:.1f}" width="{px:.1f}" height="5"/>'
-            f'<text x="20" y="{y - 6:.1f}">{label}</text></g>')
+    return (
+        f'<g><rect class="bar" x="20" y="{y:.1f}" width="{px:.1f}" height="5"/>'
+        f'<text x="20" y="{y - 6:.1f}">{label}</text></g>'
+    )
 
 
 def _north_arrow() -> str:
     x, y = SKETCH_PX - 30, 20
-    return (f'<g><polygon class="bar" points="{x},{y} {x - 9},{y + 26} {x},{y + 19} {x + 9},{y + 26}"/>'
-            f'<text x="{x - 5}" y="{y + 42}">N</text></g>')
+    return (
+        f'<g><polygon class="bar" points="{x},{y} {x - 9},{y + 26} {x},{y + 19} {x + 9},{y + 26}"/>'
+        f'<text x="{x - 5}" y="{y + 42}">N</text></g>'
+    )
