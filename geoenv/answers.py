@@ -153,6 +153,13 @@ def dossier(
     latest year), and the sections, drinking-water sources and borders a spill from it reaches
     within ``hours`` at ``velocity_ms`` (see :func:`impact`). :func:`geoenv.maps.dossier_pages`
     draws them as pages.
+
+    Examples
+    --------
+    >>> import geoenv
+    >>> result = dossier(geoenv.open_project(), hours=12)
+    >>> result.index["id"].tolist(), result.dossiers[2].receptors["id"].tolist()[:2]
+    (['F040', 'F041', 'F042', 'F043', 'F044'], ['SX022', 'F045'])
     """
     _check_project(project)
     check_choice("kind", kind, tuple(FACILITY_LABELS_ZH))

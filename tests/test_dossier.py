@@ -118,8 +118,13 @@ def test_hours_cut_off_and_why_none(project, result):
     longer = answers.dossier(project, velocity_ms=0.5, hours=36)
     assert longer.dossiers[0].receptors["id"].iloc[-1] == "B"
     assert longer.dossiers[0].receptors["arrival_h"].iloc[-1] == pytest.approx(30.0, abs=0.01)
-    short = answers.dossier(project, velocity_ms=0.5, hours=1).dossiers[0]
-    assert short.why == "beyond_hours" and short.later["id"] == "A"
+    short = answers.dossier(project, velocity_ms=0.5, hours=1)
+    assert short.dossiers[0].why == "beyond_hours" and short.dossiers[0].later["id"] == "A"
+    page = dossier_pages(project.basin, short)["001_.._x.html"]
+    assert (
+        "1 小时内（流速 0.5 m/s）不到达" in page
+        and "最先到达的是断面 下游甲断面，距离 3.000 km，约 1.67 小时后" in page
+    )
     faster = answers.dossier(project, velocity_ms=1.0).dossiers[0]  # twice as fast: half the time
     assert faster.receptors["arrival_h"].tolist()[:3] == pytest.approx([0.83, 1.67, 5.0], abs=0.01)
     assert faster.receptors["id"].iloc[-1] == "B"  # 15 h now
@@ -229,3 +234,14 @@ def test_library_tables_keep_english_names(result):
     assert list(result.index.columns) == ["id", "name", "county", "river", "risk_level", "first_receptor",
                                           "first_arrival_h", "page"]  # fmt: skip
     assert isinstance(result.dossiers[0].sections, pd.DataFrame)
+
+
+def test_without_measurements_the_classes_are_unknown(files):
+    project = geoenv.open_project(
+        sections=files / "sections.csv", facilities=files / "facilities.csv", rivers=files / "rivers.gpkg",
+        counties=files / "counties.gpkg", settings=Settings(network=NetworkSettings(flow="digitized")),
+    )  # fmt: skip
+    result = answers.dossier(project)
+    assert result.period is None and result.dossiers[0].sections["class"].isna().all()
+    assert result.dossiers[0].receptors["arrival_h"].tolist() == pytest.approx([1.67, 3.33, 10.0], abs=0.01)
+    assert "无监测数据" in dossier_pages(project.basin, result)["001_.._x.html"]
