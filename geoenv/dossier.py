@@ -109,8 +109,9 @@ class Dossiers:
 
 
 def facilities_of_kind(basin: Basin, kind: str) -> pd.DataFrame:
-    """The placed facilities of ``kind`` in natural order of id (then name); an
-    :class:`InputError` naming the kinds present when there is none."""
+    """The facilities of ``kind`` (placed on the network or not) in natural order of id (then
+    name), with ``_row``, their position in the register; an :class:`InputError` naming the
+    kinds present when there is none."""
     facilities = basin.facilities
     if facilities is None:
         raise InputError("no facilities layer given (--facilities)")
