@@ -20,6 +20,7 @@ from datetime import datetime
 import pandas as pd
 
 from geoenv.borders import Crossings, with_status
+from geoenv.dossier import Dossiers, build_dossiers
 from geoenv.emergency import EMERGENCY_KINDS, EmergencyPlan
 from geoenv.emergency import plan as _plan
 from geoenv.project import Project, as_period
@@ -187,6 +188,41 @@ def emergency(
     borders = crossings(project).crossings
     return _plan(project.basin, river=river, kinds=kinds, hours=hours, velocity_ms=velocity_ms,
                  river_velocity=river_velocity, borders=borders)  # fmt: skip
+
+
+def dossier(
+    project: Project,
+    *,
+    kind: str = "tailings_pond",
+    hours: float = 24.0,
+    velocity_ms: float = DEFAULT_VELOCITY_MS,
+    period: Period | str | None = None,
+) -> Dossiers:
+    """A file per facility of ``kind`` (尾矿库一库一档): its register data, county, river and
+    measure, the nearest sections up and down with their class in ``period`` (default: the
+    latest year), and the sections, drinking-water sources and borders a spill from it reaches
+    within ``hours`` at ``velocity_ms`` (see :func:`impact`). :func:`geoenv.maps.dossier_pages`
+    draws them as pages.
+
+    Examples
+    --------
+    >>> import geoenv
+    >>> result = dossier(geoenv.open_project(), hours=12)
+    >>> result.index["id"].tolist(), result.dossiers[2].receptors["id"].tolist()[:2]
+    (['F040', 'F041', 'F042', 'F043', 'F044'], ['SX022', 'F045'])
+    """
+    _check_project(project)
+    check_choice("kind", kind, tuple(FACILITY_LABELS_ZH))
+    check_distance("hours", hours, unit="h", positive=True)
+    check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
+    chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
+    status = project.status(chosen) if chosen is not None and "measurements" in project.layers else None
+
+    def spill(facility: str, distance_km: float | None) -> Impact:
+        return impact(project, facility=facility, velocity_ms=velocity_ms, distance_km=distance_km)
+
+    return build_dossiers(project.basin, project.relations, spill, kind=kind, hours=hours, velocity_ms=velocity_ms,
+                          status=status, period=chosen)  # fmt: skip
 
 
 def relations(project: Project) -> Relations:

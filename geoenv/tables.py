@@ -37,7 +37,8 @@ HEADERS: dict[str, str] = {
     "target_class": "水质目标", "county": "区县", "city": "地市", "adcode": "行政区划代码",
     "admin_match": "区县匹配", "lon": "经度", "lat": "纬度", "code_generated": "编码由名称生成",
     "id": "编号", "id_generated": "编号由名称生成", "kind": "类型", "capacity": "规模",
-    "capacity_unit": "规模单位", "outfall_lon": "排口经度", "outfall_lat": "排口纬度",
+    "capacity_unit": "规模单位", "standard": "执行标准", "risk_level": "风险等级", "outfall_lon": "排口经度",
+    "outfall_lat": "排口纬度",
     "reach_id": "河段编号", "measure": "河段位置(%)", "offset_m": "离河距离(m)", "length_km": "长度(km)",
     # water quality
     "period": "时段", "class": "水质类别", "description": "水质状况", "main_pollutants": "主要污染指标",
@@ -65,6 +66,9 @@ HEADERS: dict[str, str] = {
     "inflow_class": "入境断面水质类别", "inflow_meets_target": "入境断面是否达标", "merged": "合并短距穿越(处)",
     "role": "断面作用", "crossing": "跨界点", "other_unit": "对方区域", "km": "距边界(km)",
     "fed_from_elsewhere": "受外区域来水断面(来水区域)",
+    # the dossier (尾矿库一库一档)
+    "direction": "方向", "measure_km": "河段位置(km)", "outlet_km": "距河口(km)", "first_receptor": "首个敏感目标",
+    "first_arrival_h": "首个到达用时(h)",
     # the report
     "candidates": "溯源排查对象(前三)",
     # the emergency plan (一河一策)

@@ -14,7 +14,7 @@ import click
 from geoenv.cli.base import main
 
 #: The modules of commands, in the order their commands were first registered.
-MODULES = ("investigate", "maps", "network", "registers", "emergency")
+MODULES = ("investigate", "maps", "network", "registers", "emergency", "dossier")
 #: Where each command is defined, for the commands worth starting fast; any other name
 #: imports every module first.
 COMMAND_MODULES = {
@@ -22,6 +22,7 @@ COMMAND_MODULES = {
     "demo": "maps", "map": "maps", "network": "network", "relations": "network",
     "validate": "registers", "join": "registers", "classify": "registers", "info": "registers",
     "emergency": "emergency",
+    "dossier": "dossier",
 }  # fmt: skip
 
 

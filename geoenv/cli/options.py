@@ -20,7 +20,7 @@ from geoenv.io import LayerSource
 from geoenv.network.store import is_network_file
 from geoenv.quality.aggregate import GROUPS
 from geoenv.quality.periods import BY
-from geoenv.schema import LAYER_KINDS, SCHEMAS, SOURCE_KINDS
+from geoenv.schema import FACILITY_LABELS_ZH, LAYER_KINDS, SCHEMAS, SOURCE_KINDS
 from geoenv.settings import DEFAULT_RADIUS_M, DEFAULT_TOLERANCE_M, DEFAULT_VELOCITY_MS, FLOWS
 from geoenv.tables import LANGS
 
@@ -168,11 +168,16 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         callback=lambda c, p, v: _river_velocity(v),
         help="Mean flow velocity of one river, e.g. --river-velocity 汾河=0.6 (repeatable); a velocity column "
              "(流速) in the rivers layer still wins.")),
+    "facility_kind": (("--kind", "kind"), dict(
+        type=click.Choice(list(FACILITY_LABELS_ZH)),
+        default="tailings_pond",
+        show_default=True,
+        help="The kind of facility: a page for each.")),
     "hours": (("--hours",), dict(
         type=POSITIVE,
         default=24.0,
         show_default=True,
-        help="Follow each spill this many hours.")),
+        help="Follow each spill this many hours: what it reaches within them.")),
     "start_time": (("--start-time",), dict(
         type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
         metavar="YYYY-MM-DDTHH:MM",
