@@ -64,6 +64,10 @@ HEADERS: dict[str, str] = {
     "fed_from_elsewhere": "受外区域来水断面(来水区域)",
     # the report
     "candidates": "溯源排查对象(前三)",
+    # compensation accounts
+    "share": "分摊比例", "month": "月份", "standard": "考核标准(mg/L)", "multiple": "超标倍数", "tier": "档次",
+    "amount_wan": "金额(万元)", "rule": "适用规则", "reward": "奖励类型", "basis": "依据",
+    "deductions_wan": "扣缴(万元)", "rewards_wan": "奖励(万元)", "net_wan": "净额(万元)", "key": "项目", "text": "内容",
     # problems (skipped rows)
     "file": "文件", "where": "位置", "column": "列", "severity": "级别", "message": "说明",
 }  # fmt: skip
