@@ -241,6 +241,8 @@ def _unit_months(rows: pd.DataFrame, earned: pd.DataFrame, judged: pd.DataFrame,
     grid = pd.MultiIndex.from_product([units, months], names=["unit", "month"])
     deductions = rows.groupby(["unit", "month"])["amount_wan"].sum().reindex(grid, fill_value=0.0)
     rewards = earned.groupby(["unit", "month"])["amount_wan"].sum().reindex(grid, fill_value=0.0)
-    table = pd.DataFrame({"deductions_wan": deductions.round(4), "rewards_wan": rewards.round(4)})
+    table = pd.DataFrame(
+        {"deductions_wan": deductions.astype(float).round(4), "rewards_wan": rewards.astype(float).round(4)}
+    )
     table["net_wan"] = (table["rewards_wan"] - table["deductions_wan"]).round(4)
     return table.reset_index()[UNIT_COLUMNS]

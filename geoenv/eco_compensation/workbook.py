@@ -10,7 +10,7 @@ import pandas as pd
 from geoenv.eco_compensation.accounts import Accounts
 from geoenv.eco_compensation.rules import Rules
 from geoenv.io.write import SheetLayout, Writer, csv_writer, sibling, xlsx_writer
-from geoenv.quality import Period
+from geoenv.quality import Period, item_name
 from geoenv.tables import Names, bureau_table, labelled
 
 SHEETS = {"sections": "断面月度核算", "rewards": "奖励", "units": "单位月度", "year": "年度汇总", "rules": "规则"}
@@ -23,7 +23,7 @@ HEADERS = {"unit": "责任区域", "value": "月均值(mg/L)"}
 def rules_table(rules: Rules) -> pd.DataFrame:
     """The sheet naming the rule file, the scheme, its source, notes and tiers."""
     rows = [("规则文件", rules.file), ("方案", rules.name), ("来源", rules.source),
-            ("考核指标", "、".join(rules.items)),
+            ("考核指标", "、".join(map(item_name, rules.items))),
             ("考核标准", "断面水质目标类别限值" if rules.standard == "target" else
              "、".join(f"{k} {v:g} mg/L" for k, v in rules.concentrations.items())),
             ("指标合计方式", "各指标相加" if rules.combine == "sum" else "取最差指标"),
