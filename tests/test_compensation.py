@@ -169,3 +169,22 @@ def test_cli_writes_the_workbook_and_csvs(tmp_path: Path):
     assert bad.exit_code == 1 and "items: 3 is not a list of text" in bad.output
     quarter = run("compensation", "--rules", SHANXI, "--period", "2024Q2", "-o", tmp_path / "q.xlsx")
     assert quarter.exit_code == 2 and "--period" in quarter.output
+
+
+def test_cli_on_a_river_built_in_files(tmp_path: Path, counties_file: Path, rivers_file: Path, sections_csv: Path):
+    """汾河 flows east from 甲县 into 乙县 (border lon 112.1): S02 (乙县, target III) is the
+    inflow section from 甲县, so its COD 30 in January (multiple 0.5: tier 1, 50万) is charged
+    to 甲县; S01 (甲县, target II) has its water from beyond the counties and judges 甲县 too."""
+    lines = ["断面编码,监测日期,化学需氧量,氨氮"]
+    lines += [f"S01,2024-{m:02d}-05,14,0.4" for m in range(1, 13)]
+    lines += [f"S02,2024-{m:02d}-05,{30 if m == 1 else 18},0.5" for m in range(1, 13)]
+    measurements = tmp_path / "监测.csv"
+    measurements.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "补偿.xlsx"
+    done = run("compensation", "--rules", SHANXI, "--sections", sections_csv, "--measurements", measurements,
+               "--rivers", rivers_file, "--counties", counties_file, "--outlet", "112.2,37.05", "-o", out)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    year = pd.read_csv(tmp_path / "补偿.year.csv", encoding="utf-8-sig").set_index("责任区域")
+    # 甲县: S02's January 50; rewards: S01 kept all year (4 runs of 3 months × 10, and 100), S02
+    # kept Feb–Apr, May–Jul, Aug–Oct (30; November–December a run of 2); no 2023 base
+    assert year.loc["甲县"].tolist() == [50.0, 170.0, 120.0]
