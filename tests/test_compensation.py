@@ -52,7 +52,7 @@ def test_who_pays_is_the_unit_whose_water_the_section_judges():
     own = judged_units(CROSSINGS, LIES_IN, "own")
     assert dict(zip(own["section"], own["unit"], strict=True)) == {"A": "甲", "B": "乙", "C": "乙", "D": "丙"}
     skip = judged_units(CROSSINGS, LIES_IN, "skip")
-    assert skip["section"].tolist() == ["A"]
+    assert skip["section"].tolist() == ["A", "B"]  # C (at no crossing) and D (from beyond) not assessed
     two = pd.DataFrame(
         {"section": ["A", "A"], "unit": ["乙", "乙"], "role": ["inflow"] * 2, "other_unit": ["甲", "丁"]}
     )

@@ -3,11 +3,13 @@ item against its standard, the tier and amount deducted, the rewards, and the to
 units whose water the sections judge.
 
 Who pays or receives is the unit whose water a section judges: for an inflow section (入境) of
-unit B at a crossing from A, A; for any other assessed section (an outflow section, or one with
-no upstream unit: a river from beyond the counties layer) the rule's ``no_upstream`` says
-(``own``: the unit the section lies in; ``skip``: not assessed). A month with no value of an
-item deducts nothing for it; a month without every item measured earns no reward credit and
-breaks a run of months kept (written 无监测数据, or the register's remark: 断流, 冰封).
+unit B at a crossing from A, A; for an outflow section (出境), the unit it lies in, whose water
+leaves there; for any other assessed section (a river from beyond the counties layer, or a
+section at no crossing) the rule's ``no_upstream`` says (``own``: the unit it lies in;
+``skip``: not assessed). A month with no value of an item deducts nothing for it; a month
+without every item measured earns no reward credit and breaks a run of months kept (written
+无监测数据, or the register's remark: 断流, 冰封). Classes compared with last year are the worst
+class of the assessed items only.
 """
 
 from __future__ import annotations
@@ -72,14 +74,16 @@ def judged_units(table: pd.DataFrame, assessed: Mapping[str, str], no_upstream: 
     assessed
         Section code → the unit it lies in, for every assessed section.
     no_upstream
-        ``own`` (the unit it lies in) or ``skip``, for a section with no upstream unit.
+        ``own`` (the unit it lies in) or ``skip``, for a section that is neither an inflow
+        section from another unit nor an outflow section (whose water is its own unit's).
     """
     inflow = table[(table["role"] == "inflow") & table["section"].isin(list(assessed))]
     inflow = inflow[~inflow["other_unit"].isin(["", OUTSIDE])].drop_duplicates(["section", "other_unit"])
     upstream = inflow[["section", "other_unit"]].rename(columns={"other_unit": "unit"})
-    rest = [code for code in assessed if code not in set(upstream["section"])]
-    own = pd.DataFrame({"section": rest, "unit": [assessed[c] for c in rest]}) if no_upstream == "own" else None
-    judged = pd.concat([upstream, own], ignore_index=True) if own is not None else upstream.reset_index(drop=True)
+    outflow = set(table.loc[table["role"] == "outflow", "section"])
+    rest = [c for c in assessed if c not in set(upstream["section"]) and (no_upstream == "own" or c in outflow)]
+    own = pd.DataFrame({"section": rest, "unit": [assessed[c] for c in rest]})
+    judged = pd.concat([upstream, own], ignore_index=True)
     judged = judged[judged["unit"].fillna("").astype(str) != ""]
     share = 1.0 / judged.groupby("section")["unit"].transform("size")
     return judged.assign(share=share.round(6)).reset_index(drop=True)
