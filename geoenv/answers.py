@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 
 from geoenv.borders import Crossings, with_status
 from geoenv.dossier import Dossiers, build_dossiers
+from geoenv.eco_compensation import Accounts, Rules, load_rules, project_accounts
 from geoenv.emergency import EMERGENCY_KINDS, EmergencyPlan
 from geoenv.emergency import plan as _plan
 from geoenv.project import Project, as_period
@@ -267,6 +269,24 @@ def crossings(
     found = project.crossings(units, None if near_km is None else float(near_km), float(min_run_km))
     chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
     return found if chosen is None else with_status(found, project.status(chosen), chosen)
+
+
+def compensation(
+    project: Project, rules: Rules | str | Path, *, period: Period | str | None = None, units: str = "county"
+) -> Accounts:
+    """The cross-border compensation accounts (跨界断面生态补偿) of a year (default: the latest
+    year with data) under ``rules`` (a :class:`~geoenv.eco_compensation.Rules` or its TOML file),
+    by county or city (``units``): per section, month and item the value, standard, tier and
+    amount; the rewards; per unit and month and over the year the deductions, rewards and net.
+    See :mod:`geoenv.eco_compensation.accounts` for who pays."""
+    _check_project(project)
+    check_choice("units", units, ("county", "city"))
+    if not isinstance(rules, Rules):
+        rules = load_rules(rules)
+    chosen = period_of(project, period)
+    if chosen.kind != "year":
+        raise ParameterError("period", chosen.label, "a year (2024): the accounts are monthly over a year")
+    return project_accounts(project, rules, chosen, units)
 
 
 def report(project: Project, period: Period | str | None = None) -> dict[str, pd.DataFrame]:

@@ -75,6 +75,10 @@ HEADERS: dict[str, str] = {
     "source": "风险源编号", "source_name": "风险源名称", "source_kind": "风险源类型", "source_county": "风险源区县",
     "receptor": "敏感目标", "n_sources": "可到达风险源数", "sources": "可到达风险源(先到先列)",
     "earliest_h": "最早到达用时(h)", "earliest_source": "最早到达风险源",
+    # compensation accounts
+    "share": "分摊比例", "month": "月份", "limit": "考核标准(mg/L)", "multiple": "超标倍数", "tier": "档次",
+    "amount_wan": "金额(万元)", "rule": "适用规则", "reward": "奖励类型", "basis": "依据",
+    "deductions_wan": "扣缴(万元)", "rewards_wan": "奖励(万元)", "net_wan": "净额(万元)", "key": "项目", "text": "内容",
     # problems (skipped rows)
     "file": "文件", "where": "位置", "column": "列", "severity": "级别", "message": "说明",
 }  # fmt: skip

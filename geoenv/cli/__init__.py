@@ -14,12 +14,13 @@ import click
 from geoenv.cli.base import main
 
 #: The modules of commands, in the order their commands were first registered.
-MODULES = ("investigate", "maps", "network", "registers", "emergency", "dossier")
+MODULES = ("investigate", "maps", "network", "registers", "emergency", "dossier", "compensation")
 #: Where each command is defined, for the commands worth starting fast; any other name
 #: imports every module first.
 COMMAND_MODULES = {
     "trace": "investigate", "impact": "investigate", "crossings": "investigate", "report": "investigate",
     "demo": "maps", "map": "maps", "network": "network", "relations": "network",
+    "compensation": "compensation",
     "validate": "registers", "join": "registers", "classify": "registers", "info": "registers",
     "emergency": "emergency",
     "dossier": "dossier",

@@ -228,7 +228,7 @@ def _network_report(ctx: click.Context, project: Project) -> None:
     _timed(ctx, Path(project.sources["rivers"].path), lambda: project.network)
 
 
-INPUT_OPTIONS = ("config", "lines", "detection_limits", *LAYER_KINDS)
+INPUT_OPTIONS = ("config", "lines", "detection_limits", "rules", *LAYER_KINDS)
 
 
 def _inputs(kw: Mapping | None) -> list[Path]:

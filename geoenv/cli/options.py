@@ -144,6 +144,13 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
                  show_default=True, help="Folder for the map (index.html) and its tables, or a file X.html: "
                  "the map there and its tables beside it (X.sections.csv …).")),
     "map_output": (("--map", "map_output"), dict(type=_NEW_FILE, help="Also draw it on an offline HTML map.")),
+    "rules": (("--rules",), dict(type=_FILE, help="Compensation rule file (TOML): items, standard, deduction "
+              "tiers, rewards (see --example-rules).")),
+    "example_rules": (("--example-rules", "example_rules"), dict(type=_NEW_FILE,
+                      help="Write the example rule file (modelled on Shanxi's 2013 scheme) here and stop.")),
+    "xlsx_output": (("-o", "--output", "output"), dict(type=_NEW_FILE,
+                    callback=lambda c, p, v: _table_suffix(v, (".xlsx",)),
+                    help="OUT.xlsx to write; its tables also as OUT.sections.csv … beside it.")),
     "overwrite": (("--overwrite",), dict(is_flag=True, help="Replace output files that exist.")),
     "kinds": (("--kinds",), dict(
         default=",".join(SOURCE_KINDS),

@@ -4,8 +4,9 @@ illustrative sample of registers (sources and licences in ``README.md`` beside t
 Examples
 --------
 >>> from geoenv import datasets
->>> datasets.available()
-['sample_facilities', 'sample_measurements', 'sample_sections', 'shanxi_cities', 'shanxi_counties', 'shanxi_rivers']
+>>> datasets.available()  # doctest: +NORMALIZE_WHITESPACE
+['sample_facilities', 'sample_measurements', 'sample_sections', 'scaled_rules', 'shanxi_2013_rules', 'shanxi_cities',
+ 'shanxi_counties', 'shanxi_rivers']
 >>> datasets.get_path("shanxi_rivers").name
 'shanxi_rivers.geojson'
 """
@@ -58,6 +59,11 @@ DATASETS: dict[str, Dataset] = {
     "sample_sections": Dataset("sample/sections.csv", "sections", _SAMPLE, sample=True),
     "sample_facilities": Dataset("sample/facilities.csv", "facilities", _SAMPLE, sample=True),
     "sample_measurements": Dataset("sample/measurements.csv", "measurements", _SAMPLE, sample=True),
+    # compensation rule files (geoenv compensation --example-rules): examples, amounts marked where not on record
+    "shanxi_2013_rules": Dataset(
+        "rules/shanxi_2013.toml", "rules", "Shanxi 2013 scheme as reported (example)", sample=True
+    ),
+    "scaled_rules": Dataset("rules/scaled_example.toml", "rules", "multiple-scaled amounts (example)", sample=True),
 }
 
 #: The dataset standing in for each layer kind the user leaves out: base layers one by one,

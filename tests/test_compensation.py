@@ -1,0 +1,190 @@
+"""Compensation accounts (跨界断面生态补偿): rule files, who pays, hand-computed accounts over a
+year, and the example rules on the embedded data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import geoenv
+from geoenv import datasets
+from geoenv.cli import main
+from geoenv.eco_compensation import accounts, judged_units, load_rules, parse_rules
+from geoenv.errors import InputError
+
+SHANXI = datasets.get_path("shanxi_2013_rules")
+MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
+BEFORE = [f"2023-{m:02d}" for m in range(1, 13)]
+
+
+def rows(section: str, months: list[str], cod: float | list[float], nh3n: float | list[float]) -> list[tuple]:
+    cods = cod if isinstance(cod, list) else [cod] * len(months)
+    nh3ns = nh3n if isinstance(nh3n, list) else [nh3n] * len(months)
+    return [(section, m, p, v) for m, c, n in zip(months, cods, nh3ns, strict=True) for p, v in (("cod", c),
+            ("nh3n", n))]  # fmt: skip
+
+
+def monthly() -> pd.DataFrame:
+    """A improves (missing its III target all 2023, meeting it all 2024); B worsens (meets in
+    2023; 2024: Jan COD 25, Feb COD 50, Mar COD 25 and NH3-N 12, then meets); C (target II)
+    meets every month but May, which has no sample (断流)."""
+    data = rows("A", BEFORE, 25, 0.5) + rows("A", MONTHS, 18, 0.5)
+    data += rows("B", BEFORE, 18, 0.5) + rows("B", MONTHS, [25, 50, 25] + [18] * 9, [0.5, 0.5, 12] + [0.5] * 9)
+    c_months = [m for m in MONTHS if m != "2024-05"]
+    data += rows("C", c_months, 14, 0.4)
+    return pd.DataFrame(data, columns=["section", "month", "parameter", "mean"])
+
+
+TARGETS = {"A": "III", "B": "III", "C": "II"}
+REMARKS = pd.DataFrame({"section": ["C"], "month": ["2024-05"], "remark": ["断流 1"]})
+# A watches the water of 甲 entering 乙; B is 乙's outflow section; C is in 乙, at no crossing;
+# D is an inflow section from beyond the counties layer.
+CROSSINGS = pd.DataFrame({"section": ["A", "B", "D"], "unit": ["乙", "乙", "丙"],
+                          "role": ["inflow", "outflow", "inflow"], "other_unit": ["甲", "丙", "区域外"]})  # fmt: skip
+LIES_IN = {"A": "乙", "B": "乙", "C": "乙", "D": "丙"}
+
+
+def test_who_pays_is_the_unit_whose_water_the_section_judges():
+    own = judged_units(CROSSINGS, LIES_IN, "own")
+    assert dict(zip(own["section"], own["unit"], strict=True)) == {"A": "甲", "B": "乙", "C": "乙", "D": "丙"}
+    skip = judged_units(CROSSINGS, LIES_IN, "skip")
+    assert skip["section"].tolist() == ["A", "B"]  # C (at no crossing) and D (from beyond) not assessed
+    two = pd.DataFrame(
+        {"section": ["A", "A"], "unit": ["乙", "乙"], "role": ["inflow"] * 2, "other_unit": ["甲", "丁"]}
+    )
+    split = judged_units(two, {"A": "乙"}, "own")
+    assert split[["unit", "share"]].values.tolist() == [["甲", 0.5], ["丁", 0.5]]
+
+
+def shanxi_accounts(**changes):
+    rules = load_rules(SHANXI)
+    if changes:
+        from dataclasses import replace
+
+        rules = replace(rules, **changes)
+    judged = judged_units(CROSSINGS, {k: v for k, v in LIES_IN.items() if k != "D"}, "own")
+    return accounts(rules, judged, monthly(), year=2024, targets=TARGETS, remarks=REMARKS)
+
+
+def test_hand_computed_year():
+    result = shanxi_accounts()
+    s = result.sections.set_index(["section", "month", "parameter"])
+    # B Jan: COD 25 against 20 (III) → 0.25 → tier 1, 50; Feb: 50 → 1.5 → tier 3, 150 (illustrative);
+    # Mar: COD 25 → 50, and NH3-N 12 against 1.0 → 11 → tier 5, 300: 350 that month.
+    assert s.loc[("B", "2024-01", "cod"), ["multiple", "tier", "amount_wan"]].tolist() == [0.25, 1, 50.0]
+    assert s.loc[("B", "2024-02", "cod"), ["multiple", "tier", "amount_wan"]].tolist() == [1.5, 3, 150.0]
+    assert s.loc[("B", "2024-02", "cod"), "rule"] == "第3档 (1,5]倍 150万元（示意金额）"
+    assert s.loc[("B", "2024-03", "nh3n"), ["multiple", "tier", "amount_wan"]].tolist() == [11.0, 5, 300.0]
+    assert s.loc[("B", "2024-03", "nh3n"), "rule"] == "第5档 >10倍 300万元"
+    assert s.loc[("A", "2024-01", "cod"), "rule"] == "达标，不扣缴"
+    # C's May: no value, no deduction, the register's remark written, never 0 as a value
+    may = s.loc[("C", "2024-05", "cod")]
+    assert pd.isna(may["value"]) and may["amount_wan"] == 0 and may["rule"] == "断流"
+
+    r = result.rewards
+    got = r.groupby(["section", "reward"])["amount_wan"].sum().to_dict()
+    # A: improved to meeting every month (12 × 100), 3 months kept 4 times (40), whole year 100
+    assert got[("A", "同比由不达标改善为达标")] == 1200
+    assert got[("A", "连续3个月达标")] == 40 and got[("A", "全年达标")] == 100
+    # B: Apr–Jun, Jul–Sep, Oct–Dec kept (30); no class better than 2023 (III both years)
+    assert got[("B", "连续3个月达标")] == 30 and ("B", "全年达标") not in got
+    # C: Jan–Mar, then May breaks the run: Jun–Aug, Sep–Nov (30); no whole year; no 2023 base
+    assert r.loc[r["section"] == "C", "month"].tolist() == ["2024-03", "2024-08", "2024-11"]
+    assert ("C", "全年达标") not in got and ("C", "同比由不达标改善为达标") not in got
+
+    year = result.year.set_index("unit")
+    assert year.loc["甲"].tolist() == [0.0, 1340.0, 1340.0]
+    assert year.loc["乙"].tolist() == [550.0, 60.0, -490.0]
+    units = result.units.set_index(["unit", "month"])
+    assert units.loc[("乙", "2024-03")].tolist() == [350.0, 10.0, -340.0]
+
+
+def test_worst_item_and_scaled_amounts():
+    worst = shanxi_accounts(combine="worst")
+    march = worst.sections[(worst.sections["section"] == "B") & (worst.sections["month"] == "2024-03")]
+    assert march["amount_wan"].tolist() == [0.0, 300.0]  # COD's 50 not counted, NH3-N's 300
+    assert march["rule"].iloc[0].endswith("（取最差指标计扣，本项不计）")
+    scaled = load_rules(datasets.get_path("scaled_rules"))
+    # 10万 × (1 + 0.25) = 12.5 for B's January (0.1 < 0.25 ≤ 0.5); 50 → 1.5 is tier 3: 50 × 2.5 = 125
+    tiers = [scaled.tier(0.25), scaled.tier(1.5), scaled.tier(0.05)]
+    assert [t.amount(m) if t else 0 for t, m in zip(tiers, [0.25, 1.5, 0.05], strict=True)] == [12.5, 125.0, 0]
+
+
+def test_rule_file_errors_are_located(tmp_path: Path):
+    text = SHANXI.read_text(encoding="utf-8").replace("amount_wan = 150", "amount_wan = 'abc'")
+    text = text.replace('combine = "sum"', 'combine = "sum"\ncolour = "red"')
+    path = tmp_path / "规则.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_rules(path)
+    messages = [str(p) for p in caught.value.problems]
+    assert f"{path}:[[deduction.tiers]] 3: amount_wan: 'abc' is not a number ≥ 0" in messages
+    assert any("[assess]: unknown key 'colour'" in m for m in messages)
+    with pytest.raises(InputError, match="'pm25' is not an item"):
+        parse_rules({"assess": {"items": ["pm25"]}, "deduction": {"tiers": [{"amount_wan": 1}]}})
+
+
+def test_example_rules_on_the_embedded_data():
+    project = geoenv.open_project()
+    result = geoenv.compensation(project, SHANXI, period="2024")
+    # independently: SX021 (汾河阳曲断面, target II: COD 15, NH3-N 0.5) from the raw sample file
+    raw = pd.read_csv(datasets.get_path("sample_measurements"), encoding="utf-8-sig", dtype=str)
+    raw = raw[(raw["断面编码"] == "SX021") & raw["监测日期"].str.startswith("2024")]
+    expected = 0.0
+    for column, limit in (("化学需氧量", 15.0), ("氨氮", 0.5)):
+        for value in raw[column].astype(float):
+            m = (value - limit) / limit
+            expected += (
+                0 if m <= 0 else 50 if m <= 0.5 else 100 if m <= 1 else 150 if m <= 5 else 200 if m <= 10 else 300
+            )
+    sx021 = result.sections[result.sections["section"] == "SX021"]
+    assert sx021["amount_wan"].sum() == expected == 150.0
+    assert sx021["unit"].unique().tolist() == ["万柏林区"]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], obj={})
+
+
+def test_cli_writes_the_workbook_and_csvs(tmp_path: Path):
+    out = tmp_path / "生态补偿.xlsx"
+    done = run("compensation", "--rules", SHANXI, "--period", "2024", "-o", out)
+    assert done.exit_code == 0, done.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["断面月度核算", "奖励", "单位月度", "年度汇总", "规则"]
+    assert all("示意金额" in str(book[s]["A1"].value) for s in book.sheetnames)
+    year = pd.read_csv(tmp_path / "生态补偿.year.csv", encoding="utf-8-sig")
+    assert year.columns.tolist() == ["责任区域", "扣缴(万元)", "奖励(万元)", "净额(万元)"]
+    sections = pd.read_csv(tmp_path / "生态补偿.sections.csv", encoding="utf-8-sig")
+    assert "汾河阳曲断面 (SX021)" in set(sections["断面编码"])
+    example = tmp_path / "规则.toml"
+    assert run("compensation", "--example-rules", example).exit_code == 0
+    assert load_rules(example).items == ("cod", "nh3n")
+    example.write_text("[assess]\nitems = 3\n", encoding="utf-8")
+    bad = run("compensation", "--rules", example, "-o", tmp_path / "x.xlsx")
+    assert bad.exit_code == 1 and "items: 3 is not a list of text" in bad.output
+    quarter = run("compensation", "--rules", SHANXI, "--period", "2024Q2", "-o", tmp_path / "q.xlsx")
+    assert quarter.exit_code == 2 and "--period" in quarter.output
+
+
+def test_cli_on_a_river_built_in_files(tmp_path: Path, counties_file: Path, rivers_file: Path, sections_csv: Path):
+    """汾河 flows east from 甲县 into 乙县 (border lon 112.1): S02 (乙县, target III) is the
+    inflow section from 甲县, so its COD 30 in January (multiple 0.5: tier 1, 50万) is charged
+    to 甲县; S01 (甲县, target II) has its water from beyond the counties and judges 甲县 too."""
+    lines = ["断面编码,监测日期,化学需氧量,氨氮"]
+    lines += [f"S01,2024-{m:02d}-05,14,0.4" for m in range(1, 13)]
+    lines += [f"S02,2024-{m:02d}-05,{30 if m == 1 else 18},0.5" for m in range(1, 13)]
+    measurements = tmp_path / "监测.csv"
+    measurements.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "补偿.xlsx"
+    done = run("compensation", "--rules", SHANXI, "--sections", sections_csv, "--measurements", measurements,
+               "--rivers", rivers_file, "--counties", counties_file, "--outlet", "112.2,37.05", "-o", out)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    year = pd.read_csv(tmp_path / "补偿.year.csv", encoding="utf-8-sig").set_index("责任区域")
+    # 甲县: S02's January 50; rewards: S01 kept all year (4 runs of 3 months × 10, and 100), S02
+    # kept Feb–Apr, May–Jul, Aug–Oct (30; November–December a run of 2); no 2023 base
+    assert year.loc["甲县"].tolist() == [50.0, 170.0, 120.0]
