@@ -198,13 +198,14 @@ def dossier(
     kind: str = "tailings_pond",
     hours: float = 24.0,
     velocity_ms: float = DEFAULT_VELOCITY_MS,
+    river_velocity: Mapping[str, float] | None = None,
     period: Period | str | None = None,
 ) -> Dossiers:
     """A file per facility of ``kind`` (尾矿库一库一档): its register data, county, river and
     measure, the nearest sections up and down with their class in ``period`` (default: the
     latest year), and the sections, drinking-water sources and borders a spill from it reaches
-    within ``hours`` at ``velocity_ms`` (see :func:`impact`). :func:`geoenv.maps.dossier_pages`
-    draws them as pages.
+    within ``hours`` at ``velocity_ms`` and ``river_velocity`` (see :func:`impact`).
+    :func:`geoenv.maps.dossier_pages` draws them as pages.
 
     Examples
     --------
@@ -220,11 +221,13 @@ def dossier(
     chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
     status = project.status(chosen) if chosen is not None and "measurements" in project.layers else None
 
-    def spill(facility: str, distance_km: float | None) -> Impact:
-        return impact(project, facility=facility, velocity_ms=velocity_ms, distance_km=distance_km)
+    _check_river_velocity(river_velocity)
+
+    def spill(facility: str) -> Impact:
+        return impact(project, facility=facility, velocity_ms=velocity_ms, river_velocity=river_velocity)
 
     return build_dossiers(project.basin, project.relations, spill, kind=kind, hours=hours, velocity_ms=velocity_ms,
-                          status=status, period=chosen)  # fmt: skip
+                          river_velocity=river_velocity, status=status, period=chosen)  # fmt: skip
 
 
 def relations(project: Project) -> Relations:

@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,7 @@ from geoenv.quality import Period
 from geoenv.relate import Relations
 from geoenv.schema import FACILITY_LABELS_ZH, SCHEMAS
 from geoenv.tables import sort_natural
-from geoenv.tracing import Impact
+from geoenv.tracing import Impact, reach_velocity, reached_within, velocity_words
 
 #: The register columns a page lists (those the layer has), in this order.
 _FACILITY = SCHEMAS["facilities"]
@@ -41,7 +41,7 @@ RECEPTOR_COLUMNS = ["kind", "id", "name", "county", "distance_km", "arrival_h", 
 #: within the hours (something is, later), or nothing registered lies downstream at all.
 WHY = ("not_placed", "beyond_hours", "nothing_downstream")
 
-Spill = Callable[[str, float | None], Impact]
+Spill = Callable[[str], Impact]
 """A spill drill from a facility (by id), followed ``distance_km`` down (None: to the outlet)."""
 
 
@@ -103,9 +103,15 @@ class Dossiers:
     kind: str
     hours: float
     velocity_ms: float
+    river_velocity: dict[str, float]
     period: Period | None
     dossiers: list[Dossier]
     index: pd.DataFrame
+
+    @property
+    def velocity_words(self) -> str:
+        """The velocities as a page says them: ``流速 0.5 m/s，汾河 0.6 m/s``."""
+        return velocity_words(self.velocity_ms, self.river_velocity)
 
 
 def facilities_of_kind(basin: Basin, kind: str) -> pd.DataFrame:
@@ -139,6 +145,7 @@ def build_dossiers(
     kind: str,
     hours: float,
     velocity_ms: float,
+    river_velocity: Mapping[str, float] | None = None,
     status: pd.DataFrame | None,
     period: Period | None,
 ) -> Dossiers:
@@ -149,17 +156,18 @@ def build_dossiers(
     relations
         The basin's relations (each facility's next section downstream, each section's).
     spill
-        Drills a spill from a facility: ``spill(id, distance_km)``
-        (:func:`geoenv.answers.impact` at the velocity).
-    hours, velocity_ms
+        Drills a spill from a facility: ``spill(id)`` (:func:`geoenv.answers.impact` at the
+        velocities).
+    hours, velocity_ms, river_velocity
         Receptors are those reached within ``hours``; the stretch drawn is what the water runs
-        in that time at ``velocity_ms``.
+        in that time at the same velocities (:func:`geoenv.tracing.reach_velocity`).
     status
         Per section code: ``class``, ``target``, ``meets_target`` in ``period`` (None without
         measurements).
     """
     chosen = facilities_of_kind(basin, kind)
-    dossiers = [_dossier(basin, relations, spill, row, n + 1, hours=hours, velocity_ms=velocity_ms, status=status)
+    speed = reach_velocity(basin.net, velocity_ms, river_velocity)
+    dossiers = [_dossier(basin, relations, spill, row, n + 1, hours=hours, speed=speed, status=status)
                 for n, (_, row) in enumerate(chosen.iterrows())]  # fmt: skip
     index = pd.DataFrame(
         {
@@ -173,7 +181,7 @@ def build_dossiers(
             "page": [d.page for d in dossiers],
         }
     )
-    return Dossiers(kind, hours, velocity_ms, period, dossiers, index)
+    return Dossiers(kind, hours, velocity_ms, dict(river_velocity or {}), period, dossiers, index)
 
 
 def _first(dossier: Dossier) -> str:
@@ -191,7 +199,7 @@ def _dossier(
     number: int,
     *,
     hours: float,
-    velocity_ms: float,
+    speed: np.ndarray,
     status: pd.DataFrame | None,
 ) -> Dossier:
     net = basin.net
@@ -208,11 +216,11 @@ def _dossier(
     river = "" if pd.isna(name) else str(name)
     outlet_km = round((net.pathlength[reach] + measure) / 1000, 3)
     sections = _nearest_sections(basin, relations, int(row["_row"]), reach, measure, status)
-    drill = spill(str(row["id"]), None)
+    drill = spill(str(row["id"]))
     table = drill.table
     within = table[table["arrival_h"] <= hours]
     receptors = _with_class(within, status, "id").reindex(columns=RECEPTOR_COLUMNS).reset_index(drop=True)
-    reached = spill(str(row["id"]), velocity_ms * hours * 3.6).pieces
+    reached = reached_within(net, reach, measure, speed, hours)
     why, later = "", None
     if receptors.empty:
         why = "nothing_downstream" if table.empty else "beyond_hours"

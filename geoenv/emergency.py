@@ -36,7 +36,7 @@ from geoenv.network.navigate import downstream, river_reaches
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import DEFAULT_VELOCITY_MS
 from geoenv.tables import VALUE_WORDS, Names, bureau_table, sort_natural
-from geoenv.tracing import downstream_pieces, reach_velocity
+from geoenv.tracing import reach_velocity, reached_within, velocity_words
 
 #: Facility kinds planned for by default: the ones a spill comes from.
 EMERGENCY_KINDS = ("tailings_pond", "industrial_park", "outfall", "sewage_plant")
@@ -92,8 +92,7 @@ class EmergencyPlan:
     @property
     def velocity_words(self) -> str:
         """The velocities as a title says them: ``流速 0.5 m/s，汾河 0.6 m/s``."""
-        own = "，".join(f"{name} {ms:g} m/s" for name, ms in self.river_velocity.items())
-        return f"流速 {self.velocity_ms:g} m/s" + (f"，{own}" if own else "")
+        return velocity_words(self.velocity_ms, self.river_velocity)
 
 
 def receptors(basin: Basin, borders: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -187,9 +186,7 @@ def plan(
         reached = targets[within].assign(distance_km=(d[within] / 1000).round(3), arrival_h=h[within].round(2))
         parts.append(reached.assign(source=str(source.id), source_name=source.name, source_kind=source.kind,
                                     source_county=source.county))  # fmt: skip
-        top = rate[reach] * (net.length[reach] - measure)  # hours from the reach's top down to the source
-        pieces[str(source.id)] = downstream_pieces(net, reach, measure, t_members, np.maximum(t_dist - top, 0),
-                                                   hours, speed=speed * 3600)  # fmt: skip
+        pieces[str(source.id)] = reached_within(net, reach, measure, speed, hours)
         if not within.any():
             notes.append(_why_nothing(source, targets, d, h, down, hours))
     pairs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PAIR_COLUMNS)

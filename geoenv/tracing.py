@@ -358,6 +358,21 @@ def reach_velocity(net: Network, velocity_ms: float, river_velocity: Mapping[str
     return velocity
 
 
+def velocity_words(velocity_ms: float, river_velocity: Mapping[str, float] | None = None) -> str:
+    """The velocities as a title says them: ``流速 0.5 m/s，汾河 0.6 m/s``."""
+    own = "，".join(f"{name} {ms:g} m/s" for name, ms in (river_velocity or {}).items())
+    return f"流速 {velocity_ms:g} m/s" + (f"，{own}" if own else "")
+
+
+def reached_within(net: Network, reach: int, measure: float, speed: np.ndarray, hours: float) -> pd.DataFrame:
+    """The pieces a spill at ``measure`` on ``reach`` runs down within ``hours`` at ``speed``
+    (m/s per reach, :func:`reach_velocity`): ``reach, from_m, to_m``."""
+    rate = 1 / (speed * 3600)  # hours per metre
+    members, down = downstream(net, reach, weight=net.length * rate)
+    top = rate[reach] * (net.length[reach] - measure)  # hours from the reach's top down to the spill
+    return downstream_pieces(net, reach, measure, members, np.maximum(down - top, 0), hours, speed=speed * 3600)
+
+
 def downstream_pieces(
     net: Network,
     reach: int,

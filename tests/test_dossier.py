@@ -130,6 +130,19 @@ def test_hours_cut_off_and_why_none(project, result):
     assert faster.receptors["id"].iloc[-1] == "B"  # 15 h now
 
 
+def test_a_river_velocity_moves_the_arrivals_and_the_stretch(project):
+    """汾河 at 1 m/s (the default 0.5 elsewhere, on 支流): the same times as all at 1 m/s, and the
+    stretch drawn is what the water runs in 24 h at 1 m/s: 86.4 km, cut at the outlet (58 km)."""
+    result = answers.dossier(project, velocity_ms=0.5, river_velocity={"汾河": 1.0})
+    first = result.dossiers[0]
+    assert first.receptors["arrival_h"].tolist() == pytest.approx([0.83, 1.67, 5.0, 15.0], abs=0.01)
+    reached = first.reached
+    assert (reached["to_m"] - reached["from_m"]).sum() == pytest.approx(58000, abs=20)
+    assert "流速 0.5 m/s，汾河 1 m/s，24 小时内" in dossier_pages(project.basin, result)["index.html"]
+    half = answers.dossier(project, velocity_ms=0.5, hours=6, river_velocity={"汾河": 1.0}).dossiers[0].reached
+    assert (half["to_m"] - half["from_m"]).sum() == pytest.approx(21600, abs=20)  # 6 h × 3.6 km/h
+
+
 def test_bad_requests_name_the_kind_and_the_kinds_present(project):
     with pytest.raises(InputError, match=r"no facility of kind wetland .*kinds present: sewage_plant .*1, "
                                          r"tailings_pond .*3, water_source .*1"):  # fmt: skip

@@ -17,13 +17,26 @@ from geoenv.text import counted
 @option("facility_kind")
 @option("hours")
 @option("velocity_ms")
+@option("river_velocity")
 @option("period", help="The sections' classes: 2024-06, 2024Q2, 2024 [default: the latest year with data].")
 @option("output_dir", default=None, show_default=False, required=True,
         help="Folder for index.html and a page per facility.")  # fmt: skip
 @option("overwrite")
 @click.pass_context
 def dossier(
-    ctx: click.Context, flow, outlets, tolerance_m, radius_m, kind, hours, velocity_ms, period, output, overwrite, **kw
+    ctx: click.Context,
+    flow,
+    outlets,
+    tolerance_m,
+    radius_m,
+    kind,
+    hours,
+    velocity_ms,
+    river_velocity,
+    period,
+    output,
+    overwrite,
+    **kw,
 ) -> None:
     """A file per facility of a kind (尾矿库一库一档): one print-friendly page each, and an index.
 
@@ -31,7 +44,7 @@ def dossier(
     data, county and city, the river and the place on it (reach, measure, distance to the
     outlet), the nearest sections upstream and downstream with their class and compliance in
     --period, the sections, drinking-water sources and borders a spill reaches within --hours
-    at --velocity-ms with distance and arrival time, and a sketch map. DIR/index.html lists
+    at --velocity-ms (--river-velocity per river) with distance and arrival time, and a sketch map. DIR/index.html lists
     the facilities with their first receptor and its arrival. A facility that is not on the
     river network still gets its page, saying so.
 
@@ -42,7 +55,9 @@ def dossier(
     """
     _outputs(overwrite, {"-o index.html": output / "index.html"}, kw, create_folders=True)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    result = answers.dossier(project, kind=kind, hours=hours, velocity_ms=velocity_ms, period=period)
+    result = answers.dossier(
+        project, kind=kind, hours=hours, velocity_ms=velocity_ms, river_velocity=dict(river_velocity), period=period
+    )
     _stated_period(ctx, period, result.period)
     pages = dossier_pages(project.basin, result)
     write_files({output / name: text_writer(page) for name, page in pages.items()}, overwrite=overwrite,

@@ -95,7 +95,7 @@ def _period_words(result: Dossiers) -> str:
 
 
 def _conditions(result: Dossiers) -> str:
-    return f"流速 {result.velocity_ms:g} m/s，{result.hours:g} 小时内；{_period_words(result)}"
+    return f"{text(result.velocity_words)}，{result.hours:g} 小时内；{_period_words(result)}"
 
 
 def index_page(result: Dossiers) -> str:
@@ -193,7 +193,7 @@ def _receptors(dossier: Dossier, result: Dossiers) -> str:
     if dossier.why == "beyond_hours":
         later = dossier.later
         assert later is not None  # set with beyond_hours
-        return (f"<p>无：{result.hours:g} 小时内（流速 {result.velocity_ms:g} m/s）不到达任何登记的断面、饮用水水源地"
+        return (f"<p>无：{result.hours:g} 小时内（{text(result.velocity_words)}）不到达任何登记的断面、饮用水水源地"
                 f"或行政边界；最先到达的是{KIND_WORDS.get(later['kind'], later['kind'])} {text(later['name'])}，"
                 f"距离 {later['distance_km']:.3f} km，约 {later['arrival_h']:.2f} 小时后。</p>\n")  # fmt: skip
     receptors = dossier.receptors
