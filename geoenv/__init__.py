@@ -28,18 +28,28 @@ _PUBLIC = {
     "build_atlas": "geoenv.maps", "demo_maps": "geoenv.maps", "trace_map": "geoenv.maps", "impact_map": "geoenv.maps",
     "publish_html": "geoenv.maps", "MapStyle": "geoenv.maps",
     "dossier_pages": "geoenv.maps",
-    "compensation": "geoenv.answers",
+    "compensation": "geoenv.answers", "emergency": "geoenv.answers", "dossier": "geoenv.answers",
 }  # fmt: skip
 
 __all__ = [
     "GeoenvError", "InputError", "LoadingSettings", "MapStyle", "NetworkSettings", "ParameterError",
     "PlacementSettings", "Project", "Settings", "__version__", "build_atlas", "compensation", "crossings",
-    "demo_maps", "dossier_pages", "impact", "impact_map", "open_project", "period_of", "publish_html",
-    "relations", "report", "trace", "trace_map",
+    "demo_maps", "dossier", "dossier_pages", "emergency", "impact", "impact_map", "open_project", "period_of",
+    "publish_html", "relations", "report", "trace", "trace_map",
 ]  # fmt: skip
 
 if TYPE_CHECKING:
-    from geoenv.answers import compensation, crossings, impact, period_of, relations, report, trace
+    from geoenv.answers import (
+        compensation,
+        crossings,
+        dossier,
+        emergency,
+        impact,
+        period_of,
+        relations,
+        report,
+        trace,
+    )
     from geoenv.errors import GeoenvError, InputError
     from geoenv.maps import MapStyle, build_atlas, demo_maps, dossier_pages, impact_map, publish_html, trace_map
     from geoenv.project import Project, open_project

@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from geoenv.borders import Crossings, with_status
-from geoenv.dossier import Dossiers, build_dossiers
+from geoenv.dossiers import Dossiers, build_dossiers
 from geoenv.eco_compensation import Accounts, Rules, load_rules, project_accounts
-from geoenv.emergency import EMERGENCY_KINDS, EmergencyPlan
-from geoenv.emergency import plan as _plan
+from geoenv.emergency_plan import EMERGENCY_KINDS, EmergencyPlan
+from geoenv.emergency_plan import plan as _plan
 from geoenv.project import Project, as_period
 from geoenv.quality import Period
 from geoenv.relate import Relations
@@ -173,7 +173,7 @@ def emergency(
     """The emergency plan of ``river`` (一河一策): every risk source of ``kinds`` on the river
     and its tributaries × every drinking-water source, national section and county or
     province border crossing a spill from it reaches within ``hours``, with the network
-    distance and the arrival time. See :func:`geoenv.emergency.plan`.
+    distance and the arrival time. See :func:`geoenv.emergency_plan.plan`.
 
     Parameters
     ----------

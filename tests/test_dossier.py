@@ -24,7 +24,7 @@ from test_cli import run
 
 import geoenv
 from geoenv import answers
-from geoenv.dossier import page_name
+from geoenv.dossiers import page_name
 from geoenv.errors import InputError
 from geoenv.maps import browser, dossier_pages
 from geoenv.maps.dossier import SKETCH_ELEMENTS, sketch

@@ -33,7 +33,7 @@ from test_cli import run
 
 from geoenv.basin import open_basin
 from geoenv.borders import OUTSIDE
-from geoenv.emergency import plan, plan_files
+from geoenv.emergency_plan import plan, plan_files
 from geoenv.io.write import safe_sheet_names, write_files
 from geoenv.network import build_network
 from geoenv.network.navigate import river_reaches

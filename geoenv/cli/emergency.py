@@ -9,7 +9,7 @@ import click
 from geoenv import answers
 from geoenv.cli.base import _basin, _log, _outputs, echo, main
 from geoenv.cli.options import basin_options, option
-from geoenv.emergency import EMERGENCY_KINDS, PLAN_FILES, plan_files
+from geoenv.emergency_plan import EMERGENCY_KINDS, PLAN_FILES, plan_files
 from geoenv.io.write import text_writer, write_files
 from geoenv.maps.emergency import emergency_map
 from geoenv.schema import FACILITY_LABELS_ZH

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geoenv.basin import Basin
-from geoenv.dossier import Dossier, Dossiers
+from geoenv.dossiers import Dossier, Dossiers
 from geoenv.io.write import xml_text
 from geoenv.maps.publish import _capacity_text, escape
 from geoenv.network.substring import reach_pieces

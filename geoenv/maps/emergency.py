@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoenv.basin import Basin
-from geoenv.emergency import EmergencyPlan
+from geoenv.emergency_plan import EmergencyPlan
 from geoenv.maps.atlas import build_atlas, highlight_extent, map_style
 from geoenv.maps.publish import Highlight, escape, publish_html
 from geoenv.network.substring import reach_pieces

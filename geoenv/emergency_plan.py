@@ -14,7 +14,7 @@ one by travel time, as :func:`geoenv.tracing.impact` does), every receptor measu
 Examples
 --------
 >>> import geoenv
->>> from geoenv.answers import emergency  # geoenv.emergency is this module
+>>> from geoenv import emergency
 >>> plan = emergency(geoenv.open_project(), river="汾河", hours=24)
 >>> len(plan.sources), bool(plan.pairs["arrival_h"].le(24).all())
 (23, True)

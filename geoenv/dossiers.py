@@ -7,7 +7,7 @@ The content only: :mod:`geoenv.maps.dossier` draws it as print-friendly HTML pag
 Examples
 --------
 >>> import geoenv
->>> result = geoenv.answers.dossier(geoenv.open_project(), kind="tailings_pond")
+>>> result = geoenv.dossier(geoenv.open_project(), kind="tailings_pond")
 >>> len(result.dossiers), result.dossiers[2].facility["id"], result.dossiers[2].why
 (5, 'F042', '')
 """
