@@ -93,6 +93,7 @@ def impact(
     period: Period | str | None = None,
     start_time: pd.Timestamp | datetime | str | None = None,
     river_velocity: Mapping[str, float] | None = None,
+    hours: float | None = None,
 ) -> Impact:
     """Rehearse a spill (突发水污染事件推演) from ``facility`` (its outfall) or the point ``at``:
     the sections, drinking-water sources and county borders below it, nearest first, with the
@@ -109,9 +110,12 @@ def impact(
     river_velocity
         Velocity (m/s) by river name (``{"汾河": 0.6}``); a reach's own ``velocity_ms`` still
         wins (:func:`geoenv.tracing.reach_velocity`).
+    hours
+        Follow the spill this many hours only (the rows reached within them, the path run).
     """
     _check_project(project)
     _check_river_velocity(river_velocity)
+    check_distance("hours", hours, unit="h", positive=True, optional=True)
     if at is not None:
         at = check_lonlat("at", at)
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
@@ -122,7 +126,7 @@ def impact(
     borders = borders.assign(name=borders["upstream_unit"] + " → " + borders["downstream_unit"],
                              county=borders["downstream_unit"])  # fmt: skip
     result = _impact(project.basin, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
-                     borders=borders, river_velocity=river_velocity)  # fmt: skip
+                     borders=borders, river_velocity=river_velocity, hours=hours)  # fmt: skip
     table = result.table
     if start is not None:
         arrival = start + pd.to_timedelta(table["arrival_h"], unit="h")
@@ -223,8 +227,8 @@ def dossier(
 
     _check_river_velocity(river_velocity)
 
-    def spill(facility: str) -> Impact:
-        return impact(project, facility=facility, velocity_ms=velocity_ms, river_velocity=river_velocity)
+    def spill(facility: str, until: float | None) -> Impact:
+        return impact(project, facility=facility, velocity_ms=velocity_ms, river_velocity=river_velocity, hours=until)
 
     return build_dossiers(project.basin, project.relations, spill, kind=kind, hours=hours, velocity_ms=velocity_ms,
                           river_velocity=river_velocity, status=status, period=chosen)  # fmt: skip

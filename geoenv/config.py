@@ -57,7 +57,8 @@ MAX_CONFIG_BYTES = 1_000_000
 RIVER_KEYS = (*LAYER_KEYS, "add")
 #: Sections named after a command hold its options (``[map] title = "…"``): the CLI checks
 #: their keys against the command's options.
-COMMAND_SECTIONS = ("validate", "join", "classify", "relations", "trace", "impact", "crossings", "report", "map",
+COMMAND_SECTIONS = ("validate", "join", "classify", "relations", "trace", "impact", "crossings", "compensation",
+                    "emergency", "dossier", "report", "map",
                     "demo", "network")  # fmt: skip
 
 

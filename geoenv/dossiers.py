@@ -28,7 +28,7 @@ from geoenv.quality import Period
 from geoenv.relate import Relations
 from geoenv.schema import FACILITY_LABELS_ZH, SCHEMAS
 from geoenv.tables import sort_natural
-from geoenv.tracing import Impact, reach_velocity, reached_within, velocity_words
+from geoenv.tracing import Impact, velocity_words
 
 #: The register columns a page lists (those the layer has), in this order.
 _FACILITY = SCHEMAS["facilities"]
@@ -41,7 +41,7 @@ RECEPTOR_COLUMNS = ["kind", "id", "name", "county", "distance_km", "arrival_h", 
 #: within the hours (something is, later), or nothing registered lies downstream at all.
 WHY = ("not_placed", "beyond_hours", "nothing_downstream")
 
-Spill = Callable[[str], Impact]
+Spill = Callable[[str, float | None], Impact]
 """A spill drill from a facility (by id), followed ``distance_km`` down (None: to the outlet)."""
 
 
@@ -156,8 +156,8 @@ def build_dossiers(
     relations
         The basin's relations (each facility's next section downstream, each section's).
     spill
-        Drills a spill from a facility: ``spill(id)`` (:func:`geoenv.answers.impact` at the
-        velocities).
+        Drills a spill from a facility for some hours (None: all the way down):
+        ``spill(id, hours)`` (:func:`geoenv.answers.impact` at the velocities).
     hours, velocity_ms, river_velocity
         Receptors are those reached within ``hours``; the stretch drawn is what the water runs
         in that time at the same velocities (:func:`geoenv.tracing.reach_velocity`).
@@ -166,8 +166,7 @@ def build_dossiers(
         measurements).
     """
     chosen = facilities_of_kind(basin, kind)
-    speed = reach_velocity(basin.net, velocity_ms, river_velocity)
-    dossiers = [_dossier(basin, relations, spill, row, n + 1, hours=hours, speed=speed, status=status)
+    dossiers = [_dossier(basin, relations, spill, row, n + 1, hours=hours, status=status)
                 for n, (_, row) in enumerate(chosen.iterrows())]  # fmt: skip
     index = pd.DataFrame(
         {
@@ -199,7 +198,6 @@ def _dossier(
     number: int,
     *,
     hours: float,
-    speed: np.ndarray,
     status: pd.DataFrame | None,
 ) -> Dossier:
     net = basin.net
@@ -216,17 +214,15 @@ def _dossier(
     river = "" if pd.isna(name) else str(name)
     outlet_km = round((net.pathlength[reach] + measure) / 1000, 3)
     sections = _nearest_sections(basin, relations, int(row["_row"]), reach, measure, status)
-    drill = spill(str(row["id"]))
-    table = drill.table
-    within = table[table["arrival_h"] <= hours]
-    receptors = _with_class(within, status, "id").reindex(columns=RECEPTOR_COLUMNS).reset_index(drop=True)
-    reached = reached_within(net, reach, measure, speed, hours)
+    drill = spill(str(row["id"]), hours)
+    receptors = _with_class(drill.table, status, "id").reindex(columns=RECEPTOR_COLUMNS).reset_index(drop=True)
     why, later = "", None
     if receptors.empty:
+        table = spill(str(row["id"]), None).table
         why = "nothing_downstream" if table.empty else "beyond_hours"
         later = None if table.empty else table.iloc[0][["kind", "id", "name", "distance_km", "arrival_h"]]
     return Dossier(facility, row.geometry, page, river, str(row["reach_id"]), round(measure / 1000, 3), outlet_km,
-                   round(float(row["offset_m"]), 1), sections, receptors, reached, why, later)  # fmt: skip
+                   round(float(row["offset_m"]), 1), sections, receptors, drill.pieces, why, later)  # fmt: skip
 
 
 def _nearest_sections(

@@ -8,8 +8,8 @@ upstream of its lowest reach). Receptors (:data:`RECEPTOR_KINDS`) are drinking-w
 national (国考) sections and the border crossings of :func:`geoenv.crossings`: a crossing to or
 from :data:`~geoenv.borders.OUTSIDE` (区域外, beyond the counties layer) is a province border on
 the embedded data, any other a county border. Downstream may leave the river (the 汾河 flows
-into the 黄河): receptors there count. Each source is followed down once (one walk by distance,
-one by travel time, as :func:`geoenv.tracing.impact` does), every receptor measured at once.
+into the 黄河): receptors there count. Each source is a spill drill (:func:`geoenv.tracing.impact`,
+followed for the hours), its receptors taken from the drill's table.
 
 Examples
 --------
@@ -24,24 +24,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from geoenv.basin import Basin, distances_down
+from geoenv.basin import Basin
 from geoenv.borders import OUTSIDE
 from geoenv.io.write import SheetLayout, Writer, csv_writer, safe_sheet_names, xlsx_writer
-from geoenv.network.navigate import downstream, river_reaches
+from geoenv.network.navigate import river_reaches
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import DEFAULT_VELOCITY_MS
 from geoenv.tables import VALUE_WORDS, Names, bureau_table, sort_natural
-from geoenv.tracing import reach_velocity, reached_within, velocity_words
+from geoenv.tracing import impact, reach_velocity, velocity_words
 
 #: Facility kinds planned for by default: the ones a spill comes from.
 EMERGENCY_KINDS = ("tailings_pond", "industrial_park", "outfall", "sewage_plant")
 #: What a spill may reach that the plan lists.
 RECEPTOR_KINDS = ("water_source", "national_section", "county_border", "province_border")
+#: The kind of each receptor in a spill drill's table (:func:`geoenv.tracing.impact`).
+IMPACT_KIND = {"water_source": "water_source", "national_section": "section", "county_border": "border",
+               "province_border": "border"}  # fmt: skip
 RECEPTOR_COLUMNS = ["kind", "id", "name", "county", "river", "lon", "lat", "reach", "measure_m"]
 SOURCE_COLUMNS = ["id", "name", "kind", "county", "river", "reach_id", "lon", "lat", "reach", "measure_m"]
 PAIR_COLUMNS = [
@@ -154,8 +158,7 @@ def plan(
     """
     net = basin.net
     keep = river_reaches(net, river)
-    speed = reach_velocity(net, velocity_ms, river_velocity)
-    rate = 1 / (speed * 3600)  # hours per metre
+    reach_velocity(net, velocity_ms, river_velocity)  # its names and values checked before any work
     targets = receptors(basin, borders)
     facilities = basin.facilities if basin.facilities is not None else pd.DataFrame(columns=SOURCE_COLUMNS)
     of_kind = facilities[facilities["kind"].isin(kinds)]
@@ -173,22 +176,14 @@ def plan(
         notes.append(f"no risk source ({'、'.join(FACILITY_LABELS_ZH.get(k, k) for k in kinds)}) lies on {river} "
                      "or its tributaries")  # fmt: skip
     parts, pieces = [], {}
-    at = sources["reach"].to_numpy(dtype=np.int64)
-    measures = sources["measure_m"].to_numpy(dtype=float)
-    for i, source in enumerate(sources.itertuples(index=False)):
-        reach, measure = int(at[i]), float(measures[i])
-        members, dist = downstream(net, reach)
-        t_members, t_dist = downstream(net, reach, weight=net.length * rate)
-        d = distances_down(net, reach, measure, members, dist, targets)
-        h = distances_down(net, reach, measure, t_members, t_dist, targets, rate=rate)
-        down = np.isfinite(d) & targets["id"].ne(str(source.id)).to_numpy()
-        within = down & (h <= hours)
-        reached = targets[within].assign(distance_km=(d[within] / 1000).round(3), arrival_h=h[within].round(2))
-        parts.append(reached.assign(source=str(source.id), source_name=source.name, source_kind=source.kind,
-                                    source_county=source.county))  # fmt: skip
-        pieces[str(source.id)] = reached_within(net, reach, measure, speed, hours)
-        if not within.any():
-            notes.append(_why_nothing(source, targets, d, h, down, hours))
+    targets = targets.assign(family=targets["kind"].map(IMPACT_KIND))
+    spill = partial(_reached, basin, targets, velocity_ms=velocity_ms, river_velocity=river_velocity)
+    for source in sources.to_dict("records"):
+        reached, pieces[str(source["id"])] = spill(str(source["id"]), hours)
+        parts.append(reached.assign(source=str(source["id"]), source_name=source["name"], source_kind=source["kind"],
+                                    source_county=source["county"]))  # fmt: skip
+        if reached.empty:
+            notes.append(_why_nothing(source, spill(str(source["id"]), None)[0], hours))
     pairs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PAIR_COLUMNS)
     pairs = pairs.reindex(columns=PAIR_COLUMNS)
     if len(pairs):
@@ -200,17 +195,37 @@ def plan(
                          summarise(pairs), pieces, notes)  # fmt: skip
 
 
-def _why_nothing(source, targets: pd.DataFrame, d: np.ndarray, h: np.ndarray, down: np.ndarray, hours: float) -> str:
-    """Why ``source`` reaches no receptor within ``hours``: how far its first one is, or that
-    it has none downstream."""
-    what = f"{source.id} {source.name}"
-    if not down.any():
+def _reached(
+    basin: Basin,
+    targets: pd.DataFrame,
+    source: str,
+    hours: float | None,
+    *,
+    velocity_ms: float,
+    river_velocity: Mapping[str, float] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``targets`` (:func:`receptors` with ``family``, their kind in a spill drill) a
+    spill from the facility ``source`` reaches within ``hours`` (None: any time), with
+    ``distance_km`` and ``arrival_h``, and the pieces of river it runs
+    (:func:`geoenv.tracing.impact`: a drill's water source is never the facility itself)."""
+    crossing = targets[targets["family"] == "border"]
+    drill = impact(basin, facility=source, velocity_ms=velocity_ms, river_velocity=river_velocity, borders=crossing,
+                   hours=hours)  # fmt: skip
+    rows = drill.table[["kind", "id", "distance_km", "arrival_h"]].rename(columns={"kind": "family"})
+    return rows.merge(targets, on=["family", "id"]).drop(columns="family"), drill.pieces
+
+
+def _why_nothing(source: dict, beyond: pd.DataFrame, hours: float) -> str:
+    """Why ``source`` reaches no receptor within ``hours``: how far its first one is
+    (``beyond``: the receptors it reaches with no time limit, nearest first), or that it has
+    none downstream."""
+    what = f"{source['id']} {source['name']}"
+    if beyond.empty:
         return f"{what}: no receptor downstream before the network's outlet"
-    first = int(np.argmin(np.where(down, h, np.inf)))
-    row = targets.iloc[first]
+    row = beyond.sort_values(["arrival_h", "distance_km"], kind="stable").iloc[0]
     kind = VALUE_WORDS["kind"].get(row["kind"], row["kind"])
     return (f"{what}: nothing within {hours:g} h; its first receptor, {kind} {row['name']} ({row['id']}), "
-            f"is {d[first] / 1000:.1f} km down ({h[first]:.1f} h)")  # fmt: skip
+            f"is {row['distance_km']:.1f} km down ({row['arrival_h']:.1f} h)")  # fmt: skip
 
 
 def summarise(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -266,6 +266,7 @@ def impact(
     distance_km: float | None = None,
     borders: pd.DataFrame | None = None,
     river_velocity: Mapping[str, float] | None = None,
+    hours: float | None = None,
 ) -> Impact:
     """Sections, drinking-water sources and border crossings downstream of a spill, in order.
 
@@ -279,6 +280,9 @@ def impact(
         Border crossings (``reach``, ``measure_m``, ``name``, ``county``) to list too.
     river_velocity
         Velocity (m/s) by river name, for the reaches of that name (see :func:`reach_velocity`).
+    distance_km, hours
+        Follow the spill this far, and this long (both: whichever ends first): the rows reached
+        within them (by the exact arrival, not the rounded one) and the pieces run down.
 
     Returns
     -------
@@ -298,9 +302,11 @@ def impact(
         reach, measure = locate_start(net, at, basin.radius_m)
         what = f"the spill at {at[0]:g},{at[1]:g}"
     members, dist = downstream(net, reach)
-    hours = net.length / reach_velocity(net, velocity_ms, river_velocity) / 3600
-    t_members, t_dist = downstream(net, reach, weight=hours)
+    speed = reach_velocity(net, velocity_ms, river_velocity)
+    reach_hours = net.length / speed / 3600
+    t_members, t_dist = downstream(net, reach, weight=reach_hours)
     limit = np.inf if distance_km is None else distance_km * 1000
+    until = np.inf if hours is None else float(hours)
     parts = []
     targets = [("section", basin.sections, "code")]
     if basin.facilities is not None:
@@ -312,8 +318,8 @@ def impact(
         targets.append(("border", borders, "id"))
     for kind, frame, key in targets:
         d = distances_down(net, reach, measure, members, dist, frame)
-        h = distances_down(net, reach, measure, t_members, t_dist, frame, rate=hours / np.maximum(net.length, 1e-9))
-        hit = np.isfinite(d) & (d <= limit)
+        h = distances_down(net, reach, measure, t_members, t_dist, frame, rate=1 / (speed * 3600))
+        hit = np.isfinite(d) & (d <= limit) & (h <= until)
         part = frame[hit].assign(kind=kind, id=frame.loc[hit, key].astype(str), d=d[hit], h=h[hit])
         parts.append(part)
     table = pd.concat(parts, ignore_index=True).sort_values(["d", "kind", "id"], kind="stable")
@@ -321,10 +327,15 @@ def impact(
     table["arrival_h"] = table["h"].round(2)
     top = net.length[reach] - measure  # the start reach's top lies this far above the spill
     pieces = downstream_pieces(net, reach, measure, members, np.maximum(dist - top, 0), limit)
+    if hours is not None:
+        pieces = _within_both(pieces, reached_within(net, reach, measure, speed, until))
     notes = _start_notes(basin, reach, what)
     if table.empty:
         run_km = (np.max(dist + net.length[members]) - top) / 1000
-        if np.isfinite(limit) and run_km > limit / 1000:
+        if hours is not None:
+            notes.append(f"nothing registered within {hours:g} h downstream"
+                         + ("" if distance_km is None else f" and {limit / 1000:g} km"))  # fmt: skip
+        elif np.isfinite(limit) and run_km > limit / 1000:
             notes.append(f"nothing registered within {limit / 1000:g} km downstream")
         else:
             notes.append(f"nothing registered downstream: the spill leaves the network at its outlet after "
@@ -356,6 +367,15 @@ def reach_velocity(net: Network, velocity_ms: float, river_velocity: Mapping[str
         given = pd.to_numeric(net.reaches["velocity_ms"], errors="coerce").to_numpy()
         velocity = np.where(np.isfinite(given) & (given > 0), given, velocity)
     return velocity
+
+
+def _within_both(by_distance: pd.DataFrame, by_time: pd.DataFrame) -> pd.DataFrame:
+    """The parts of the pieces common to both sets (a reach appears at most once in each)."""
+    both = by_distance.merge(by_time, on="reach", suffixes=("", "_t"))
+    both = both.assign(
+        from_m=np.maximum(both["from_m"], both["from_m_t"]), to_m=np.minimum(both["to_m"], both["to_m_t"])
+    )
+    return both.loc[both["to_m"] > both["from_m"], ["reach", "from_m", "to_m"]].reset_index(drop=True)
 
 
 def velocity_words(velocity_ms: float, river_velocity: Mapping[str, float] | None = None) -> str:

@@ -12,8 +12,6 @@ from geoenv.cli.options import basin_options, option
 from geoenv.emergency_plan import EMERGENCY_KINDS, PLAN_FILES, plan_files
 from geoenv.io.write import text_writer, write_files
 from geoenv.maps.emergency import emergency_map
-from geoenv.schema import FACILITY_LABELS_ZH
-from geoenv.settings import check_choice
 from geoenv.tables import register_names
 
 
@@ -36,7 +34,7 @@ def emergency(
     tolerance_m,
     radius_m,
     river: str,
-    kinds: str,
+    kinds: tuple[str, ...],
     hours: float,
     velocity_ms: float,
     river_velocity: dict[str, float],
@@ -68,13 +66,10 @@ def emergency(
     """
     if not river.strip():
         raise click.BadParameter("name a river, e.g. --river 汾河", param_hint="--river")
-    wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    for kind in wanted:  # before any work
-        check_choice("kinds", kind, tuple(FACILITY_LABELS_ZH))
     _outputs(overwrite, {f"-o {name}": output / name for name in (*PLAN_FILES, "index.html")}, kw,
              create_folders=True)  # fmt: skip
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
-    plan = answers.emergency(project, river=river, kinds=wanted, hours=hours, velocity_ms=velocity_ms,
+    plan = answers.emergency(project, river=river, kinds=kinds, hours=hours, velocity_ms=velocity_ms,
                              river_velocity=river_velocity)  # fmt: skip
     for note in plan.notes:
         _log(ctx, f"note: {note}")

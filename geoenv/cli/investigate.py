@@ -21,8 +21,6 @@ from geoenv.maps import impact_map, trace_map
 from geoenv.network.substring import piece_lines
 from geoenv.quality.evaluate import item_name
 from geoenv.reports import SHEETS, write_report
-from geoenv.schema import FACILITY_LABELS_ZH
-from geoenv.settings import check_choice
 from geoenv.tables import bureau_table, register_names, sort_natural
 
 
@@ -70,12 +68,9 @@ def trace_(
       geoenv trace 汾河孝义断面 --distance-km 50 --kinds sewage_plant,outfall -o 溯源.csv --map 溯源.html
     """
     _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
-    wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    for kind in wanted:  # before any work
-        check_choice("kinds", kind, tuple(FACILITY_LABELS_ZH))
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     basin = project.basin
-    result = answers.trace(project, section, period=period, mode=mode, distance_km=distance_km, kinds=wanted,
+    result = answers.trace(project, section, period=period, mode=mode, distance_km=distance_km, kinds=kinds,
                            stop_at_compliant=stop_at_compliant)  # fmt: skip
     chosen = result.period
     row = basin.section(section)

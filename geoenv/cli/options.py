@@ -6,6 +6,7 @@ and ``[loading]`` settings, the layers their sources; the command line wins."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from geoenv.io import LayerSource
 from geoenv.network.store import is_network_file
 from geoenv.quality.aggregate import GROUPS
 from geoenv.quality.periods import BY
-from geoenv.schema import FACILITY_LABELS_ZH, LAYER_KINDS, SCHEMAS, SOURCE_KINDS
+from geoenv.schema import FACILITY_LABELS_ZH, LAYER_KINDS, SCHEMAS, SOURCE_KINDS, facility_kind
 from geoenv.settings import DEFAULT_RADIUS_M, DEFAULT_TOLERANCE_M, DEFAULT_VELOCITY_MS, FLOWS
 from geoenv.tables import LANGS
 
@@ -155,7 +156,8 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
     "kinds": (("--kinds",), dict(
         default=",".join(SOURCE_KINDS),
         show_default=True,
-        help="Facility kinds to list, comma-separated.")),
+        callback=lambda c, p, v: _kinds(v, p),
+        help="Facility kinds to list, comma-separated, in English or as registers write them (尾矿库,入河排污口).")),
     "stop_at_compliant": (("--stop-at-compliant/--no-stop-at-compliant", "stop_at_compliant"), dict(
         is_flag=True,
         help="Stop at upstream sections that meet their target in the period: the source lies below them.")),
@@ -176,10 +178,10 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         help="Mean flow velocity of one river, e.g. --river-velocity 汾河=0.6 (repeatable); a velocity column "
              "(流速) in the rivers layer still wins.")),
     "facility_kind": (("--kind", "kind"), dict(
-        type=click.Choice(list(FACILITY_LABELS_ZH)),
         default="tailings_pond",
         show_default=True,
-        help="The kind of facility: a page for each.")),
+        callback=lambda c, p, v: _kinds(v, p, one=True)[0],
+        help="The kind of facility, in English or as registers write it (尾矿库): a page for each.")),
     "hours": (("--hours",), dict(
         type=POSITIVE,
         default=24.0,
@@ -518,6 +520,21 @@ def parse_lonlat(text: str) -> tuple[float, float]:
             f"{text!r}: out of range for degrees (longitude −180…180, latitude −90…90); write LON,LAT, e.g. 114.6,34.9"
         )
     return lon, lat
+
+
+def _kinds(value: object, param: click.Parameter, *, one: bool = False) -> tuple[str, ...]:
+    """Facility kinds of ``--kinds`` (comma-separated; ``，`` and ``、`` too), canonical, each
+    once: ``尾矿库,outfall`` → ``("tailings_pond", "outfall")``."""
+    names = [n.strip() for n in re.split(r"[,，、]", str(value)) if n.strip()]
+    kinds = [facility_kind(n) for n in names]
+    hint = param.opts[0] if param.opts else None
+    known = ", ".join(f"{k} ({zh})" for k, zh in FACILITY_LABELS_ZH.items())
+    for name, kind in zip(names, kinds, strict=True):
+        if kind is None:
+            raise click.BadParameter(f"{name!r} is not one of {known}", param_hint=hint)
+    if not kinds or (one and len(kinds) > 1):
+        raise click.BadParameter(f"name {'one facility kind' if one else 'facility kinds'}: {known}", param_hint=hint)
+    return tuple(dict.fromkeys(k for k in kinds if k is not None))
 
 
 def _river_velocity(values: tuple[str, ...]) -> dict[str, float]:
