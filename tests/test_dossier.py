@@ -130,6 +130,13 @@ def test_hours_cut_off_and_why_none(project, result):
     assert faster.receptors["id"].iloc[-1] == "B"  # 15 h now
 
 
+def test_the_hours_cut_off_is_exact(project):
+    """A lies 3 km down: 6000 s = 1.66667 h, inside 1.6667 h and outside 1.6666 h (not by its
+    rounded 1.67)."""
+    assert answers.dossier(project, hours=1.6667).dossiers[0].receptors["id"].tolist() == ["A"]
+    assert answers.dossier(project, hours=1.6666).dossiers[0].receptors.empty
+
+
 def test_a_river_velocity_moves_the_arrivals_and_the_stretch(project):
     """汾河 at 1 m/s (the default 0.5 elsewhere, on 支流): the same times as all at 1 m/s, and the
     stretch drawn is what the water runs in 24 h at 1 m/s: 86.4 km, cut at the outlet (58 km)."""
@@ -204,7 +211,12 @@ def test_the_command_writes_every_page_or_none(files, tmp_path):
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
     again = run("-q", "dossier", *layers, "-o", out)
     assert again.exit_code == 1 and "--overwrite" in again.output
-    assert run("-q", "dossier", *layers, "-o", out, "--overwrite").exit_code == 0
+    (out / "009_old.html").write_text("an earlier run's page", encoding="utf-8")
+    replaced = run("dossier", *layers, "--kind", "尾矿库", "-o", out, "--overwrite")
+    assert replaced.exit_code == 0, replaced.output
+    said = replaced.output
+    assert "1 page in" in said and "not in this index" in said and "009_old.html" in said
+    assert (out / "009_old.html").exists()  # the user's file is left, and named
     missing = run("-q", "dossier", *layers, "--kind", "wetland", "-o", tmp_path / "x")
     assert missing.exit_code == 1 and "kinds present" in missing.output and not (tmp_path / "x").exists()
     bad = run("dossier", *layers, "--hours", "-1", "-o", tmp_path / "y")

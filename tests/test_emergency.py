@@ -139,6 +139,16 @@ def test_the_hours_cut_off(basin, borders):
     assert (day["to_m"] - day["from_m"]).sum() == pytest.approx(13000, abs=1)
 
 
+def test_a_receptor_whose_id_is_its_sources_is_kept(basin, borders):
+    """Registers numbered 1, 2, 3 in both layers: the section N1 renamed S1 is still reached
+    from the source S1 (only a water source that is the facility itself is left out)."""
+    same = SECTIONS.assign(code=SECTIONS["code"].replace({"N1": "S1"}))
+    clash = open_basin(basin.net, same, FACILITIES, radius_m=50)
+    assert arrivals(plan(clash, river="支河", borders=borders), "S1") == pytest.approx(
+        {"B1": 4 * KM_H, "W1": 5 * KM_H, "S1": 10 * KM_H, "B2": 12.5 * KM_H}, abs=0.01
+    )
+
+
 def test_a_velocity_per_river_changes_the_cut_off_and_the_earliest_source(basin, borders):
     fast = plan(basin, river="支河", hours=4.5, river_velocity={"大河": 2.0}, borders=borders)
     # 7 km of 支河 at 0.5 m/s, then 3 km (N1) or 5.5 km (B2) of 大河 at 2 m/s
@@ -210,7 +220,9 @@ def test_emergency_on_the_embedded_data(tmp_path):
     assert {"国考断面", "饮用水水源地", "县界", "省界"} <= set(summary["类型"])
     assert (summary.loc[summary["类型"] == "省界", "河流"] == "黄河").all()  # below the 汾河
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert "汾河一河一策一图" in html and "F042 古交铁矿尾矿库 24 小时可达范围" in html and "敏感目标" in html
+    assert "汾河一河一策一图" in html and "尾矿库 24 小时可达范围" in html and "敏感目标" in html
+    assert html.count("污水处理厂 24 小时可达范围") == 1  # a legend line per kind, a layer per source
+    assert "古交铁矿尾矿库 (F042)" in html
     assert "<script src=" not in html  # offline
 
 
@@ -222,7 +234,7 @@ def test_emergency_errors_say_what_to_do(tmp_path):
     result = run("emergency", "--river", "汾河", "--river-velocity", "汾和=1", "-o", tmp_path / "x")
     assert result.exit_code == 2 and "--river-velocity" in result.output and "汾河" in result.output
     result = run("emergency", "--river", "汾河", "--kinds", "pond", "-o", tmp_path / "x")
-    assert result.exit_code == 2 and "--kinds" in result.output
+    assert result.exit_code == 2 and "--kinds" in result.output and "tailings_pond (尾矿库)" in result.output
     assert not (tmp_path / "x").exists()
 
 
@@ -239,9 +251,12 @@ def test_the_map_names_sources_and_receptors_escaped(tmp_path):
                  "--radius-m", "50", "-o", out)  # fmt: skip
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert "<b>尾矿</b>" not in html and "&lt;b&gt;尾矿&lt;/b&gt;" in html
+    assert (
+        "<b>尾矿</b>" not in html and "\\u0026lt;b\\u0026gt;尾矿\\u0026lt;/b\\u0026gt;" in html
+    )  # in the layer's data
     assert not re.search(r"`\$\{x\}`", html)
-    assert "S2 排口 24 小时可达范围" in html and "水源地" in html and "国考甲" in html
+    assert "入河排污口 24 小时可达范围" in html and "水源地" in html and "国考甲" in html
+    assert "排口 (S2)" in html  # the earliest source at W1, by name and code
     book = openpyxl.load_workbook(out / "一河一策.xlsx")
     assert book.sheetnames[:2] == ["汇总", "S1 <b>尾矿<_b>`${x}`"]  # / is not in a sheet name; the rest is text
 
@@ -258,3 +273,12 @@ def test_the_answer_checks_its_parameters():
             emergency(project, **{"river": "汾河", **change})
         assert caught.value.parameter == name
     assert emergency(project, river="汾河", kinds=("tailings_pond",), hours=3).sources["id"].tolist() == ["F042"]
+
+
+def test_kinds_as_registers_write_them(tmp_path):
+    result = run(
+        "-q", "emergency", "--river", "汾河", "--kinds", "尾矿库，工业园区", "--hours", "3", "-o", tmp_path / "x"
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "x" / "一河一策.xlsx")
+    assert book.sheetnames == ["汇总", "F042 古交铁矿尾矿库"]  # the parks on the 汾河 are not placed

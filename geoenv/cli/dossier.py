@@ -11,6 +11,9 @@ from geoenv.io.write import text_writer, write_files
 from geoenv.maps import dossier_pages
 from geoenv.text import counted
 
+#: Pages named in a note at most.
+SHOWN = 5
+
 
 @main.command(name="dossier")
 @basin_options
@@ -64,6 +67,12 @@ def dossier(
                 create_folders=True)  # fmt: skip
     unplaced = sum(d.why == "not_placed" for d in result.dossiers)
     if unplaced:
-        _log(ctx, f"note: {counted(unplaced, 'facility', 'facilities')} lie on no river (their pages say so)")
+        _log(ctx, f"note: {counted(unplaced, 'facility', 'facilities')} {'lies' if unplaced == 1 else 'lie'} on "
+                  "no river (their pages say so)")  # fmt: skip
+    others = sorted(p.name for p in output.glob("*.html") if p.name not in pages)
+    if others:
+        _log(ctx, f"note: {counted(len(others), 'page')} in {output} {'is' if len(others) == 1 else 'are'} not in "
+                  f"this index (an earlier run's?), left as they are: {', '.join(others[:SHOWN])}"
+                  + (" …" if len(others) > SHOWN else ""))  # fmt: skip
     _log(ctx, f"wrote {counted(len(result.dossiers), 'page')} and index.html to {output}")
     echo(str((output / "index.html").resolve()))

@@ -30,6 +30,8 @@ SKETCH_PX = 560
 HALF_M = (3000.0, 10000.0)
 NAME_CHARS = 18
 """At most this many characters of a name on the sketch (the tables show it whole)."""
+INDEX_NAME_CHARS = 40
+"""At most this many characters of a name in the index (its page and its link's title have it whole)."""
 SCALE_STEPS_M = (100, 200, 500, 1000, 2000, 5000)
 Facts = list[tuple[str, object]]
 """Rows of a two-column table: header, value."""
@@ -65,7 +67,9 @@ svg .source { fill: #2166ac; stroke: #fff; stroke-width: 1.5; }
 svg .link { fill: none; stroke: #8c510a; stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg .bar { fill: #222; } svg .frame { fill: #fff; stroke: none; }
 a { color: #1f4e99; }
-@media print { a { color: inherit; text-decoration: none; } .screen { display: none; } body { margin: 0 auto; } }
+@media print { a { color: inherit; text-decoration: none; } .screen { display: none; } body { margin: 0 auto; }
+  html { font-size: 9pt; } h2 { margin: 3mm 0 1.5mm; } th, td { padding: 0.6mm 1.2mm; }
+  figure svg { max-width: 85mm; } }
 """
 
 
@@ -107,7 +111,8 @@ def index_page(result: Dossiers) -> str:
         hours = float(row.first_arrival_h)  # type: ignore[arg-type]  # a float column
         arrival = "" if np.isnan(hours) else f"{hours:.2f}"
         first = text(row.first_receptor) or "无"
-        rows.append(f'<tr><td>{text(row.id)}</td><td><a href="{escape(row.page)}">{text(row.name)}</a></td>'
+        rows.append(f'<tr><td>{text(row.id)}</td><td><a href="{escape(row.page)}" title="{text(row.name)}">'
+                    f"{text(_short(row.name, INDEX_NAME_CHARS))}</a></td>"
                     f"<td>{text(row.county)}</td><td>{text(row.river)}</td><td>{text(row.risk_level)}</td>"
                     f'<td>{first}</td><td class="n">{arrival}</td></tr>')  # fmt: skip
     head = "".join(f"<th>{h}</th>" for h in ("编号", "名称", "区县", "河流", "风险等级", "首个敏感目标",
@@ -290,9 +295,10 @@ def _metric(points: gpd.GeoSeries, crs: object) -> np.ndarray:
     return points.to_crs(crs).to_numpy() if len(points) else np.array([], dtype=object)
 
 
-def _short(name: object) -> str:
+def _short(name: object, chars: int = NAME_CHARS) -> str:
+    """``name`` cut to ``chars`` characters with "…" (on the sketch and in the index)."""
     shown = str(name)
-    return shown if len(shown) <= NAME_CHARS else shown[: NAME_CHARS - 1] + "…"
+    return shown if len(shown) <= chars else shown[: chars - 1] + "…"
 
 
 def _label(x: float, y: float, name: object) -> str:

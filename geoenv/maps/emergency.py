@@ -18,35 +18,39 @@ from geoenv.project import Project
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.tables import VALUE_WORDS
 
-#: The colours of the sources' layers, in turn.
-SOURCE_COLOURS = ("#e53935", "#fb8c00", "#8e24aa", "#6d4c41", "#d81b60", "#00897b", "#5e35b1", "#c0ca33")
+#: The colour of a source's stretch by its kind: one legend line per kind, a layer per source.
+KIND_COLOURS = {"tailings_pond": "#8e24aa", "industrial_park": "#6d4c41", "outfall": "#e53935",
+                "sewage_plant": "#fb8c00"}  # fmt: skip
+OTHER_COLOUR = "#546e7a"
 RECEPTOR_COLOUR = "#1e88e5"
 
 
 def plan_highlights(basin: Basin, plan: EmergencyPlan) -> tuple[Highlight, ...]:
-    """A layer per risk source (the stretch reached within the hours and the source itself),
-    then the receptors reached (with how many sources reach each, the earliest arrival and
-    its source)."""
+    """A layer per risk source (the stretch reached within the hours and the source itself,
+    coloured by its kind; the legend names each kind once), then the receptors reached (with
+    how many sources reach each, the earliest arrival and its source, by name and code)."""
     sources = plan.sources
     points = gpd.GeoDataFrame(sources.assign(kind_zh=sources["kind"].map(FACILITY_LABELS_ZH)),
                               geometry=gpd.points_from_xy(sources["lon"], sources["lat"]), crs=4326)  # fmt: skip
     fields: tuple[tuple[str, str], ...] = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"))
-    layers = []
-    for i, (source, label) in enumerate(zip(sources["id"].astype(str), sources["id"] + " " + sources["name"],
-                                            strict=True)):  # fmt: skip
+    labels = sources["name"].fillna("").astype(str) + " (" + sources["id"].astype(str) + ")"
+    layers, named = [], set()
+    for source, kind, label in zip(sources["id"].astype(str), sources["kind"], labels, strict=True):
         lines = reach_pieces(basin.net, plan.pieces[source])
-        legend = f"{label} {plan.hours:g} 小时可达范围"
-        layers.append(Highlight(escape(label), SOURCE_COLOURS[i % len(SOURCE_COLOURS)], lines,
+        legend = "" if kind in named else f"{FACILITY_LABELS_ZH.get(kind, kind)} {plan.hours:g} 小时可达范围"
+        named.add(kind)
+        layers.append(Highlight(escape(label), KIND_COLOURS.get(kind, OTHER_COLOUR), lines,
                                 points[points["id"].astype(str) == source], fields, legend=legend))  # fmt: skip
     summary = plan.summary
+    first = summary["earliest_source"].astype(str).map(dict(zip(sources["id"].astype(str), labels, strict=True)))
     reached = gpd.GeoDataFrame(
-        summary.assign(kind_zh=summary["kind"].map(VALUE_WORDS["kind"])),
+        summary.assign(kind_zh=summary["kind"].map(VALUE_WORDS["kind"]), earliest=first),
         geometry=gpd.points_from_xy(summary["lon"], summary["lat"]),
         crs=4326,
     )
     fields = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"),
               ("n_sources", "可到达风险源数"), ("earliest_h", "最早到达(小时)"),
-              ("earliest_source", "最早到达风险源"))  # fmt: skip
+              ("earliest", "最早到达风险源"))  # fmt: skip
     layers.append(Highlight("敏感目标 receptors", RECEPTOR_COLOUR, None, reached, fields,
                             legend=f"敏感目标（{plan.hours:g} 小时内可到达）"))  # fmt: skip
     return tuple(layers)
