@@ -95,10 +95,24 @@ def with_status(found: Crossings, status: pd.DataFrame, period: Period) -> Cross
 
 
 def units_of(counties: gpd.GeoDataFrame, units: str) -> gpd.GeoDataFrame:
-    """County polygons, or city polygons dissolved from them, with a ``unit`` name."""
+    """County polygons, or city polygons dissolved from them, with a ``unit`` name
+    (:func:`unit_names`: a county name two cities share is told apart by its city)."""
     if units == "city":
         return counties.dissolve(by="city", as_index=False)[["city", "geometry"]].rename(columns={"city": "unit"})
-    return counties[["name", "geometry"]].rename(columns={"name": "unit"})
+    return gpd.GeoDataFrame({"unit": unit_names(counties)}, geometry=counties.geometry.to_numpy(), crs=counties.crs)
+
+
+def unit_names(counties: pd.DataFrame) -> np.ndarray:
+    """Each county's name as a unit: its name, or where another county has the same name
+    (阳泉市 and 晋城市 each have a 城区) ``城区（阳泉市）``, and the adcode too if that repeats."""
+    names = counties["name"].astype(str)
+    city = counties["city"].fillna("").astype(str) if "city" in counties else pd.Series("", index=counties.index)
+    shared = names.duplicated(keep=False)
+    labels = names.where(~shared, names + "（" + city + "）")
+    if "adcode" in counties:
+        again = labels.duplicated(keep=False)
+        labels = labels.where(~again, labels + "（" + counties["adcode"].astype(str) + "）")
+    return labels.to_numpy(dtype=object)
 
 
 def reach_units(basin: Basin, units: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -284,7 +298,7 @@ def crossings(
     found = _crossing_points(net, runs)
     found = found.sort_values(["river", "reach_id", "measure_m"], ascending=[True, True, False]).reset_index(drop=True)
     found["id"] = [f"X{i + 1:03d}" for i in range(len(found))]
-    watching = _watch(basin, found, runs.pieces, _section_units(basin, counties, units), near_km)
+    watching = _watch(basin, found, runs.pieces, section_units(basin, counties, units), near_km)
     per_unit = _units(basin, found, runs.pieces)
     table = found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"])
     return Crossings(table, per_unit, watching, runs.merged, min_run_km)
@@ -317,13 +331,22 @@ def _crossing_points(net: Network, runs: Runs) -> pd.DataFrame:
     return found
 
 
-def _section_units(basin: Basin, counties: gpd.GeoDataFrame, units: str) -> np.ndarray:
+def section_units(basin: Basin, counties: gpd.GeoDataFrame, units: str) -> np.ndarray:
     """The unit each section lies in (its register's ``county`` or ``city``, else found from
-    the counties), None outside them."""
+    the counties; named as :func:`units_of` names them), None outside them."""
     sections = basin.sections
     if units not in sections:
         sections = assign_counties(sections, counties.to_crs(sections.crs))
-    return sections[units].to_numpy(dtype=object)
+    own = sections[units].to_numpy(dtype=object)
+    if units == "city":
+        return own
+    labels = unit_names(counties)
+    shared = counties["name"].astype(str).duplicated(keep=False).to_numpy()
+    if not shared.any() or "adcode" not in sections or "adcode" not in counties:
+        return own
+    by_adcode = dict(zip(counties["adcode"].astype(str)[shared], labels[shared], strict=True))
+    told = sections["adcode"].astype(str).map(by_adcode).to_numpy(dtype=object)
+    return np.where(pd.notna(told), told, own)
 
 
 def _watch(
