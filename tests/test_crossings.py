@@ -338,6 +338,10 @@ def test_crossings_command(tmp_path):
     assert row["出境断面"] == "汾河清徐断面 (SX017)" and row["时段"] == "2024"
     assert row["出境断面是否达标"] in {"是", "否"}
     assert set(table["缺少断面"]) >= {"上游在区域外", "下游在区域外", ""}
+    county = run("crossings", "-o", tmp_path / "跨界.csv")
+    assert county.exit_code == 0, county.output
+    rivers_ = pd.read_csv(tmp_path / "跨界.csv", encoding="utf-8-sig", dtype=str)["河流"]
+    assert (rivers_ == "未命名河段").sum() == 6 and rivers_.notna().all()  # unnamed reaches, named so
     units = pd.read_csv(tmp_path / "跨市.units.csv", encoding="utf-8-sig", dtype=str).set_index("地市")
     assert units.loc["太原市", "出境断面"] == "汾河清徐断面 (SX017)"
     watching = pd.read_csv(tmp_path / "跨市.sections.csv", encoding="utf-8-sig", dtype=str)

@@ -23,7 +23,7 @@ from geoenv.quality.evaluate import item_name
 from geoenv.reports import SHEETS, write_report
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.settings import check_choice
-from geoenv.tables import bureau_table, register_names, sort_natural
+from geoenv.tables import REACH_WORDS, bureau_table, register_names, sort_natural
 
 
 @main.command(name="trace")
@@ -211,7 +211,8 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
     unit = "区县" if units == "county" else "地市"
     files = {
         output: csv_writer(bureau_table(result.crossings.drop(columns=["reach", "measure_m"]), lang, names=names,
-                                        headers={"upstream_unit": f"上游{unit}", "downstream_unit": f"下游{unit}"})),
+                                        headers={"upstream_unit": f"上游{unit}", "downstream_unit": f"下游{unit}"},
+                                        words=REACH_WORDS)),
         units_output: csv_writer(bureau_table(sort_natural(result.units, ["unit"]), lang, names=names,
                                               headers={"unit": unit})),
         sections_output: csv_writer(bureau_table(sort_natural(result.sections, ["section", "crossing"]), lang,
