@@ -152,6 +152,12 @@ def test_a_river_along_the_edge_of_the_area_stays_in_the_units_beside_it():
     assert len(unmerged.crossings) == 8 and unmerged.along_edge == 0  # in and out of the area 4 times
     near = crossings(basin, counties(A=(-1000, 10000), B=(10000, 21000)), edge_m=400)  # 500 m is too far
     assert len(near.crossings) == 8 and near.along_edge == 0
+    # A river ending 1 km beyond B, within 2 km of the area: it still leaves the area (an outlet).
+    ending = crossings(basin_of(rivers(M=[*BORDER_RIVER[:-1], (22000, -500)])), counties(A=(-1000, 10000),
+                                                                                     B=(10000, 21000)))  # fmt: skip
+    last = ending.crossings.sort_values("measure_m").iloc[0]
+    assert (last["upstream_unit"], last["downstream_unit"], round(last["measure_m"])) == ("B", OUTSIDE, 1000)
+    assert len(ending.crossings) == 3 and ending.along_edge == 3
 
 
 # --- outflow and inflow sections ---------------------------------------------------------------
