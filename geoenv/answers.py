@@ -265,7 +265,7 @@ def crossings(
     --------
     >>> import geoenv
     >>> found = geoenv.crossings(geoenv.open_project(), units="city", period="2024")
-    >>> row = found.crossings.set_index("id").loc["X015"]
+    >>> row = found.crossings.set_index("id").loc["X011"]
     >>> row["upstream_unit"], row["downstream_unit"], row["outflow_section"], float(row["outflow_km"])
     ('太原市', '吕梁市', 'SX017', 8.573)
     """

@@ -83,6 +83,8 @@ HEADERS: dict[str, str] = {
     "file": "文件", "where": "位置", "column": "列", "severity": "级别", "message": "说明",
 }  # fmt: skip
 
+#: The 河流 of a reach with no name, in a table of places on the network (a crossing's river).
+REACH_WORDS: dict[str, Mapping[str, str]] = {"river": {"": "未命名河段"}}
 #: Columns whose values are words, by column: value → Chinese.
 VALUE_WORDS: dict[str, Mapping[str, str]] = {
     "level": LEVEL_LABELS_ZH,
@@ -218,7 +220,8 @@ def header(column: str, lang: str = "zh") -> str:
 
 
 def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None = None,
-                 headers: Mapping[str, str] | None = None, ratios_as_text: bool = True) -> pd.DataFrame:  # fmt: skip
+                 headers: Mapping[str, str] | None = None, ratios_as_text: bool = True,
+                 words: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:  # fmt: skip
     """The table a command writes from a library table: with ``zh`` Chinese headers
     (:data:`HEADERS`; a column with none keeps its name), words for values (:data:`VALUE_WORDS`,
     是/否), ratios as percentages (``75.0%``; numbers with ``ratios_as_text`` false, for a
@@ -227,17 +230,19 @@ def bureau_table(frame: pd.DataFrame, lang: str = "zh", *, names: Names | None =
     :data:`HEADERS` for a table whose column means something else (``unit`` of the crossings'
     units table is a county, of a measurement its unit). With ``en`` the table as it is.
     Two columns that would get one header keep it with their own names (``水质目标[target]``),
-    so that a table's headers stay unique.
+    so that a table's headers stay unique. ``words`` add to :data:`VALUE_WORDS` for this table
+    (:data:`REACH_WORDS`: 未命名河段 for a reach with no name, not for a register's blank river).
     """
     check_choice("lang", lang, LANGS)
+    value_words = {**VALUE_WORDS, **(words or {})}
     if lang == "en":
         return frame
     out = frame.drop(columns=[c for c in frame.columns if c in DUPLICATES_ZH])
     for column in out.columns:
         values = out[column]
-        if column in VALUE_WORDS:
-            words = values.map(VALUE_WORDS[column])
-            out[column] = words.where(words.notna(), values)
+        if column in value_words:
+            worded = values.map(value_words[column])
+            out[column] = worded.where(worded.notna(), values)
         elif column in LIST_WORDS:
             out[column] = values.map(lambda v, w=LIST_WORDS[column]: _words(v, w))
         elif column in RATIOS and ratios_as_text:

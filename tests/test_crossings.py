@@ -69,35 +69,48 @@ ZIGZAG = counties(
 
 
 def test_a_river_zigzagging_along_a_border_crosses_once():
+    """Six short stays (B, A, B, A, B, A) between A's last long run and B's first: one crossing
+    where the river first leaves A, at x = 6000, with the six stays merged into it."""
     basin = basin_of(rivers(M=[(0, 0), (20000, 0)]))
     result = crossings(basin, ZIGZAG)
     table = result.crossings
-    assert len(table) == 1 and result.merged == 3
+    assert len(table) == 1 and result.merged == 6 and result.along_edge == 0
     row = table.iloc[0]
-    assert (row["upstream_unit"], row["downstream_unit"], row["merged"]) == ("A", "B", 3)
-    assert row["measure_m"] == pytest.approx(20000 - 8000, abs=1)  # above the reach's downstream end
+    assert (row["upstream_unit"], row["downstream_unit"], row["merged"]) == ("A", "B", 6)
+    assert row["measure_m"] == pytest.approx(20000 - 6000, abs=1)  # above the reach's downstream end
     every = crossings(basin, ZIGZAG, min_run_km=0).crossings
     assert len(every) == 7 and every["merged"].eq(0).all()  # A→B→A three times, then A→B
     assert sorted(every["measure_m"].round()) == sorted(20000 - x for x in [6000, 6300, 6800, 7200, 7600, 7800, 8000])
-    # With a limit of 0.35 km the runs of 400 and 500 m stay: A→B at 6800, B→A at 7200, A→B at
-    # 8000; the first tooth went A→B→A (merged, on no crossing), the last is merged into 8000.
+    # With a limit of 0.35 km the runs of 400 and 500 m stay: the first tooth (300 m of B) takes
+    # the unit of the 500 m of A below it (A→B→A: no crossing); A→B at 6800, B→A at 7200, and
+    # A→B at 7600, where the last tooth (200 m of B, then 200 m of A) begins.
     some = crossings(basin, ZIGZAG, min_run_km=0.35)
     table = some.crossings.sort_values("measure_m", ascending=False)
-    assert (20000 - table["measure_m"].round()).tolist() == [6800, 7200, 8000]
-    assert table["merged"].tolist() == [0, 0, 1] and some.merged == 2
+    assert (20000 - table["measure_m"].round()).tolist() == [6800, 7200, 7600]
+    assert table["merged"].tolist() == [0, 0, 2] and some.merged == 3
+
+
+def test_the_outflow_section_is_measured_to_where_the_river_first_leaves():
+    """A section of A at x = 4000 is 2 km above the first tooth of B, 4 km above B proper: the
+    outflow distance is to the first contact, and --near-km 3 keeps it."""
+    basin = basin_of(rivers(M=[(0, 0), (20000, 0)]), sections(S1=(4000, 0), S2=(9000, 0)))
+    row = crossings(basin, ZIGZAG, near_km=3).crossings.iloc[0]
+    assert (row["outflow_section"], row["outflow_km"]) == ("S1", pytest.approx(2.0, abs=0.01))
+    assert (row["inflow_section"], row["inflow_km"]) == ("S2", pytest.approx(3.0, abs=0.01))
+    assert row["missing"] == ""
 
 
 def test_a_short_stay_between_two_units_is_one_crossing_across_a_link():
     """A→B(500 m)→C, B on two reaches (300 m above the link, 200 m below): one crossing A→C
-    where the river enters C, on the lower reach."""
+    where the river leaves A, 300 m above the end of the upper reach."""
     basin = basin_of(rivers(M1=[(0, 0), (8300, 0)], M2=[(8300, 0), (20000, 0)]))
     units = counties(A=(-1000, 8000), B=(8000, 8500), C=(8500, 21000))
     result = crossings(basin, units)
     assert len(result.crossings) == 1 and result.merged == 1
     row = result.crossings.iloc[0]
-    assert (row["upstream_unit"], row["downstream_unit"], row["reach_id"], row["merged"]) == ("A", "C", "M2", 1)
-    assert row["measure_m"] == pytest.approx(20000 - 8500, abs=1)
-    assert row["lon"] == pytest.approx(points([(8500, 0)]).geometry.x[0], abs=1e-5)
+    assert (row["upstream_unit"], row["downstream_unit"], row["reach_id"], row["merged"]) == ("A", "C", "M1", 1)
+    assert row["measure_m"] == pytest.approx(300, abs=1)
+    assert row["lon"] == pytest.approx(points([(8000, 0)]).geometry.x[0], abs=1e-5)
     # 500 m is a run with a limit of 0.4 km: A→B at the top of B, B→C at its end.
     kept = crossings(basin, units, min_run_km=0.4).crossings
     assert sorted(kept[["upstream_unit", "downstream_unit", "reach_id"]].values.tolist()) == [
@@ -113,6 +126,38 @@ def test_a_short_run_at_the_edge_of_the_area_stays():
     result = crossings(basin, counties(A=(-1000, 19700)))
     assert result.crossings[["upstream_unit", "downstream_unit"]].values.tolist() == [["A", OUTSIDE]]
     assert result.merged == 0 and result.crossings["missing"].iloc[0] == "no_outflow_section;downstream_outside"
+
+
+#: A river along the south edge of A and B (y = -1000): 500 m inside, then 500 m outside, in
+#: stays of 3 km, entering A from the west at x = -1000 and leaving B east at x = 21000.
+BORDER_RIVER = [(-6000, -500), (2000, -500), (2000, -1500), (5000, -1500), (5000, -500), (8000, -500),
+                (8000, -1500), (11000, -1500), (11000, -500), (14000, -500), (14000, -1500), (17000, -1500),
+                (17000, -500), (26000, -500)]  # fmt: skip
+
+
+def test_a_river_along_the_edge_of_the_area_stays_in_the_units_beside_it():
+    """38 km of river: it enters A 5 km from its source, leaves B 5 km above its outlet; its
+    three stays outside the area (4 km each, at most 500 m off) are counted in A and B, and the
+    border A|B, passed outside the area, is crossed where the river leaves A at (8000, -1000),
+    16.5 km down."""
+    basin = basin_of(rivers(M=BORDER_RIVER))
+    result = crossings(basin, counties(A=(-1000, 10000), B=(10000, 21000)))
+    table = result.crossings.sort_values("measure_m", ascending=False)
+    assert table[["upstream_unit", "downstream_unit"]].values.tolist() == [[OUTSIDE, "A"], ["A", "B"], ["B", OUTSIDE]]
+    assert table["measure_m"].round().tolist() == [38000 - 5000, 38000 - 16500, 5000]
+    assert table["merged"].tolist() == [0, 1, 0]  # the stretch outside between A and B
+    assert result.along_edge == 3 and result.merged == 0
+    assert table["lon"].iloc[1] == pytest.approx(points([(8000, -1000)]).geometry.x[0], abs=1e-5)
+    unmerged = crossings(basin, counties(A=(-1000, 10000), B=(10000, 21000)), edge_m=0)
+    assert len(unmerged.crossings) == 8 and unmerged.along_edge == 0  # in and out of the area 4 times
+    near = crossings(basin, counties(A=(-1000, 10000), B=(10000, 21000)), edge_m=400)  # 500 m is too far
+    assert len(near.crossings) == 8 and near.along_edge == 0
+    # A river ending 1 km beyond B, within 2 km of the area: it still leaves the area (an outlet).
+    ending = crossings(basin_of(rivers(M=[*BORDER_RIVER[:-1], (22000, -500)])), counties(A=(-1000, 10000),
+                                                                                     B=(10000, 21000)))  # fmt: skip
+    last = ending.crossings.sort_values("measure_m").iloc[0]
+    assert (last["upstream_unit"], last["downstream_unit"], round(last["measure_m"])) == ("B", OUTSIDE, 1000)
+    assert len(ending.crossings) == 3 and ending.along_edge == 3
 
 
 # --- outflow and inflow sections ---------------------------------------------------------------
@@ -223,16 +268,23 @@ def test_embedded_crossings_drop_and_are_all_found_without_merging(shanxi):
     upstream differs from the one just downstream is a crossing (a brute force); with the
     default 1 km, far fewer remain."""
     basin = shanxi.basin
-    every = crossings(basin, shanxi["counties"], min_run_km=0)
-    default = answers.crossings(shanxi)
-    assert len(every.crossings) == 303 and every.merged == 0
-    assert len(default.crossings) == 204 and default.merged == 50
-    assert default.crossings["merged"].sum() == 13  # the other 37 went A→B→A: no crossing at all
+    every = crossings(basin, shanxi["counties"], min_run_km=0, edge_m=0)
+    assert len(every.crossings) == 303 and every.merged == every.along_edge == 0
+    short = crossings(basin, shanxi["counties"], edge_m=0)  # short stays only: one crossing per chain
+    assert len(short.crossings) == 204 and short.merged == 65 and short.along_edge == 0
+    assert short.crossings["merged"].sum() == 25  # the other 40 were on A→B…→A chains: no crossing
+    default = answers.crossings(shanxi)  # and the 黄河 along the province border stays in Shanxi
+    assert len(default.crossings) == 103 and default.merged == 47 and default.along_edge == 85
 
     def between(table, a, b):  # the 汾河 zigzags along the border of 古交市 and 万柏林区
         return (table["upstream_unit"].isin([a, b]) & table["downstream_unit"].isin([a, b])).sum()
 
+    def yellow(table):  # crossings on the 黄河, and those to or from 区域外
+        on = table["river"] == "黄河"
+        return on.sum(), (on & table[["upstream_unit", "downstream_unit"]].eq(OUTSIDE).any(axis=1)).sum()
+
     assert between(every.crossings, "古交市", "万柏林区") == 7 and between(default.crossings, "古交市", "万柏林区") == 1
+    assert yellow(short.crossings) == (119, 112) and yellow(default.crossings) == (21, 4)
     counties_ = shanxi["counties"].to_crs(basin.net.reaches.crs)
     tree_ = shapely.STRtree(counties_.geometry.to_numpy())
     borders = shapely.union_all(shapely.boundary(counties_.geometry.to_numpy()))
@@ -284,13 +336,18 @@ def test_crossings_command(tmp_path):
     out = tmp_path / "跨市.csv"
     result = run("crossings", "--level", "city", "--period", "2024", "-o", out)
     assert result.exit_code == 0, result.output
-    assert "merged 32 short excursions (< 1 km) into their neighbours" in result.output
+    assert "merged 22 short stays (< 1 km) into the unit below them" in result.output
+    assert "85 stretches along the area's edge (界河) counted in the unit beside them" in result.output
     table = pd.read_csv(out, encoding="utf-8-sig", dtype=str).fillna("")
     assert list(table.columns[:5]) == ["编号", "河流", "河段编号", "上游地市", "下游地市"]
     row = table[(table["上游地市"] == "太原市") & (table["下游地市"] == "吕梁市") & (table["河流"] == "汾河")].iloc[0]
     assert row["出境断面"] == "汾河清徐断面 (SX017)" and row["时段"] == "2024"
     assert row["出境断面是否达标"] in {"是", "否"}
-    assert set(table["缺少断面"]) >= {"上游在区域外、无入境断面", ""}
+    assert set(table["缺少断面"]) >= {"上游在区域外", "下游在区域外", ""}
+    county = run("crossings", "-o", tmp_path / "跨界.csv")
+    assert county.exit_code == 0, county.output
+    rivers_ = pd.read_csv(tmp_path / "跨界.csv", encoding="utf-8-sig", dtype=str)["河流"]
+    assert (rivers_ == "未命名河段").sum() == 6 and rivers_.notna().all()  # unnamed reaches, named so
     units = pd.read_csv(tmp_path / "跨市.units.csv", encoding="utf-8-sig", dtype=str).set_index("地市")
     assert units.loc["太原市", "出境断面"] == "汾河清徐断面 (SX017)"
     watching = pd.read_csv(tmp_path / "跨市.sections.csv", encoding="utf-8-sig", dtype=str)

@@ -21,7 +21,7 @@ from geoenv.maps import impact_map, trace_map
 from geoenv.network.substring import piece_lines
 from geoenv.quality.evaluate import item_name
 from geoenv.reports import SHEETS, write_report
-from geoenv.tables import bureau_table, register_names, sort_natural
+from geoenv.tables import REACH_WORDS, bureau_table, register_names, sort_natural
 
 
 @main.command(name="trace")
@@ -177,7 +177,11 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
     """Where rivers pass from one unit into another, and the sections watching each border (跨界断面).
 
     A passage from county (or --level city) A into B is one crossing: a stay in a unit shorter
-    than --min-run-km (a river line zigzagging along a border) is merged into its neighbours.
+    than --min-run-km (a river line zigzagging along a border) takes the unit of the first long
+    run below it, so the crossing is where the river first leaves A, and '合并短距穿越' counts
+    the stays merged on the way into B. A river along the area's edge (界河, the 黄河 on the
+    province border), wandering out of the counties layer by less than 2 km, stays in the unit
+    beside it and crosses only the borders between units.
     For each crossing: river, upstream unit → downstream unit, location, A's outflow section
     (出境: the last section inside A above the border, tributaries inside A included) and B's
     inflow section (入境: the first section inside B below it, before the river leaves B), each
@@ -202,7 +206,8 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
     unit = "区县" if units == "county" else "地市"
     files = {
         output: csv_writer(bureau_table(result.crossings.drop(columns=["reach", "measure_m"]), lang, names=names,
-                                        headers={"upstream_unit": f"上游{unit}", "downstream_unit": f"下游{unit}"})),
+                                        headers={"upstream_unit": f"上游{unit}", "downstream_unit": f"下游{unit}"},
+                                        words=REACH_WORDS)),
         units_output: csv_writer(bureau_table(sort_natural(result.units, ["unit"]), lang, names=names,
                                               headers={"unit": unit})),
         sections_output: csv_writer(bureau_table(sort_natural(result.sections, ["section", "crossing"]), lang,
@@ -211,7 +216,10 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
     }  # fmt: skip
     write_files(files, overwrite=overwrite)
     if result.merged:
-        _log(ctx, f"merged {result.merged} short excursions (< {min_run_km:g} km) into their neighbours")
+        _log(ctx, f"merged {result.merged} short stays (< {min_run_km:g} km) into the unit below them "
+                  "(a crossing's 合并短距穿越 counts the stays and edge stretches on its way)")  # fmt: skip
+    if result.along_edge:
+        _log(ctx, f"{result.along_edge} stretches along the area's edge (界河) counted in the unit beside them")
     if result.crossings.empty:
         _log(ctx, f"no river passes from one {units} into another (or into or out of the area)")
     unwatched = result.crossings["missing"].str.contains("section|beyond").sum()  # not 区域外
