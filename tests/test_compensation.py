@@ -44,7 +44,8 @@ REMARKS = pd.DataFrame({"section": ["C"], "month": ["2024-05"], "remark": ["断�
 # A watches the water of 甲 entering 乙; B is 乙's outflow section; C is in 乙, at no crossing;
 # D is an inflow section from beyond the counties layer.
 CROSSINGS = pd.DataFrame({"section": ["A", "B", "D"], "unit": ["乙", "乙", "丙"],
-                          "role": ["inflow", "outflow", "inflow"], "other_unit": ["甲", "丙", "区域外"]})  # fmt: skip
+                          "role": ["inflow", "outflow", "inflow"], "crossing": ["X1", "X2", "X3"],
+                          "other_unit": ["甲", "丙", "区域外"]})  # fmt: skip
 LIES_IN = {"A": "乙", "B": "乙", "C": "乙", "D": "丙"}
 
 
@@ -53,11 +54,42 @@ def test_who_pays_is_the_unit_whose_water_the_section_judges():
     assert dict(zip(own["section"], own["unit"], strict=True)) == {"A": "甲", "B": "乙", "C": "乙", "D": "丙"}
     skip = judged_units(CROSSINGS, LIES_IN, "skip")
     assert skip["section"].tolist() == ["A", "B"]  # C (at no crossing) and D (from beyond) not assessed
-    two = pd.DataFrame(
-        {"section": ["A", "A"], "unit": ["乙", "乙"], "role": ["inflow"] * 2, "other_unit": ["甲", "丁"]}
-    )
+    two = pd.DataFrame({"section": ["A", "A"], "unit": ["乙", "乙"], "role": ["inflow"] * 2,
+                        "crossing": ["X1", "X4"], "other_unit": ["甲", "丁"]})  # fmt: skip
     split = judged_units(two, {"A": "乙"}, "own")
     assert split[["unit", "share"]].values.tolist() == [["甲", 0.5], ["丁", 0.5]]
+
+
+def test_each_crossing_is_assessed_once():
+    """At X1 (甲 → 乙) E is 甲's outflow section and A 乙's inflow section: both judge 甲's water."""
+    table = pd.concat([CROSSINGS, pd.DataFrame({"section": ["E"], "unit": ["甲"], "role": ["outflow"],
+                                                "crossing": ["X1"], "other_unit": ["乙"]})])  # fmt: skip
+    lies_in = {**LIES_IN, "E": "甲"}
+    by = {j: judged_units(table, lies_in, "own", j) for j in ("outflow", "inflow", "both")}
+    # outflow (the default): E judges 甲 at X1, A not assessed; B (乙's outflow at X2, no inflow
+    # section there) still judges 乙
+    assert by["outflow"][["section", "unit"]].values.tolist() == [["B", "乙"], ["E", "甲"], ["C", "乙"],
+                                                                    ["D", "丙"]]  # fmt: skip
+    assert by["inflow"][["section", "unit"]].values.tolist() == [["A", "甲"], ["B", "乙"], ["C", "乙"],
+                                                                   ["D", "丙"]]  # fmt: skip
+    assert sorted(by["both"]["section"]) == ["A", "B", "C", "D", "E"]
+    assert (by["both"]["unit"] == "甲").sum() == 2
+    assert load_rules(SHANXI).judge == "outflow"
+
+
+def test_embedded_ningwu_is_judged_once():
+    """汾河宁武断面 (SX008, 宁武县's outflow) and 汾河静乐断面 (SX007, 静乐县's inflow) watch one
+    宁武县 → 静乐县 crossing: by default only SX008 charges 宁武县."""
+    from dataclasses import replace
+
+    project = geoenv.open_project()
+    rules = load_rules(SHANXI)
+    default = geoenv.compensation(project, rules, period="2024").sections
+    assert sorted(default.loc[default["unit"] == "宁武县", "section"].unique()) == ["SX002", "SX008"]
+    # SX007 is also 静乐县's outflow section (to 娄烦县): it judges 静乐县 only
+    assert default.loc[default["section"] == "SX007", "unit"].unique().tolist() == ["静乐县"]
+    both = geoenv.compensation(project, replace(rules, judge="both"), period="2024").sections
+    assert sorted(both.loc[both["unit"] == "宁武县", "section"].unique()) == ["SX002", "SX007", "SX008"]
 
 
 def shanxi_accounts(**changes):
@@ -88,13 +120,13 @@ def test_hand_computed_year():
     r = result.rewards
     got = r.groupby(["section", "reward"])["amount_wan"].sum().to_dict()
     # A: improved to meeting every month (12 × 100), 3 months kept 4 times (40), whole year 100
-    assert got[("A", "同比由不达标改善为达标")] == 1200
-    assert got[("A", "连续3个月达标")] == 40 and got[("A", "全年达标")] == 100
+    assert got[("A", "improved_to_meeting")] == 1200
+    assert got[("A", "three_months")] == 40 and got[("A", "whole_year")] == 100
     # B: Apr–Jun, Jul–Sep, Oct–Dec kept (30); no class better than 2023 (III both years)
-    assert got[("B", "连续3个月达标")] == 30 and ("B", "全年达标") not in got
+    assert got[("B", "three_months")] == 30 and ("B", "whole_year") not in got
     # C: Jan–Mar, then May breaks the run: Jun–Aug, Sep–Nov (30); no whole year; no 2023 base
     assert r.loc[r["section"] == "C", "month"].tolist() == ["2024-03", "2024-08", "2024-11"]
-    assert ("C", "全年达标") not in got and ("C", "同比由不达标改善为达标") not in got
+    assert ("C", "whole_year") not in got and ("C", "improved_to_meeting") not in got
 
     year = result.year.set_index("unit")
     assert year.loc["甲"].tolist() == [0.0, 1340.0, 1340.0]
@@ -143,7 +175,12 @@ def test_example_rules_on_the_embedded_data():
             )
     sx021 = result.sections[result.sections["section"] == "SX021"]
     assert sx021["amount_wan"].sum() == expected == 150.0
-    assert sx021["unit"].unique().tolist() == ["万柏林区"]
+    # SX021 is the only section at X023 (万柏林区 → 阳曲县) and 阳曲县's outflow section at X024
+    # (to 尖草坪区, whose inflow section SX020 then does not judge 阳曲县): it judges both, half each
+    shares = sx021.groupby("unit")[["share", "amount_wan"]].agg({"share": "first", "amount_wan": "sum"})
+    assert shares.to_dict("index") == {"万柏林区": {"share": 0.5, "amount_wan": 75.0},
+                                       "阳曲县": {"share": 0.5, "amount_wan": 75.0}}  # fmt: skip
+    assert "阳曲县" not in set(result.sections.loc[result.sections["section"] == "SX020", "unit"])
 
 
 def run(*args):
@@ -160,7 +197,7 @@ def test_cli_writes_the_workbook_and_csvs(tmp_path: Path):
     year = pd.read_csv(tmp_path / "生态补偿.year.csv", encoding="utf-8-sig")
     assert year.columns.tolist() == ["责任区域", "扣缴(万元)", "奖励(万元)", "净额(万元)"]
     sections = pd.read_csv(tmp_path / "生态补偿.sections.csv", encoding="utf-8-sig")
-    assert "汾河阳曲断面 (SX021)" in set(sections["断面编码"])
+    assert "汾河阳曲断面 (SX021)" in set(sections["断面"])
     example = tmp_path / "规则.toml"
     assert run("compensation", "--example-rules", example).exit_code == 0
     assert load_rules(example).items == ("cod", "nh3n")
@@ -172,9 +209,10 @@ def test_cli_writes_the_workbook_and_csvs(tmp_path: Path):
 
 
 def test_cli_on_a_river_built_in_files(tmp_path: Path, counties_file: Path, rivers_file: Path, sections_csv: Path):
-    """汾河 flows east from 甲县 into 乙县 (border lon 112.1): S02 (乙县, target III) is the
-    inflow section from 甲县, so its COD 30 in January (multiple 0.5: tier 1, 50万) is charged
-    to 甲县; S01 (甲县, target II) has its water from beyond the counties and judges 甲县 too."""
+    """汾河 flows east from 甲县 into 乙县 (border lon 112.1): S01 (甲县, target II) is 甲县's
+    outflow section and S02 (乙县, target III) the inflow section from 甲县 at the one crossing.
+    By default (judge = "outflow") S01 alone judges 甲县; with judge = "inflow" S02 alone, so its
+    COD 30 in January (multiple 0.5: tier 1, 50万) is charged to 甲县."""
     lines = ["断面编码,监测日期,化学需氧量,氨氮"]
     lines += [f"S01,2024-{m:02d}-05,14,0.4" for m in range(1, 13)]
     lines += [f"S02,2024-{m:02d}-05,{30 if m == 1 else 18},0.5" for m in range(1, 13)]
@@ -185,6 +223,16 @@ def test_cli_on_a_river_built_in_files(tmp_path: Path, counties_file: Path, rive
                "--rivers", rivers_file, "--counties", counties_file, "--outlet", "112.2,37.05", "-o", out)  # fmt: skip
     assert done.exit_code == 0, done.output
     year = pd.read_csv(tmp_path / "补偿.year.csv", encoding="utf-8-sig").set_index("责任区域")
-    # 甲县: S02's January 50; rewards: S01 kept all year (4 runs of 3 months × 10, and 100), S02
-    # kept Feb–Apr, May–Jul, Aug–Oct (30; November–December a run of 2); no 2023 base
-    assert year.loc["甲县"].tolist() == [50.0, 170.0, 120.0]
+    # S01 kept every month: 4 runs of 3 months × 10 and the whole year 100; nothing deducted
+    assert year.to_dict("index") == {"甲县": {"扣缴(万元)": 0.0, "奖励(万元)": 140.0, "净额(万元)": 140.0},
+                                     "合计": {"扣缴(万元)": 0.0, "奖励(万元)": 140.0, "净额(万元)": 140.0}}  # fmt: skip
+    inflow = tmp_path / "入境.toml"
+    inflow.write_text(SHANXI.read_text(encoding="utf-8").replace('judge = "outflow"', 'judge = "inflow"'),
+                      encoding="utf-8")  # fmt: skip
+    done = run("compensation", "--rules", inflow, "--sections", sections_csv, "--measurements", measurements,
+               "--rivers", rivers_file, "--counties", counties_file, "--outlet", "112.2,37.05", "-o", out,
+               "--overwrite")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    year = pd.read_csv(tmp_path / "补偿.year.csv", encoding="utf-8-sig").set_index("责任区域")
+    # 甲县: S02's January 50; S02 kept Feb–Apr, May–Jul, Aug–Oct (30; Nov–Dec a run of 2)
+    assert year.loc["甲县"].tolist() == [50.0, 30.0, -20.0]
