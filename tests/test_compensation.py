@@ -236,3 +236,117 @@ def test_cli_on_a_river_built_in_files(tmp_path: Path, counties_file: Path, rive
     year = pd.read_csv(tmp_path / "补偿.year.csv", encoding="utf-8-sig").set_index("责任区域")
     # 甲县: S02's January 50; S02 kept Feb–Apr, May–Jul, Aug–Oct (30; Nov–Dec a run of 2)
     assert year.loc["甲县"].tolist() == [50.0, 30.0, -20.0]
+
+
+TIERS = {"tiers": [{"up_to": 0.5, "amount_wan": 50}, {"up_to": 1.0, "amount_wan": 100}, {"amount_wan": 300}]}
+
+
+def messages(data: dict) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        parse_rules(data, file="规则.toml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_rule_file_mistakes_found_in_trial():
+    assert messages({"assess": {"items": ["COD", "化学需氧量"]}, "deduction": TIERS}) == [
+        "规则.toml:[assess]: items: 'COD', '化学需氧量' name one item (cod) more than once: name each item once"
+    ]
+    assert any("'cod', 'cod' name one item" in m for m in messages({"assess": {"items": ["cod", "cod"]},
+                                                                     "deduction": TIERS}))  # fmt: skip
+    given = {"items": ["cod"], "standard": "given", "concentrations": {"cod": 0}}
+    assert messages({"assess": given, "deduction": TIERS}) == [
+        "规则.toml:[assess.concentrations]: cod: 0 mg/L: a concentration > 0 is required"
+    ]
+    given["concentrations"] = {"cod": -2.5}
+    assert "cod: -2.5 mg/L: a concentration > 0 is required" in messages({"assess": given, "deduction": TIERS})[0]
+    target = {"items": ["cod"], "standard": "target", "concentrations": {"cod": 20}}
+    assert 'used only with standard = "given"' in messages({"assess": target, "deduction": TIERS})[0]
+    single = {"tiers": {"up_to": 0.5, "amount_wan": 50}}
+    assert "write each as [[deduction.tiers]] (two brackets)" in messages({"assess": {"items": ["cod"]},
+                                                                            "deduction": single})[0]  # fmt: skip
+    levels = parse_rules({"assess": {"items": ["cod"], "sections": "levels", "levels": ["国考", "省控"]},
+                          "deduction": TIERS})  # fmt: skip
+    assert levels.levels == ("national", "provincial")
+    assert "levels: '区考' is not a section level" in messages({"assess": {"items": ["cod"], "levels": ["区考"]},
+                                                                 "deduction": TIERS})[0]  # fmt: skip
+
+
+def test_rule_file_encoding_and_size(tmp_path: Path):
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(SHANXI.read_text(encoding="utf-8").encode("gbk", errors="replace"))
+    with pytest.raises(InputError, match=r"gbk\.toml: the rule file is not UTF-8 text: save it as UTF-8"):
+        load_rules(gbk)
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 1_100_000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="the rule file is 1,100,003 bytes"):
+        load_rules(big)
+
+
+def test_tiers_and_meeting_use_the_unrounded_multiple():
+    """COD 30.0005 against 20: multiple 0.500025 is tier 2 (0.5, 1], written 0.5 for display;
+    COD 20.0001: multiple 0.000005, not meeting: tier 1, or with free_up_to 0.1 not deducted
+    but not written 达标."""
+    rules = parse_rules({"assess": {"items": ["cod"]}, "deduction": TIERS, "rewards": {"three_months_wan": 10}})
+    data = pd.DataFrame({"section": ["A"] * 3, "month": MONTHS[:3], "parameter": ["cod"] * 3,
+                         "mean": [30.0005, 20.0001, 20.0]})  # fmt: skip
+    judged = pd.DataFrame({"section": ["A"], "unit": ["甲"], "share": [1.0]})
+    result = accounts(rules, judged, data, year=2024, targets={"A": "III"})
+    s = result.sections.set_index("month")
+    assert s.loc["2024-01", ["multiple", "tier", "amount_wan"]].tolist() == [0.5, 2, 100.0]
+    assert s.loc["2024-02", ["multiple", "tier", "amount_wan"]].tolist() == [0.0, 1, 50.0]
+    assert s.loc["2024-03", "rule"] == "达标，不扣缴"
+    assert result.rewards.empty  # January and February miss the target: no 3 months kept
+    free = parse_rules({"assess": {"items": ["cod"]}, "deduction": {**TIERS, "free_up_to": 0.1}})
+    s = accounts(free, judged, data, year=2024, targets={"A": "III"}).sections.set_index("month")
+    assert s.loc["2024-02", ["tier", "amount_wan", "rule"]].tolist() == [
+        0,
+        0.0,
+        "超标不足0.0001倍，在扣缴起点以下，不扣缴",
+    ]
+
+
+def test_a_year_without_measurements_is_refused(tmp_path: Path):
+    with pytest.raises(InputError, match="no measurements in 2019: the measurements have data in 2023, 2024"):
+        geoenv.compensation(geoenv.open_project(), SHANXI, period="2019")
+    out = tmp_path / "x.xlsx"
+    done = run("compensation", "--rules", SHANXI, "--period", "2019", "-o", out)
+    assert done.exit_code == 1 and "no measurements in 2019" in done.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_workbook_titles_totals_and_english(tmp_path: Path):
+    out = tmp_path / "市.xlsx"
+    done = run("compensation", "--rules", SHANXI, "--period", "2024", "--level", "city", "-o", out)
+    assert done.exit_code == 0, done.output
+    title = str(openpyxl.load_workbook(out)["年度汇总"]["A1"].value)
+    assert title.startswith("2024年 跨界断面生态补偿核算（地市） 年度汇总 方案：山西省地表水跨界断面水质考核生态补偿")
+    year = pd.read_csv(tmp_path / "市.year.csv", encoding="utf-8-sig")
+    body, total = year.iloc[:-1], year.iloc[-1]
+    assert total["责任区域"] == "合计"
+    assert total["扣缴(万元)"] == pytest.approx(body["扣缴(万元)"].sum())
+    assert total["净额(万元)"] == pytest.approx(body["奖励(万元)"].sum() - body["扣缴(万元)"].sum())
+    assert body["责任区域"].tolist() == sorted(body["责任区域"])
+    rules = pd.read_csv(tmp_path / "市.rules.csv", encoding="utf-8-sig").set_index("项目")["内容"]
+    assert rules["每个交界的考核断面"] == "出境断面（无则入境断面）"
+    given = parse_rules({"assess": {"items": ["cod"], "standard": "given", "concentrations": {"化学需氧量": 20}},
+                         "deduction": TIERS})  # fmt: skip
+    from geoenv.eco_compensation.workbook import rules_table
+
+    assert rules_table(given).set_index("key").loc["考核标准", "text"] == "化学需氧量 20 mg/L"
+
+    en = tmp_path / "en.xlsx"
+    assert run("compensation", "--rules", SHANXI, "--period", "2024", "--lang", "en", "-o", en).exit_code == 0
+    assert openpyxl.load_workbook(en).sheetnames == ["sections", "rewards", "units", "year", "rules"]
+    sections = pd.read_csv(tmp_path / "en.sections.csv", encoding="utf-8-sig")
+    assert sections.columns.tolist() == ["section", "unit", "share", "month", "parameter", "value", "limit",
+                                         "multiple", "tier", "amount_wan", "rule"]  # fmt: skip
+    rewards = pd.read_csv(tmp_path / "en.rewards.csv", encoding="utf-8-sig")
+    assert set(rewards["reward"]) <= {"three_months", "whole_year", "improved_to_meeting", "class_better"}
+    assert pd.read_csv(tmp_path / "en.year.csv", encoding="utf-8-sig")["unit"].iloc[-1] == "total"
+
+
+def test_example_and_help_say_how_rewards_and_levels_work():
+    text = SHANXI.read_text(encoding="utf-8")
+    assert "4 × 10 + 100" in text and "--level city" in text and "rules out 全年达标" in text
+    helped = run("compensation", "--help").output
+    assert "4 × 10 + 100" in helped and "--level city" in helped and "全年达标" in helped

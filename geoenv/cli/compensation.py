@@ -65,7 +65,9 @@ def compensation_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, rule
     result = answers.compensation(project, loaded, period=chosen, units=units)
     if result.sections.empty:
         _log(ctx, f"no section assessed: the rules' sections ({loaded.sections}) found none on this data")
-    files = compensation_files(result, output, period=chosen, units=units, names=register_names(project.basin), lang=lang)
+    files = compensation_files(
+        result, output, period=chosen, units=units, names=register_names(project.basin), lang=lang
+    )
     write_files(files, overwrite=overwrite)
     totals = result.year[["deductions_wan", "rewards_wan"]].sum()
     _log(ctx, f"{result.sections['section'].nunique()} sections, {len(result.year)} units in {chosen.label}: "

@@ -96,8 +96,7 @@ class Rules:
 _KEYS = {
     "": {"scheme", "assess", "deduction", "rewards"},
     "scheme": {"name", "source", "notes", "illustrative"},
-    "assess": {"items", "standard", "concentrations", "combine", "sections", "codes", "levels", "no_upstream",
-               "judge"},
+    "assess": {"items", "standard", "concentrations", "combine", "sections", "codes", "levels", "no_upstream", "judge"},
     "deduction": {"free_up_to", "tiers"},
     "deduction.tiers": {"up_to", "amount_wan", "base_wan", "illustrative"},
     "rewards": {"three_months_wan", "whole_year_wan", "improved_to_meeting_wan", "class_better_wan"},
@@ -217,8 +216,9 @@ def parse_rules(data: Mapping, *, file: str = "") -> Rules:
         if not isinstance(given, dict):
             r.fail("[assess.concentrations]", f"{given!r} is not a table of item = mg/L")
             given = {}
+        named = {r.item(key, "[assess.concentrations]") for key in given}
         for key in given:
-            code = r.item(key, "[assess.concentrations]")
+            code = parameter_code(key) or str(key)
             raw = given[key]
             if isinstance(raw, int | float) and not isinstance(raw, bool) and raw <= 0:
                 r.fail("[assess.concentrations]", f"{key}: {raw!r} mg/L: a concentration > 0 is required")
@@ -228,7 +228,7 @@ def parse_rules(data: Mapping, *, file: str = "") -> Rules:
                 r.fail("[assess.concentrations]", f"{key}: a second concentration for the item {code}")
             elif value is not None:
                 concentrations[code] = value
-        for item in sorted(set(items) - set(concentrations)):
+        for item in sorted(set(items) - named):
             r.fail("[assess.concentrations]", f'no concentration for the item {item!r} (standard = "given")')
     sections = r.choice(assess, "sections", "[assess]", SECTIONS)
     codes = r.texts(assess, "codes", "[assess]")

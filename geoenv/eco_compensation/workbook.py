@@ -18,7 +18,11 @@ TITLE = "跨界断面生态补偿核算"
 LEVEL_WORDS = {"county": "区县", "city": "地市"}
 TOTAL = {"zh": "合计", "en": "total"}
 ILLUSTRATIVE_NOTE = "注：规则含示意金额（非公开方案所载），仅供演示，须按现行方案核对"
-JUDGE_WORDS = {"outflow": "出境断面（无则入境断面）", "inflow": "入境断面（无则出境断面）", "both": "出境、入境断面各计"}
+JUDGE_WORDS = {
+    "outflow": "出境断面（无则入境断面）",
+    "inflow": "入境断面（无则出境断面）",
+    "both": "出境、入境断面各计",
+}
 #: ``unit`` of the accounts is the unit judged (charged or rewarded), not a measurement's unit;
 #: ``section`` is written ``名称 (CODE)``.
 HEADERS = {"unit": "责任区域", "value": "月均值(mg/L)", "section": "断面"}
@@ -90,5 +94,7 @@ def compensation_files(
         note = " (the rules hold illustrative amounts)" if result.rules.illustrative else ""
         titles = {k: f"{year} compensation accounts by {units}: {k}; scheme: {scheme}{note}" for k in tables}
     sheet = {k: SHEETS[k] if lang == "zh" else k for k in tables}
-    files[output] = xlsx_writer({sheet[k]: t for k, t in shown.items()}, {sheet[k]: SheetLayout(titles[k]) for k in tables})
+    files[output] = xlsx_writer(
+        {sheet[k]: t for k, t in shown.items()}, {sheet[k]: SheetLayout(titles[k]) for k in tables}
+    )
     return files
