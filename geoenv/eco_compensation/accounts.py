@@ -49,7 +49,7 @@ class Accounts:
     ----------
     sections
         :data:`SECTION_COLUMNS`: one row per section, unit judged, month and item (``share``
-        of the amount when the section judges several upstream units).
+        of the amount when the section judges several units).
     rewards
         :data:`REWARD_COLUMNS`: one row per reward earned, with what earned it.
     units
