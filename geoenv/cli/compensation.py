@@ -31,15 +31,22 @@ def compensation_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, rule
     limit or a given concentration), the exceedance multiple, the deduction tier and amount
     and the rule that applied (无监测数据 or 断流 where a month has no sample); the rewards
     (3 months kept in a row, the whole year, improved against the same month last year); per
-    unit and month and over the year the deductions, rewards and net, in 万元. The unit
-    charged is the one whose water the section judges (upstream of an inflow section).
+    unit and month and over the year the deductions, rewards and net (with a 合计 row), in
+    万元. The unit charged is the one whose water the section judges (upstream of an inflow
+    section; its own for an outflow section). Each crossing is assessed once: by default
+    (judge = "outflow") the outflow section of the unit handing the water on, as Shanxi
+    judges a city's water at its border. The 3-month reward repeats (a year kept every month
+    earns 4 × 10 + 100 under the example), and a month with no sample (断流) rules out 全年达标.
     OUT.xlsx has a sheet each and a sheet naming the rules; OUT.sections.csv … beside it.
+
+    The example models a province → city scheme: Shanxi's province scheme is accounted
+    between cities (--level city); a city's own scheme between its counties (the default).
 
     \b
     Examples:
       geoenv compensation --example-rules 规则.toml      # the example, to edit
       geoenv compensation --rules 规则.toml --period 2024 -o 生态补偿.xlsx
-      geoenv compensation --rules 规则.toml --level city -o 跨市补偿.xlsx
+      geoenv compensation --rules 规则.toml --level city -o 跨市补偿.xlsx  # Shanxi's scheme
     """
     if example_rules:
         _outputs(overwrite, {"--example-rules": example_rules}, kw)
@@ -58,7 +65,9 @@ def compensation_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, rule
     result = answers.compensation(project, loaded, period=chosen, units=units)
     if result.sections.empty:
         _log(ctx, f"no section assessed: the rules' sections ({loaded.sections}) found none on this data")
-    files = compensation_files(result, output, period=chosen, names=register_names(project.basin), lang=lang)
+    files = compensation_files(
+        result, output, period=chosen, units=units, names=register_names(project.basin), lang=lang
+    )
     write_files(files, overwrite=overwrite)
     totals = result.year[["deductions_wan", "rewards_wan"]].sum()
     _log(ctx, f"{result.sections['section'].nunique()} sections, {len(result.year)} units in {chosen.label}: "

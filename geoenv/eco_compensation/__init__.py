@@ -18,7 +18,6 @@ import pandas as pd
 from geoenv.eco_compensation.accounts import Accounts, accounts, judged_units
 from geoenv.eco_compensation.rules import Rules, Tier, load_rules, parse_rules
 from geoenv.errors import InputError, Problem
-from geoenv.schema import LEVELS
 
 if TYPE_CHECKING:
     from geoenv.borders import Crossings
@@ -27,8 +26,9 @@ if TYPE_CHECKING:
 
 
 def crossing_sections(crossings: Crossings) -> pd.DataFrame:
-    """``section, unit, role, other_unit`` per section watching a crossing (``Crossings.sections``)."""
-    return crossings.sections[["section", "unit", "role", "other_unit"]]
+    """``section, unit, role, crossing, other_unit`` per section watching a crossing
+    (``Crossings.sections``)."""
+    return crossings.sections[["section", "unit", "role", "crossing", "other_unit"]]
 
 
 def project_accounts(project: Project, rules: Rules, period: Period, units: str) -> Accounts:
@@ -50,9 +50,13 @@ def project_accounts(project: Project, rules: Rules, period: Period, units: str)
         wanted = list(rules.codes)
     else:
         level = sections["level"].astype(str) if "level" in sections else pd.Series("", index=sections.index)
-        wanted = codes[level.isin([v for v in rules.levels if v in LEVELS]).to_numpy()].tolist()
-    judged = judged_units(table, {c: own.get(c, "") for c in wanted}, rules.no_upstream)
+        wanted = codes[level.isin(rules.levels).to_numpy()].tolist()
+    judged = judged_units(table, {c: own.get(c, "") for c in wanted}, rules.no_upstream, rules.judge)
     evaluated = project.quality(by="month")
+    years = sorted({str(m)[:4] for m in evaluated.items["period"]})
+    if str(period.start.year) not in years:
+        raise InputError(f"no measurements in {period.start.year}: the measurements have data in "
+                         f"{', '.join(years) if years else 'no year'}")  # fmt: skip
     monthly = evaluated.items[["section", "period", "parameter", "mean"]].rename(columns={"period": "month"})
     remarks = evaluated.sections[["section", "period", "no_sample"]].rename(
         columns={"period": "month", "no_sample": "remark"}

@@ -4,7 +4,9 @@ units whose water the sections judge.
 
 Who pays or receives is the unit whose water a section judges: for an inflow section (入境) of
 unit B at a crossing from A, A; for an outflow section (出境), the unit it lies in, whose water
-leaves there; for any other assessed section (a river from beyond the counties layer, or a
+leaves there. Each crossing is assessed once: by the rule's ``judge`` section (``outflow``, the
+default, as Shanxi judges the water a city hands on; ``inflow``), the other when that one is
+missing, or by both (``both``). For any other assessed section (a river from beyond the counties layer, or a
 section at no crossing) the rule's ``no_upstream`` says (``own``: the unit it lies in;
 ``skip``: not assessed). A month with no value of an item deducts nothing for it; a month
 without every item measured earns no reward credit and breaks a run of months kept (written
@@ -23,6 +25,7 @@ import pandas as pd
 from geoenv.eco_compensation.rules import Rules
 from geoenv.quality.evaluate import item_name
 from geoenv.quality.standard import CLASS_ORDER, LIMITS, classify
+from geoenv.tables import sort_natural
 
 OUTSIDE = "区域外"
 """The unit beyond the counties layer (``geoenv.borders.OUTSIDE``)."""
@@ -31,6 +34,7 @@ SECTION_COLUMNS = ["section", "unit", "share", "month", "parameter", "item", "va
                    "amount_wan", "rule"]  # fmt: skip
 REWARD_COLUMNS = ["section", "unit", "share", "month", "reward", "amount_wan", "basis"]
 UNIT_COLUMNS = ["unit", "month", "deductions_wan", "rewards_wan", "net_wan"]
+#: The ``reward`` keys of :attr:`Accounts.rewards` in Chinese.
 REWARD_WORDS = {
     "three_months": "连续3个月达标", "whole_year": "全年达标",
     "improved_to_meeting": "同比由不达标改善为达标", "class_better": "达标且同比提升水质类别",
@@ -45,7 +49,7 @@ class Accounts:
     ----------
     sections
         :data:`SECTION_COLUMNS`: one row per section, unit judged, month and item (``share``
-        of the amount when the section judges several upstream units).
+        of the amount when the section judges several units).
     rewards
         :data:`REWARD_COLUMNS`: one row per reward earned, with what earned it.
     units
@@ -63,25 +67,41 @@ class Accounts:
     rules: Rules
 
 
-def judged_units(table: pd.DataFrame, assessed: Mapping[str, str], no_upstream: str) -> pd.DataFrame:
+def judged_units(
+    table: pd.DataFrame, assessed: Mapping[str, str], no_upstream: str, judge: str = "outflow"
+) -> pd.DataFrame:
     """Whose water each assessed section judges: ``section, unit, share``.
 
     Parameters
     ----------
     table
-        The crossings' sections: ``section, unit, role, other_unit`` (role ``inflow``:
-        ``other_unit`` is the unit upstream whose water enters).
+        The crossings' sections: ``section, unit, role, crossing, other_unit`` (role
+        ``inflow``: ``other_unit`` is the unit upstream whose water enters; ``outflow``: the
+        section judges the water its own ``unit`` hands on).
     assessed
         Section code → the unit it lies in, for every assessed section.
     no_upstream
-        ``own`` (the unit it lies in) or ``skip``, for a section that is neither an inflow
-        section from another unit nor an outflow section (whose water is its own unit's).
+        ``own`` (the unit it lies in) or ``skip``, for a section at no crossing between units
+        (or an inflow section from beyond the counties layer).
+    judge
+        Which section assesses a crossing A → B, so that each crossing is assessed once:
+        ``outflow`` A's outflow section (B's inflow section when A has none assessed there),
+        ``inflow`` B's inflow section (A's outflow section when B has none), ``both`` every
+        section at the crossing (A is then judged twice there).
     """
-    inflow = table[(table["role"] == "inflow") & table["section"].isin(list(assessed))]
-    inflow = inflow[~inflow["other_unit"].isin(["", OUTSIDE])].drop_duplicates(["section", "other_unit"])
-    upstream = inflow[["section", "other_unit"]].rename(columns={"other_unit": "unit"})
-    outflow = set(table.loc[table["role"] == "outflow", "section"])
-    rest = [c for c in assessed if c not in set(upstream["section"]) and (no_upstream == "own" or c in outflow)]
+    rows = table[table["section"].isin(list(assessed))]
+    inflow = rows["role"] == "inflow"
+    rows = rows.assign(payer=rows["other_unit"].where(inflow, rows["unit"]).fillna("").astype(str))
+    rows = rows[~(inflow & rows["payer"].isin(["", OUTSIDE]))]
+    if judge != "both":
+        preferred = rows["role"] == judge
+        has_preferred = preferred.groupby(rows["crossing"]).transform("any")
+        used = rows[preferred | ~has_preferred]
+    else:
+        used = rows
+    upstream = used[["section", "payer"]].rename(columns={"payer": "unit"}).drop_duplicates()
+    at_crossing = set(rows["section"])
+    rest = [c for c in assessed if c not in at_crossing and no_upstream == "own"]
     own = pd.DataFrame({"section": rest, "unit": [assessed[c] for c in rest]})
     judged = pd.concat([upstream, own], ignore_index=True)
     judged = judged[judged["unit"].fillna("").astype(str) != ""]
@@ -121,11 +141,12 @@ def accounts(
     )
     grid["value"] = means.reindex(pd.MultiIndex.from_frame(grid)).to_numpy(dtype=float)
     grid["limit"] = _standards(rules, grid, targets or {})
-    grid["multiple"] = ((grid["value"] - grid["limit"]) / grid["limit"]).round(4)
-    tiers = [rules.tier(m) if np.isfinite(m) else None for m in grid["multiple"]]
+    exact = ((grid["value"] - grid["limit"]) / grid["limit"]).to_numpy(dtype=float)
+    tiers = [rules.tier(m) if np.isfinite(m) else None for m in exact]
+    grid["multiple"] = exact.round(4)  # for display: tiers and meeting are judged unrounded
     grid["tier"] = [t.number if t else 0 for t in tiers]
-    grid["amount_wan"] = [round(t.amount(m), 4) if t else 0.0 for t, m in zip(tiers, grid["multiple"], strict=True)]
-    grid["rule"] = [_rule_text(t, m, s) for t, m, s in zip(tiers, grid["multiple"], grid["limit"], strict=True)]
+    grid["amount_wan"] = [round(t.amount(m), 4) if t else 0.0 for t, m in zip(tiers, exact, strict=True)]
+    grid["rule"] = [_rule_text(t, m, s) for t, m, s in zip(tiers, exact, grid["limit"], strict=True)]
     said = _remarks(remarks)
     missing = grid["value"].isna()
     grid.loc[missing, "rule"] = [said.get((s, m), NO_DATA) for s, m in zip(grid["section"][missing],
@@ -144,7 +165,7 @@ def accounts(
     rows["amount_wan"] = (rows["amount_wan"] * rows["share"]).round(4)
     earned = judged.merge(rewards, on="section")
     earned["amount_wan"] = (earned["amount_wan"] * earned["share"]).round(4)
-    units = _unit_months(rows, earned, judged, months)
+    units = sort_natural(_unit_months(rows, earned, judged, months), ["unit", "month"])
     year_table = units.groupby("unit", sort=False)[["deductions_wan", "rewards_wan", "net_wan"]].sum().round(4)
     return Accounts(
         sections=rows.reindex(columns=SECTION_COLUMNS),
@@ -171,7 +192,10 @@ def _rule_text(tier: object, multiple: float, standard: float) -> str:
         return "无考核标准（断面无水质目标）"
     if tier is not None:
         return tier.text()  # type: ignore[attr-defined]
-    return "达标，不扣缴" if not (multiple > 0) else f"超标{multiple:g}倍，在扣缴起点以下，不扣缴"
+    if not (multiple > 0):
+        return "达标，不扣缴"
+    shown = f"{round(multiple, 4):g}" if round(multiple, 4) > 0 else "不足0.0001"
+    return f"超标{shown}倍，在扣缴起点以下，不扣缴"
 
 
 def _remarks(remarks: pd.DataFrame | None) -> dict[tuple[str, str], str]:
@@ -236,8 +260,7 @@ def _rewards(rules: Rules, state: pd.DataFrame, months: list[str]) -> pd.DataFra
                 found.append((section, month, "class_better", r.class_better_wan, was))
         if r.whole_year_wan and all(by_month[m]["meets"] for m in months):
             found.append((section, months[-1], "whole_year", r.whole_year_wan, f"{months[0]}~{months[-1]} 每月达标"))
-    table = pd.DataFrame(found, columns=["section", "month", "reward", "amount_wan", "basis"])
-    return table.assign(reward=table["reward"].map(REWARD_WORDS))
+    return pd.DataFrame(found, columns=["section", "month", "reward", "amount_wan", "basis"])
 
 
 def _unit_months(rows: pd.DataFrame, earned: pd.DataFrame, judged: pd.DataFrame, months: list[str]) -> pd.DataFrame:

@@ -17,12 +17,15 @@ from pathlib import Path
 
 from geoenv.errors import InputError, Problem
 from geoenv.quality.standard import LIMITS, NO_MULTIPLE
-from geoenv.schema import LEVELS, parameter_code
+from geoenv.schema import LEVELS, level, parameter_code
 
 STANDARDS = ("target", "given")
 COMBINE = ("sum", "worst")
 SECTIONS = ("borders", "listed", "levels")
 NO_UPSTREAM = ("own", "skip")
+JUDGE = ("outflow", "inflow", "both")
+#: A rule file larger than this is refused (a rule file is a page of text).
+MAX_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Rules:
     codes: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
     no_upstream: str = "own"
+    judge: str = "outflow"
     rewards: Rewards = Rewards()
     notes: tuple[str, ...] = ()
     illustrative: bool = False
@@ -92,7 +96,7 @@ class Rules:
 _KEYS = {
     "": {"scheme", "assess", "deduction", "rewards"},
     "scheme": {"name", "source", "notes", "illustrative"},
-    "assess": {"items", "standard", "concentrations", "combine", "sections", "codes", "levels", "no_upstream"},
+    "assess": {"items", "standard", "concentrations", "combine", "sections", "codes", "levels", "no_upstream", "judge"},
     "deduction": {"free_up_to", "tiers"},
     "deduction.tiers": {"up_to", "amount_wan", "base_wan", "illustrative"},
     "rewards": {"three_months_wan", "whole_year_wan", "improved_to_meeting_wan", "class_better_wan"},
@@ -172,10 +176,16 @@ def load_rules(path: Path | str) -> Rules:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(Problem(f"the rule file is {size:,} bytes: a rule file is a page of text "
+                                     f"(at most {MAX_BYTES:,} bytes)", file=str(path)))  # fmt: skip
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
         raise InputError(Problem(f"cannot read the rule file: {exc.strerror}", file=str(path))) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InputError(Problem("the rule file is not UTF-8 text: save it as UTF-8", file=str(path))) from None
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(f"not a TOML file: {exc}", file=str(path))) from None
     return parse_rules(data, file=str(path))
 
@@ -189,30 +199,42 @@ def parse_rules(data: Mapping, *, file: str = "") -> Rules:
     deduction = r.table(top.get("deduction", {}), "[deduction]", "deduction")
     rewards = r.table(top.get("rewards", {}), "[rewards]", "rewards")
 
-    items = tuple(r.item(v, "[assess]") for v in r.texts(assess, "items", "[assess]"))
+    written = r.texts(assess, "items", "[assess]")
+    items = tuple(r.item(v, "[assess]") for v in written)
     if not items:
         r.fail("[assess]", 'items: name the assessed items (items = ["cod", "nh3n"])')
+    for item in dict.fromkeys(i for i in items if items.count(i) > 1):
+        twice = ", ".join(repr(w) for w, i in zip(written, items, strict=True) if i == item)
+        r.fail("[assess]", f"items: {twice} name one item ({item}) more than once: name each item once")
     standard = r.choice(assess, "standard", "[assess]", STANDARDS)
     given = assess.get("concentrations", {})
     concentrations: dict[str, float] = {}
+    if standard == "target" and "concentrations" in assess:
+        r.fail("[assess.concentrations]", 'given concentrations are used only with standard = "given" '
+               '(standard = "target" judges each section by its target class): remove one of them')  # fmt: skip
     if standard == "given":
         if not isinstance(given, dict):
             r.fail("[assess.concentrations]", f"{given!r} is not a table of item = mg/L")
             given = {}
+        named = {r.item(key, "[assess.concentrations]") for key in given}
         for key in given:
+            code = parameter_code(key) or str(key)
+            raw = given[key]
+            if isinstance(raw, int | float) and not isinstance(raw, bool) and raw <= 0:
+                r.fail("[assess.concentrations]", f"{key}: {raw!r} mg/L: a concentration > 0 is required")
+                continue
             value = r.number(given, key, "[assess.concentrations]")
-            if value is not None:
-                concentrations[r.item(key, "[assess.concentrations]")] = value
-        for item in set(items) - set(concentrations):
+            if code in concentrations:
+                r.fail("[assess.concentrations]", f"{key}: a second concentration for the item {code}")
+            elif value is not None:
+                concentrations[code] = value
+        for item in sorted(set(items) - named):
             r.fail("[assess.concentrations]", f'no concentration for the item {item!r} (standard = "given")')
     sections = r.choice(assess, "sections", "[assess]", SECTIONS)
     codes = r.texts(assess, "codes", "[assess]")
-    levels = r.texts(assess, "levels", "[assess]")
+    levels = tuple(_level(r, v) for v in r.texts(assess, "levels", "[assess]"))
     if sections == "listed" and not codes:
         r.fail("[assess]", 'codes: sections = "listed" needs the section codes')
-    for level in levels:
-        if level not in LEVELS:
-            r.fail("[assess]", f"levels: {level!r} is not one of {', '.join(LEVELS)}")
     if sections == "levels" and not levels:
         r.fail("[assess]", 'levels: sections = "levels" needs the levels (national, provincial, city)')
 
@@ -230,6 +252,7 @@ def parse_rules(data: Mapping, *, file: str = "") -> Rules:
         codes=codes,
         levels=levels,
         no_upstream=r.choice(assess, "no_upstream", "[assess]", NO_UPSTREAM),
+        judge=r.choice(assess, "judge", "[assess]", JUDGE),
         tiers=tiers,
         rewards=Rewards(**{k: r.number(rewards, k, "[rewards]", 0.0) or 0.0 for k in _KEYS["rewards"]}),
         file=file,
@@ -239,9 +262,23 @@ def parse_rules(data: Mapping, *, file: str = "") -> Rules:
     return rules
 
 
+def _level(r: _Reader, value: str) -> str:
+    """The canonical level of ``value`` as registers write it (国考, 省控, national …)."""
+    canonical = level(value)
+    if canonical is None:
+        spellings = "; ".join(f"{k}: {'、'.join(v[:3])}" for k, v in LEVELS.items())
+        r.fail("[assess]", f"levels: {value!r} is not a section level ({spellings})")
+        return value
+    return canonical
+
+
 def _tiers(r: _Reader, deduction: dict) -> tuple[Tier, ...]:
     """The ``[[deduction.tiers]]``, each from the previous bound (the first from ``free_up_to``)."""
     raw = deduction.get("tiers", [])
+    if isinstance(raw, dict):
+        r.fail("[deduction.tiers]", "the tiers are a list of tables: write each as [[deduction.tiers]] "
+               "(two brackets), not [deduction.tiers]")  # fmt: skip
+        return ()
     if not isinstance(raw, list) or not raw:
         r.fail("[deduction]", "tiers: write at least one [[deduction.tiers]]")
         return ()
