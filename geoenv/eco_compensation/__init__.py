@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geoenv.borders import section_units
 from geoenv.eco_compensation.accounts import Accounts, accounts, judged_units
 from geoenv.eco_compensation.rules import Rules, Tier, load_rules, parse_rules
 from geoenv.errors import InputError, Problem
@@ -38,7 +39,8 @@ def project_accounts(project: Project, rules: Rules, period: Period, units: str)
 
     sections = project.basin.sections
     codes = sections["code"].astype(str)
-    own = dict(zip(codes, sections[units].fillna("").astype(str), strict=True)) if units in sections else {}
+    lies_in = pd.Series(section_units(project.basin, project["counties"], units), index=sections.index)
+    own = dict(zip(codes, lies_in.fillna("").astype(str), strict=True))
     table = crossing_sections(crossings(project, units=units))
     if rules.sections == "borders":
         wanted = list(dict.fromkeys(table["section"].astype(str)))
