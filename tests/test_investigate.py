@@ -217,3 +217,15 @@ def test_the_trace_map_shows_the_period_of_its_table(tmp_path):
     assert values[5:7] == ["IV", "IV"]  # target IV, and 2023's class IV, not the pooled V
     assert values[7] == "达标"  # 2023's compliance, then its main pollutants, not the pooled 化学需氧量(0.6)
     assert values[8].startswith("化学需氧量(0.5)")
+
+
+def test_impact_follows_the_spill_for_hours(tmp_path):
+    """F042 at 0.5 m/s: SX022 at 4.064 km (2.26 h), F045 at 4.411 km (2.45 h), the border into
+    万柏林区 at 21.57 km (11.98 h) are within 12 h; SX021 (15.5 h) is not; nothing within 1 h."""
+    out = tmp_path / "12h.csv"
+    assert run("-q", "impact", "--facility", "F042", "--hours", "12", "-o", out).exit_code == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert table["名称"].tolist() == ["汾河古交断面", "汾河二库饮用水水源地", "古交市 → 万柏林区"]
+    assert table["到达用时(h)"].tolist() == [2.26, 2.45, 11.98]
+    none = run("impact", "--facility", "F042", "--hours", "1", "-o", tmp_path / "1h.csv")
+    assert none.exit_code == 0 and "nothing registered within 1 h downstream" in none.output

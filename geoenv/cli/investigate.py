@@ -98,6 +98,8 @@ def trace_(
 @option("velocity_ms")
 @option("river_velocity")
 @option("distance_km", help="Follow the spill this far.")
+@option("hours", default=None, show_default=False, help="Follow the spill this many hours (with --distance-km: "
+        "whichever ends first).")  # fmt: skip
 @option("start_time")
 @option("period", help="The classes its map shows: 2024-06, 2024Q2, 2024 [default: the latest year with data].")
 @option("output")
@@ -117,6 +119,7 @@ def impact(
     velocity_ms,
     river_velocity,
     distance_km,
+    hours,
     start_time,
     period,
     output,
@@ -136,13 +139,15 @@ def impact(
       geoenv impact --facility F042 --velocity-ms 0.8 --start-time 2024-07-01T08:00
       geoenv impact --facility F042 --river-velocity 汾河=0.6 --river-velocity 黄河=1.2
       geoenv impact --at 112.05,37.95 --distance-km 100 -o 推演.csv --map 推演.html
+      geoenv impact --facility F042 --hours 12 --river-velocity 汾河=0.6 -o 推演12h.csv
     """
     if bool(facility) == bool(at):
         raise click.UsageError("give one of --facility ID and --at LON,LAT")
     _outputs(overwrite, {"-o": output, "--map": map_output}, kw)
     project = _basin(ctx, kw, flow, outlets, tolerance_m, radius_m)
     result = answers.impact(project, facility=facility, at=at, velocity_ms=velocity_ms, distance_km=distance_km,
-                            period=period, start_time=start_time, river_velocity=river_velocity)  # fmt: skip
+                            hours=hours, period=period, start_time=start_time,
+                            river_velocity=river_velocity)  # fmt: skip
     if map_output:
         _stated_period(ctx, period, result.period)
     for note in result.notes:
