@@ -4,11 +4,11 @@ of the unit it enters, and the sections whose upstream water comes partly from o
 (上下游联防联控).
 
 The rivers are cut into pieces by unit (:func:`reach_units`), the pieces cover every reach
-(:func:`cover`: 区域外 where no unit is), and a run of pieces in one unit shorter than
-``min_run_km`` between two others (a line zigzagging along a border), or a stretch outside the
-area along its edge (:func:`along_edge`, a 界河), is merged into the unit of the first long run
-below it (:func:`merge_short_runs`): a passage from unit A to unit B is one crossing, where the
-river first leaves A.
+(:func:`cover`: 区域外 where no unit is), a stretch outside the area along its edge
+(:func:`along_edge`, a 界河) is in the unit beside it (:func:`beside_units`), and a run of
+pieces in one unit shorter than ``min_run_km`` between two others (a line zigzagging along a
+border) is merged into the unit of the first long run below it (:func:`merge_short_runs`): a
+passage from unit A to unit B is one crossing, where the river first leaves A.
 """
 
 from __future__ import annotations
@@ -181,13 +181,51 @@ def cover(net: Network, pieces: pd.DataFrame) -> pd.DataFrame:
     ]
     parts = [pd.DataFrame({"reach": reach, "unit": p["unit"].to_numpy(dtype=object), "lo": new_lo, "hi": new_hi})]
     parts += [pd.DataFrame({"reach": r, "unit": OUTSIDE, "lo": a, "hi": b}) for r, a, b in gaps]
-    table = pd.concat(parts, ignore_index=True).sort_values(["reach", "lo"], kind="stable").reset_index(drop=True)
-    # Touching pieces of one unit (a line split at a vertex on the border) are one piece.
+    return _joined(pd.concat(parts, ignore_index=True))
+
+
+def _joined(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (``reach, unit, lo, hi``) by reach and ``lo``, touching pieces of one unit on
+    a reach (a line split at a vertex on the border) made one."""
+    table = table.sort_values(["reach", "lo"], kind="stable").reset_index(drop=True)
     starts = (table["reach"] != table["reach"].shift()) | (table["unit"] != table["unit"].shift())
-    group = starts.cumsum()
-    merged = table.groupby(group).agg(reach=("reach", "first"), unit=("unit", "first"), lo=("lo", "min"),
-                                      hi=("hi", "max"))  # fmt: skip
-    return merged.reset_index(drop=True)
+    joined = table.groupby(starts.cumsum()).agg(reach=("reach", "first"), unit=("unit", "first"), lo=("lo", "min"),
+                                                hi=("hi", "max"))  # fmt: skip
+    return joined.reset_index(drop=True)
+
+
+def beside_units(net: Network, pieces: pd.DataFrame, edge: np.ndarray, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``pieces`` with each ``edge`` piece (:func:`along_edge`, a river along the area's edge)
+    in the unit beside it: cut each :data:`EDGE_STEP_M` at most, each part given the unit
+    nearest its middle (``units`` in the network's CRS), so that a 界河 beside A and then B
+    crosses from A to B where their border meets the river's line, not where it left the area."""
+    chosen = np.flatnonzero(edge)
+    if not len(chosen):
+        return pieces
+    stretch = pieces.iloc[chosen]
+    lo, hi = stretch["lo"].to_numpy(dtype=float), stretch["hi"].to_numpy(dtype=float)
+    parts = np.maximum(np.ceil((hi - lo) / EDGE_STEP_M).astype(np.int64), 1)
+    owner = np.repeat(np.arange(len(chosen)), parts)
+    k = np.arange(parts.sum()) - np.repeat(np.cumsum(parts) - parts, parts)
+    step = (hi - lo) / parts
+    start = lo[owner] + k * step[owner]
+    reach = stretch["reach"].to_numpy(dtype=np.int64)[owner]
+    middle = shapely.line_interpolate_point(net.reaches.geometry.to_numpy()[reach], start + step[owner] / 2)
+    nearest = shapely.STRtree(units.geometry.to_numpy()).query_nearest(middle, all_matches=False)[1]
+    cut = pd.DataFrame({"reach": reach, "unit": units["unit"].to_numpy(dtype=object)[nearest], "lo": start,
+                        "hi": start + step[owner]})  # fmt: skip
+    return _joined(pd.concat([pieces.drop(index=pieces.index[chosen]), cut], ignore_index=True))
+
+
+def _at_network_end(net: Network, pieces: pd.DataFrame) -> np.ndarray:
+    """Whether each piece (by reach and ``lo``) begins at a source or ends at an outlet: where
+    the river really enters or leaves the area, never counted in the unit beside it."""
+    reach = pieces["reach"].to_numpy(dtype=np.int64)
+    first = np.r_[True, reach[1:] != reach[:-1]]
+    last = np.r_[reach[1:] != reach[:-1], True]
+    sources = np.bincount(net.down, minlength=net.n) == 0
+    outlets = np.bincount(net.up, minlength=net.n) == 0
+    return (first & sources[reach]) | (last & outlets[reach])
 
 
 def along_edge(net: Network, pieces: pd.DataFrame, area: shapely.Geometry, edge_m: float = EDGE_M) -> np.ndarray:
@@ -225,8 +263,6 @@ class Runs:
         The piece just below each piece on the main stem (-1 at an outlet).
     merged
         The number of short runs merged into their neighbours.
-    along_edge
-        The number of stretches along the area's edge (界河) merged into the unit beside them.
     """
 
     pieces: pd.DataFrame
@@ -234,14 +270,12 @@ class Runs:
     down: np.ndarray
     below: np.ndarray
     merged: int
-    along_edge: int = 0
 
 
-def merge_short_runs(net: Network, pieces: pd.DataFrame, min_run_m: float, edge: np.ndarray | None = None) -> Runs:
+def merge_short_runs(net: Network, pieces: pd.DataFrame, min_run_m: float) -> Runs:
     """Merge each run of one unit shorter than ``min_run_m`` (a run: touching pieces of one
-    unit, across links too, tributaries included), and each run all of whose pieces are
-    ``edge`` (:func:`along_edge`), into the unit below it along the main stem; runs at a
-    source or an outlet are never merged.
+    unit, across links too, tributaries included) into the unit below it along the main stem;
+    runs at a source or an outlet are never merged.
 
     A chain of merged runs (A→B→A→B… along a border) takes the unit of the first run below it
     that is not merged, so that the river leaves A where it first leaves A's last long run:
@@ -263,9 +297,7 @@ def merge_short_runs(net: Network, pieces: pd.DataFrame, min_run_m: float, edge:
     at_end = ((first[reach] == index) & (in_degree[reach] == 0)) | ((last[reach] == index) & (out_degree[reach] == 0))
     run_length = np.bincount(comp, weights=length)
     kept = np.bincount(comp, weights=at_end.astype(float)) > 0
-    on_edge = np.zeros(m, dtype=bool) if edge is None else np.asarray(edge, dtype=bool)
-    edge_run = (np.bincount(comp, weights=(~on_edge).astype(float)) == 0) & ~kept
-    short = ((run_length[comp] < min_run_m) | edge_run[comp]) & ~kept[comp]
+    short = (run_length[comp] < min_run_m) & ~kept[comp]
 
     # Each merged piece's chain end: the first piece below it that is not merged (pointer doubling).
     end = np.where(short, below, index)
@@ -281,8 +313,7 @@ def merge_short_runs(net: Network, pieces: pd.DataFrame, min_run_m: float, edge:
     out["run"] = _components(m, up, down, resolved[up] == resolved[down])
     out["short"] = np.where(merged, comp, -1)
     out["chain_end"] = np.where(merged, end, -1)
-    counted = np.unique(comp[merged])
-    return Runs(out, up, down, below, int((~edge_run[counted]).sum()), int(edge_run[counted].sum()))
+    return Runs(out, up, down, below, len(np.unique(comp[merged])))
 
 
 def _main_neighbours(
@@ -335,23 +366,25 @@ def crossings(
     Notes
     -----
     ``merged`` of a crossing counts the runs merged into the chain that starts at it: every
-    short stay (in either unit, or in a third one) and every stretch along the area's edge
-    between the last long run above and the first long run below. A→B(short)→A→B(short)→A→B
+    short stay (in either unit, or in a third one) between the last long run above and the
+    first long run below. A→B(short)→A→B(short)→A→B
     is one crossing A→B where the river first leaves A, ``merged`` 4.
     """
     net = basin.net
     layer = units_of(counties, units)
     pieces = cover(net, reach_units(basin, layer))
     area = shapely.union_all(layer.to_crs(net.reaches.crs).geometry.to_numpy())
-    edge = along_edge(net, pieces, area, edge_m) if edge_m > 0 else None
-    runs = merge_short_runs(net, pieces, min_run_km * 1000, edge)
+    edge = along_edge(net, pieces, area, edge_m) if edge_m > 0 else np.zeros(len(pieces), dtype=bool)
+    edge &= ~_at_network_end(net, pieces)
+    pieces = beside_units(net, pieces, edge, layer.to_crs(net.reaches.crs))
+    runs = merge_short_runs(net, pieces, min_run_km * 1000)
     found = _crossing_points(net, runs)
     found = found.sort_values(["river", "reach_id", "measure_m"], ascending=[True, True, False]).reset_index(drop=True)
     found["id"] = [f"X{i + 1:03d}" for i in range(len(found))]
     watching = _watch(basin, found, runs.pieces, section_units(basin, counties, units), near_km)
     per_unit = _units(basin, found, runs.pieces)
     table = found.reindex(columns=[*CROSSING_COLUMNS, "reach", "measure_m"])
-    return Crossings(table, per_unit, watching, runs.merged, min_run_km, runs.along_edge)
+    return Crossings(table, per_unit, watching, runs.merged, min_run_km, int(edge.sum()))
 
 
 def _crossing_points(net: Network, runs: Runs) -> pd.DataFrame:

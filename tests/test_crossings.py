@@ -137,17 +137,18 @@ BORDER_RIVER = [(-6000, -500), (2000, -500), (2000, -1500), (5000, -1500), (5000
 
 def test_a_river_along_the_edge_of_the_area_stays_in_the_units_beside_it():
     """38 km of river: it enters A 5 km from its source, leaves B 5 km above its outlet; its
-    three stays outside the area (4 km each, at most 500 m off) are counted in A and B, and the
-    border A|B, passed outside the area, is crossed where the river leaves A at (8000, -1000),
-    16.5 km down."""
+    three stays outside the area (4 km each, at most 500 m off) are counted in the unit nearest
+    them, and the border A|B, passed outside the area, is crossed where its line x = 10000
+    meets the river at (10000, -1500), 19 km down (16.5 km to where it leaves A, 0.5 km down
+    to y = -1500, 2 km east)."""
     basin = basin_of(rivers(M=BORDER_RIVER))
     result = crossings(basin, counties(A=(-1000, 10000), B=(10000, 21000)))
     table = result.crossings.sort_values("measure_m", ascending=False)
     assert table[["upstream_unit", "downstream_unit"]].values.tolist() == [[OUTSIDE, "A"], ["A", "B"], ["B", OUTSIDE]]
-    assert table["measure_m"].round().tolist() == [38000 - 5000, 38000 - 16500, 5000]
-    assert table["merged"].tolist() == [0, 1, 0]  # the stretch outside between A and B
+    assert table["measure_m"].round().tolist() == [38000 - 5000, 38000 - 19000, 5000]
+    assert table["merged"].tolist() == [0, 0, 0]
     assert result.along_edge == 3 and result.merged == 0
-    assert table["lon"].iloc[1] == pytest.approx(points([(8000, -1000)]).geometry.x[0], abs=1e-5)
+    assert table["lon"].iloc[1] == pytest.approx(points([(10000, -1500)]).geometry.x[0], abs=1e-5)
     unmerged = crossings(basin, counties(A=(-1000, 10000), B=(10000, 21000)), edge_m=0)
     assert len(unmerged.crossings) == 8 and unmerged.along_edge == 0  # in and out of the area 4 times
     near = crossings(basin, counties(A=(-1000, 10000), B=(10000, 21000)), edge_m=400)  # 500 m is too far
@@ -274,7 +275,7 @@ def test_embedded_crossings_drop_and_are_all_found_without_merging(shanxi):
     assert len(short.crossings) == 204 and short.merged == 65 and short.along_edge == 0
     assert short.crossings["merged"].sum() == 25  # the other 40 were on A→B…→A chains: no crossing
     default = answers.crossings(shanxi)  # and the 黄河 along the province border stays in Shanxi
-    assert len(default.crossings) == 103 and default.merged == 47 and default.along_edge == 85
+    assert len(default.crossings) == 103 and default.merged == 27 and default.along_edge == 89
 
     def between(table, a, b):  # the 汾河 zigzags along the border of 古交市 and 万柏林区
         return (table["upstream_unit"].isin([a, b]) & table["downstream_unit"].isin([a, b])).sum()
@@ -336,8 +337,8 @@ def test_crossings_command(tmp_path):
     out = tmp_path / "跨市.csv"
     result = run("crossings", "--level", "city", "--period", "2024", "-o", out)
     assert result.exit_code == 0, result.output
-    assert "merged 22 short stays (< 1 km) into the unit below them" in result.output
-    assert "85 stretches along the area's edge (界河) counted in the unit beside them" in result.output
+    assert "merged 3 short stays (< 1 km) into the unit below them" in result.output
+    assert "89 stretches along the area's edge (界河) counted in the unit beside them" in result.output
     table = pd.read_csv(out, encoding="utf-8-sig", dtype=str).fillna("")
     assert list(table.columns[:5]) == ["编号", "河流", "河段编号", "上游地市", "下游地市"]
     row = table[(table["上游地市"] == "太原市") & (table["下游地市"] == "吕梁市") & (table["河流"] == "汾河")].iloc[0]

@@ -222,7 +222,7 @@ def crossings_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, units, 
     write_files(files, overwrite=overwrite)
     if result.merged:
         _log(ctx, f"merged {result.merged} short stays (< {min_run_km:g} km) into the unit below them "
-                  "(a crossing's 合并短距穿越 counts the stays and edge stretches on its way)")  # fmt: skip
+                  "(a crossing's 合并短距穿越 counts the stays on its way)")  # fmt: skip
     if result.along_edge:
         _log(ctx, f"{result.along_edge} stretches along the area's edge (界河) counted in the unit beside them")
     if result.crossings.empty:

@@ -206,7 +206,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict]] = {
         show_default=True,
         help="A stay in a unit shorter than this many km (a river zigzagging along a border) is no crossing: "
              "it takes the unit of the first long run below it, and a crossing's 合并短距穿越 counts the stays "
-             "(and 界河 stretches) merged between it and that run.")),
+             "merged between it and that run.")),
     "lang": (("--lang",), dict(
         type=click.Choice(LANGS),
         default="zh",
