@@ -1,4 +1,4 @@
-"""Text as people read it: nouns counted in messages, the width of text in a terminal or a
+"""Text as people read it: nouns counted in messages, long names shortened, the width of text in a terminal or a
 spreadsheet column (CJK characters take two), and register text whose bidirectional
 controls are shown rather than obeyed."""
 
@@ -21,6 +21,13 @@ def bidi_shown(text: str) -> str:
 def width(text: str) -> int:
     """Columns ``text`` takes in a terminal (CJK characters take two)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def shortened(text: object, chars: int) -> str:
+    """``text`` cut to ``chars`` characters with "…" (a long register name on a map or a list;
+    the tables show it whole)."""
+    shown = str(text)
+    return shown if len(shown) <= chars else shown[: chars - 1] + "…"
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

@@ -199,6 +199,15 @@ def test_sheet_names_are_safe_for_excel():
     assert names[0] == "F1 a_b__c_d_e_f_g" and names[1] == "f1 a_b__c_d_e_f_g~2"
     assert names[2] == "_History" and names[3] == "长" * 31 and names[4] == "长" * 29 + "~2"
     assert safe_sheet_names(["汇总"], taken=["汇总"]) == ["汇总~2"]
+    # an RTL override would be written \u202e in the workbook, and Excel refuses a backslash
+    assert safe_sheet_names(["a/b \x1b[2J排口\u202eRTL"]) == ["a_b __2J排口_RTL"]
+
+
+def test_a_plan_with_bidirectional_text_in_a_name_is_written(basin, borders, tmp_path):
+    facilities = FACILITIES.assign(name=FACILITIES["name"].where(FACILITIES["id"] != "S1", "排口\u202eRTL"))
+    written = write_files(plan_files(plan(open_basin(basin.net, SECTIONS, facilities, radius_m=50), river="支河",
+                                          borders=borders), tmp_path), overwrite=False)  # fmt: skip
+    assert openpyxl.load_workbook(tmp_path / "一河一策.xlsx").sheetnames[1] == "S1 排口_RTL" and written
 
 
 # --- the command -----------------------------------------------------------------------------

@@ -102,12 +102,12 @@ def safe_filename(name: str, *, suffix: str = "") -> str:
     return safe_stem(stem, suffix) + suffix
 
 
-_SHEET_UNSAFE = re.compile(r"[\x00-\x1f\x7f\[\]:*?/\\]")
+_SHEET_UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f\\[\\]:*?/\\\\{BIDI_CHARACTERS}]")
 
 
 def safe_sheet_names(names: Sequence[str], *, taken: Sequence[str] = ()) -> list[str]:
     """A sheet name per ``names`` (user text: a facility's id and name) that Excel takes: no
-    ``[]:*?/\\`` or control characters, no apostrophe at either end, not ``History``, at most
+    ``[]:*?/\\``, control or bidirectional characters, no apostrophe at either end, not ``History``, at most
     31 characters, distinct from one another and from ``taken`` whatever their case
     (``A`` and ``a`` → ``A``, ``a~2``).
 

@@ -17,11 +17,12 @@ import shapely
 from geoenv.basin import Basin
 from geoenv.dossiers import Dossier, Dossiers
 from geoenv.io.write import xml_text
-from geoenv.maps.publish import _capacity_text, escape
+from geoenv.maps.publish import capacity_text, escape
 from geoenv.network.substring import reach_pieces
 from geoenv.reports import period_title
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.tables import HEADERS, bureau_table
+from geoenv.text import shortened
 
 #: The SVG elements a sketch is made of (no script, no foreign object, no link).
 SKETCH_ELEMENTS = frozenset({"svg", "title", "rect", "path", "circle", "polygon", "text", "g"})
@@ -112,7 +113,7 @@ def index_page(result: Dossiers) -> str:
         arrival = "" if np.isnan(hours) else f"{hours:.2f}"
         first = text(row.first_receptor) or "无"
         rows.append(f'<tr><td>{text(row.id)}</td><td><a href="{escape(row.page)}" title="{text(row.name)}">'
-                    f"{text(_short(row.name, INDEX_NAME_CHARS))}</a></td>"
+                    f"{text(shortened(row.name, INDEX_NAME_CHARS))}</a></td>"
                     f"<td>{text(row.county)}</td><td>{text(row.river)}</td><td>{text(row.risk_level)}</td>"
                     f'<td>{first}</td><td class="n">{arrival}</td></tr>')  # fmt: skip
     head = "".join(f"<th>{h}</th>" for h in ("编号", "名称", "区县", "河流", "风险等级", "首个敏感目标",
@@ -141,7 +142,7 @@ def facility_page(basin: Basin, result: Dossiers, dossier: Dossier) -> str:
 def _register(facility: pd.Series) -> Facts:
     """The register's values under their Chinese headers; capacity with its unit."""
     frame = facility.to_frame().T
-    capacity = _capacity_text(frame).iloc[0] if "capacity" in frame else None
+    capacity = capacity_text(frame).iloc[0] if "capacity" in frame else None
     shown = bureau_table(frame.drop(columns=["capacity_unit"], errors="ignore"), "zh").iloc[0]
     facts: Facts = []
     for column, value in zip(frame.columns.drop("capacity_unit", errors="ignore"), shown, strict=True):
@@ -295,17 +296,11 @@ def _metric(points: gpd.GeoSeries, crs: object) -> np.ndarray:
     return points.to_crs(crs).to_numpy() if len(points) else np.array([], dtype=object)
 
 
-def _short(name: object, chars: int = NAME_CHARS) -> str:
-    """``name`` cut to ``chars`` characters with "…" (on the sketch and in the index)."""
-    shown = str(name)
-    return shown if len(shown) <= chars else shown[: chars - 1] + "…"
-
-
 def _label(x: float, y: float, name: object) -> str:
     """A name on the sketch beside its symbol; on the right-hand third, to its left."""
     if x > SKETCH_PX * 2 / 3:
-        return f'<text x="{x - 16:.1f}" y="{y:.1f}" text-anchor="end">{text(_short(name))}</text>'
-    return f'<text x="{x:.1f}" y="{y:.1f}">{text(_short(name))}</text>'
+        return f'<text x="{x - 16:.1f}" y="{y:.1f}" text-anchor="end">{text(shortened(name, NAME_CHARS))}</text>'
+    return f'<text x="{x:.1f}" y="{y:.1f}">{text(shortened(name, NAME_CHARS))}</text>'
 
 
 def _paths(lines: np.ndarray, css: str, xy) -> str:

@@ -17,12 +17,15 @@ from geoenv.network.substring import reach_pieces
 from geoenv.project import Project
 from geoenv.schema import FACILITY_LABELS_ZH
 from geoenv.tables import VALUE_WORDS
+from geoenv.text import shortened
 
 #: The colour of a source's stretch by its kind: one legend line per kind, a layer per source.
 KIND_COLOURS = {"tailings_pond": "#8e24aa", "industrial_park": "#6d4c41", "outfall": "#e53935",
                 "sewage_plant": "#fb8c00"}  # fmt: skip
 OTHER_COLOUR = "#546e7a"
 RECEPTOR_COLOUR = "#1e88e5"
+#: Characters of a source's name and id in the layer control (the popup has them whole).
+LAYER_CHARS = 24
 
 
 def plan_highlights(basin: Basin, plan: EmergencyPlan) -> tuple[Highlight, ...]:
@@ -34,8 +37,9 @@ def plan_highlights(basin: Basin, plan: EmergencyPlan) -> tuple[Highlight, ...]:
                               geometry=gpd.points_from_xy(sources["lon"], sources["lat"]), crs=4326)  # fmt: skip
     fields: tuple[tuple[str, str], ...] = (("id", "编号"), ("name", "名称"), ("kind_zh", "类型"), ("county", "区县"))
     labels = sources["name"].fillna("").astype(str) + " (" + sources["id"].astype(str) + ")"
+    shown = [shortened(label, LAYER_CHARS) for label in labels]  # in the layer control
     layers, named = [], set()
-    for source, kind, label in zip(sources["id"].astype(str), sources["kind"], labels, strict=True):
+    for source, kind, label in zip(sources["id"].astype(str), sources["kind"], shown, strict=True):
         lines = reach_pieces(basin.net, plan.pieces[source])
         legend = "" if kind in named else f"{FACILITY_LABELS_ZH.get(kind, kind)} {plan.hours:g} 小时可达范围"
         named.add(kind)

@@ -409,7 +409,7 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
     drawn = _drawn(facilities, shift)
     down = drawn["downstream"] if "downstream" in drawn else drawn.get("downstream_code", pd.Series("", drawn.index))
     drawn = drawn.assign(kind_zh=drawn["kind"].map(FACILITY_LABELS_ZH), far=_far_note(drawn), downstream=down,
-                         capacity_text=_capacity_text(drawn), **_county_shown(drawn))  # fmt: skip
+                         capacity_text=capacity_text(drawn), **_county_shown(drawn))  # fmt: skip
     layers = []
     for kind, (shape, _, colour) in FACILITY_SYMBOLS.items():
         subset = drawn[drawn["kind"] == kind]
@@ -421,7 +421,7 @@ def _facility_layers(facilities: gpd.GeoDataFrame | None, shift: bool) -> list[P
     return layers
 
 
-def _capacity_text(facilities: pd.DataFrame) -> pd.Series:
+def capacity_text(facilities: pd.DataFrame) -> pd.Series:
     """Each facility's ``capacity`` with its ``capacity_unit`` (``90000 m³/d``; whole numbers
     without ``.0``); a capacity that is not a number as written; ``""`` without one."""
     given = facilities.get("capacity", pd.Series(index=facilities.index, dtype=object))
