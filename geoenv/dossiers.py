@@ -22,7 +22,7 @@ import pandas as pd
 
 from geoenv.basin import Basin, distances_up
 from geoenv.errors import InputError
-from geoenv.io.write import safe_filename
+from geoenv.io.write import unique_filenames
 from geoenv.network.navigate import upstream
 from geoenv.quality import Period
 from geoenv.relate import Relations
@@ -130,11 +130,12 @@ def facilities_of_kind(basin: Basin, kind: str) -> pd.DataFrame:
     return sort_natural(chosen.assign(_row=np.arange(len(facilities))[facilities["kind"] == kind]), ["id", "name"])
 
 
-def page_name(number: int, facility_id: object) -> str:
-    """The page of the ``number``-th facility: ``003_F042.html``; the number keeps names unique
-    (repeated ids, ids differing only in unsafe characters), :func:`safe_filename` keeps them
-    in the folder (``../x`` → ``001_.._x.html``; no separators, no reserved device name)."""
-    return safe_filename(f"{number:03d}_{facility_id}", suffix=".html")
+def page_names(facility_ids: list[object]) -> list[str]:
+    """The page of each facility, named by its id so that it keeps its name when the register
+    changes: ``F042.html``, safe and distinct (:func:`geoenv.io.write.unique_filenames`: ``../x``
+    → ``_x.html``, ``CON`` → ``_CON.html``, ``index`` → ``index-2.html``, the list being
+    ``index.html``)."""
+    return unique_filenames(facility_ids, suffix=".html", taken=["index.html"])
 
 
 def build_dossiers(
@@ -166,8 +167,9 @@ def build_dossiers(
         measurements).
     """
     chosen = facilities_of_kind(basin, kind)
-    dossiers = [_dossier(basin, relations, spill, row, n + 1, hours=hours, status=status)
-                for n, (_, row) in enumerate(chosen.iterrows())]  # fmt: skip
+    pages = page_names(chosen["id"].tolist())
+    dossiers = [_dossier(basin, relations, spill, row, page, hours=hours, status=status)
+                for page, (_, row) in zip(pages, chosen.iterrows(), strict=True)]  # fmt: skip
     index = pd.DataFrame(
         {
             "id": [str(d.facility["id"]) for d in dossiers],
@@ -195,14 +197,13 @@ def _dossier(
     relations: Relations,
     spill: Spill,
     row: pd.Series,
-    number: int,
+    page: str,
     *,
     hours: float,
     status: pd.DataFrame | None,
 ) -> Dossier:
     net = basin.net
     facility = row[[c for c in (*REGISTER_COLUMNS, "capacity_unit") if c in row.index]]
-    page = page_name(number, row["id"])
     reach = int(row["reach"])
     empty_sections = pd.DataFrame(columns=SECTION_COLUMNS)
     if reach < 0:

@@ -24,7 +24,7 @@ from test_cli import run
 
 import geoenv
 from geoenv import answers
-from geoenv.dossiers import page_name
+from geoenv.dossiers import page_names
 from geoenv.errors import InputError
 from geoenv.maps import browser, dossier_pages
 from geoenv.maps.dossier import SKETCH_ELEMENTS, sketch
@@ -120,7 +120,7 @@ def test_hours_cut_off_and_why_none(project, result):
     assert longer.dossiers[0].receptors["arrival_h"].iloc[-1] == pytest.approx(30.0, abs=0.01)
     short = answers.dossier(project, velocity_ms=0.5, hours=1)
     assert short.dossiers[0].why == "beyond_hours" and short.dossiers[0].later["id"] == "A"
-    page = dossier_pages(project.basin, short)["001_.._x.html"]
+    page = dossier_pages(project.basin, short)["_x.html"]
     assert (
         "1 小时内（流速 0.5 m/s）不到达" in page
         and "最先到达的是断面 下游甲断面，距离 3.000 km，约 1.67 小时后" in page
@@ -161,9 +161,9 @@ def test_bad_requests_name_the_kind_and_the_kinds_present(project):
 
 
 def test_page_names_stay_in_the_folder_and_unique():
-    names = [page_name(n, i) for n, i in enumerate(["../x", "CON", "a/b", "a:b", "中文", "中文", "." * 300], 1)]
-    assert names[:6] == ["001_.._x.html", "002_CON.html", "003_a_b.html", "004_a_b.html", "005_中文.html",
-                         "006_中文.html"]  # fmt: skip
+    names = page_names(["../x", "CON", "a/b", "a:b", "中文", "中文", "." * 300, "index"])
+    assert names[:6] == ["_x.html", "_CON.html", "a_b.html", "a_b-2.html", "中文.html", "中文-2.html"]
+    assert names[7] == "index-2.html"  # the list is index.html
     assert len(set(names)) == len(names)
     assert all("/" not in n and "\\" not in n and not n.startswith(".") and len(n.encode()) <= 255 for n in names)
 
@@ -182,21 +182,21 @@ def test_the_sketch_is_plain_svg(project, result):
 
 def test_user_text_shows_as_text(project, result):
     pages = dossier_pages(project.basin, result)
-    assert list(pages) == ["index.html", "001_.._x.html", "002_CON.html", "003_中文.html"]
+    assert list(pages) == ["index.html", "_x.html", "_CON.html", "中文.html"]
     every = "".join(pages.values())
     assert "<script" not in every and "&lt;script&gt;alert(1)&lt;/script&gt;" in every
     assert "{{ 7*7 }}" in every and "\x1b" not in every and "\\x1b[2J" in every
     assert "\u202e" not in every and "\\u202e" in every
-    assert LONG_NAME in pages["003_中文.html"] and "很长的尾矿库名称很长的尾矿库名称很…" in pages["003_中文.html"]
+    assert LONG_NAME in pages["中文.html"] and "很长的尾矿库名称很长的尾矿库名称很…" in pages["中文.html"]
     for svg in (p[p.index("<svg") : p.index("</svg>") + 6] for p in pages.values() if "<svg" in p):
         ET.fromstring(svg)  # the hostile names parse as XML text
-    placed = pages["001_.._x.html"]
+    placed = pages["_x.html"]
     assert "风险等级</th><td>重大" in placed and "规模</th><td>50000 m³" in placed
     assert "下游甲断面 (A)" in placed and "1.67" in placed and "10.00" in placed and "30.00" not in placed
-    assert "未落到河网上" in pages["002_CON.html"]
-    assert "没有登记的断面" in pages["003_中文.html"]
+    assert "未落到河网上" in pages["_CON.html"]
+    assert "没有登记的断面" in pages["中文.html"]
     index = pages["index.html"]
-    assert 'href="001_.._x.html"' in index and "水质类别时段：2024年" in index
+    assert 'href="_x.html"' in index and "水质类别时段：2024年" in index
     assert "http" not in every.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
 
 
@@ -207,7 +207,7 @@ def test_the_command_writes_every_page_or_none(files, tmp_path):
     out = tmp_path / "档案"
     done = run("-q", "dossier", *layers, "-o", out)
     assert done.exit_code == 0, done.output
-    assert sorted(p.name for p in out.iterdir()) == ["001_.._x.html", "002_CON.html", "003_中文.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["_CON.html", "_x.html", "index.html", "中文.html"]
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
     again = run("-q", "dossier", *layers, "-o", out)
     assert again.exit_code == 1 and "--overwrite" in again.output
@@ -229,17 +229,17 @@ def test_the_embedded_ponds(tmp_path):
     done = run("-q", "dossier", "-o", tmp_path)
     assert done.exit_code == 0, done.output
     assert len(list(tmp_path.glob("*.html"))) == 6  # 5 tailings ponds and the index
-    page = (tmp_path / "003_F042.html").read_text(encoding="utf-8")
+    page = (tmp_path / "F042.html").read_text(encoding="utf-8")
     assert "古交铁矿尾矿库" in page and "汾河古交断面 (SX022)" in page and "7900000 m³" in page
     assert "4.064" in page and "2.26" in page  # the first section below, at 0.5 m/s
-    assert "未落到河网上" in (tmp_path / "001_F040.html").read_text(encoding="utf-8")
+    assert "未落到河网上" in (tmp_path / "F040.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(browser() is None, reason="Chromium is not installed")
 def test_a_page_prints_on_a4(project, result, tmp_path):
     pages = dossier_pages(project.basin, result)
     page = tmp_path / "page.html"
-    page.write_text(pages["001_.._x.html"], encoding="utf-8")
+    page.write_text(pages["_x.html"], encoding="utf-8")
     picture = tmp_path / "page.png"
     subprocess.run([browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--no-first-run", f"--screenshot={picture}", "--window-size=794,1123", page.as_uri()],
@@ -269,4 +269,4 @@ def test_without_measurements_the_classes_are_unknown(files):
     result = answers.dossier(project)
     assert result.period is None and result.dossiers[0].sections["class"].isna().all()
     assert result.dossiers[0].receptors["arrival_h"].tolist() == pytest.approx([1.67, 3.33, 10.0], abs=0.01)
-    assert "无监测数据" in dossier_pages(project.basin, result)["001_.._x.html"]
+    assert "无监测数据" in dossier_pages(project.basin, result)["_x.html"]

@@ -102,6 +102,27 @@ def safe_filename(name: str, *, suffix: str = "") -> str:
     return safe_stem(stem, suffix) + suffix
 
 
+def unique_filenames(names: Sequence[object], *, suffix: str, taken: Sequence[str] = ()) -> list[str]:
+    """A :func:`safe_filename` per name, distinct from one another and from ``taken`` whatever
+    their case (``A/B`` and ``A_B`` → ``A_B.html``, ``A_B-2.html``).
+
+    Examples
+    --------
+    >>> unique_filenames(["F042", "../x", "CON", "index", "f042"], suffix=".html", taken=["index.html"])
+    ['F042.html', '_x.html', '_CON.html', 'index-2.html', 'f042-2.html']
+    """
+    used = {name.lower() for name in taken}
+    out = []
+    for name in names:
+        shown = safe_filename(str(name), suffix=suffix)
+        stem, n = shown[: len(shown) - len(suffix)], 2
+        while shown.lower() in used:
+            shown, n = safe_filename(f"{stem}-{n}", suffix=suffix), n + 1
+        used.add(shown.lower())
+        out.append(shown)
+    return out
+
+
 _SHEET_UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f\\[\\]:*?/\\\\{BIDI_CHARACTERS}]")
 
 

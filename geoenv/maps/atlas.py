@@ -36,7 +36,7 @@ from geoenv.basin import Basin
 from geoenv.crs import working_crs
 from geoenv.datasets import ATTRIBUTION, SAMPLE_NOTE_ZH
 from geoenv.io.gis import answer_places
-from geoenv.io.write import safe_filename
+from geoenv.io.write import unique_filenames
 from geoenv.jurisdiction import river_lengths
 from geoenv.maps.publish import Highlight, MapContent, MapStyle, period_values, publish_html
 from geoenv.maps.render import MapError
@@ -515,14 +515,5 @@ def page_names(rivers: list[str]) -> dict[str, str]:
     """A file name per river map, safe whatever the river is called and distinct from the
     index's, the tables' and the trace's and from one another (``A/B`` and ``A_B`` →
     ``A_B.html``, ``A_B-2.html``)."""
-    taken = {name.lower() for name in ("index.html", *TABLE_FILES, "trace.html")}
-    names = {}
-    for river in rivers:
-        name = safe_filename(river, suffix=".html")
-        stem, n = name[: -len(".html")], 2
-        while name.lower() in taken:
-            name = safe_filename(f"{stem}-{n}", suffix=".html")
-            n += 1
-        taken.add(name.lower())
-        names[river] = name
-    return names
+    taken = ("index.html", *TABLE_FILES, "trace.html")
+    return dict(zip(rivers, unique_filenames(rivers, suffix=".html", taken=taken), strict=True))
