@@ -92,11 +92,15 @@ class EmergencyPlan:
     summary: pd.DataFrame
     pieces: dict[str, pd.DataFrame]
     notes: list[str] = field(default_factory=list)
+    own_velocities: bool = False
 
     @property
     def velocity_words(self) -> str:
-        """The velocities as a title says them: ``流速 0.5 m/s，汾河 0.6 m/s``."""
-        return velocity_words(self.velocity_ms, self.river_velocity)
+        """The velocities as a title says them: ``流速 0.5 m/s，汾河 0.6 m/s`` (and that the
+        rivers layer's own velocities win, when it has some)."""
+        return velocity_words(self.velocity_ms, self.river_velocity) + (
+            "（河段自带流速时以其为准）" if self.own_velocities else ""
+        )
 
 
 def receptors(basin: Basin, borders: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -191,8 +195,9 @@ def plan(
         pairs = pairs.assign(_order=pairs["source"].map(order))
         pairs = pairs.sort_values(["_order", "arrival_h", "distance_km", "kind", "id"], kind="stable")
         pairs = pairs.drop(columns="_order").reset_index(drop=True)
+    own = "velocity_ms" in net.reaches and bool(pd.to_numeric(net.reaches["velocity_ms"], errors="coerce").gt(0).any())
     return EmergencyPlan(river, float(hours), float(velocity_ms), dict(river_velocity or {}), sources, pairs,
-                         summarise(pairs), pieces, notes)  # fmt: skip
+                         summarise(pairs), pieces, notes, own)  # fmt: skip
 
 
 def _reached(

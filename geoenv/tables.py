@@ -120,7 +120,7 @@ LIST_WORDS: dict[str, Mapping[str, str]] = {
 #: Columns holding a fraction, written as a percentage.
 RATIOS = frozenset({"good_ratio", "worse_than_v_ratio", "exceed_freq", "cwqi_change", "change",
                     "good_ratio_prev", "good_ratio_change", "worse_than_v_ratio_prev",
-                    "worse_than_v_ratio_change"})  # fmt: skip
+                    "worse_than_v_ratio_change", "share"})  # fmt: skip
 #: Columns holding other rows' codes (one, or several joined by ``;``), written ``名称 (CODE)``.
 REFERENCES = frozenset({"downstream_code", "upstream_codes", "facilities", "downstream_section", "outflow_section",
                         "inflow_section", "inflow_sections", "outflow_sections", "fed_from_elsewhere", "sources",

@@ -174,6 +174,9 @@ def test_velocities_by_river_in_impact_and_their_checks(basin):
     velocity = reach_velocity(own, 0.5, {"大河": 2.0})  # D2's own velocity wins over its river's
     assert dict(zip(own.reaches["id"], velocity, strict=True)) == {"Z1": 0.5, "Z2": 0.5, "X": 0.5, "D1": 2.0,
                                                                     "D2": 3.0}  # fmt: skip
+    layer = plan(open_basin(own, SECTIONS, FACILITIES, radius_m=50), river="支河")
+    assert layer.velocity_words == "流速 0.5 m/s（河段自带流速时以其为准）"  # the titles say the layer's win
+    assert plan(basin, river="支河").velocity_words == "流速 0.5 m/s"
 
 
 def test_workbook_sheets_titles_and_csvs(basin, borders, tmp_path):

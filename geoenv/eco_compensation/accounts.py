@@ -67,6 +67,14 @@ class Accounts:
     rules: Rules
 
 
+def _shared(rows: pd.DataFrame, column: str) -> pd.Series:
+    """``column``'s text, saying the share where a section judges several units and each pays
+    or receives a part (``…；按 1/2 分摊``)."""
+    parts = (1 / rows["share"]).round().astype(int)
+    return rows[column].where(rows["share"] >= 1, rows[column] + "；本断面同时考核 " + parts.astype(str)
+                              + " 个单位，各按 1/" + parts.astype(str) + " 分摊")  # fmt: skip
+
+
 def judged_units(
     table: pd.DataFrame, assessed: Mapping[str, str], no_upstream: str, judge: str = "outflow"
 ) -> pd.DataFrame:
@@ -162,9 +170,10 @@ def accounts(
     state = _monthly_state(grid, monthly, targets or {}, rules, year)
     rewards = _rewards(rules, state, months)
     rows = judged.merge(grid, on="section")
-    rows["amount_wan"] = (rows["amount_wan"] * rows["share"]).round(4)
+    rows = rows.assign(amount_wan=(rows["amount_wan"] * rows["share"]).round(4), rule=_shared(rows, "rule"))
     earned = judged.merge(rewards, on="section")
-    earned["amount_wan"] = (earned["amount_wan"] * earned["share"]).round(4)
+    earned = earned.assign(amount_wan=(earned["amount_wan"] * earned["share"]).round(4),
+                           basis=_shared(earned, "basis"))  # fmt: skip
     units = sort_natural(_unit_months(rows, earned, judged, months), ["unit", "month"])
     year_table = units.groupby("unit", sort=False)[["deductions_wan", "rewards_wan", "net_wan"]].sum().round(4)
     return Accounts(

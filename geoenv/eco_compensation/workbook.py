@@ -11,7 +11,7 @@ from geoenv.eco_compensation.accounts import REWARD_WORDS, Accounts
 from geoenv.eco_compensation.rules import Rules
 from geoenv.io.write import SheetLayout, Writer, csv_writer, sibling, xlsx_writer
 from geoenv.quality import Period, item_name
-from geoenv.tables import Names, bureau_table, labelled
+from geoenv.tables import Names, bureau_table, header, labelled
 
 SHEETS = {"sections": "断面月度核算", "rewards": "奖励", "units": "单位月度", "year": "年度汇总", "rules": "规则"}
 TITLE = "跨界断面生态补偿核算"
@@ -94,7 +94,9 @@ def compensation_files(
         note = " (the rules hold illustrative amounts)" if result.rules.illustrative else ""
         titles = {k: f"{year} compensation accounts by {units}: {k}; scheme: {scheme}{note}" for k in tables}
     sheet = {k: SHEETS[k] if lang == "zh" else k for k in tables}
+    cells = {k: bureau_table(t, lang, headers=HEADERS, ratios_as_text=False) for k, t in tables.items()}
+    share = {header("share", lang): "0.0%"}
     files[output] = xlsx_writer(
-        {sheet[k]: t for k, t in shown.items()}, {sheet[k]: SheetLayout(titles[k]) for k in tables}
+        {sheet[k]: t for k, t in cells.items()}, {sheet[k]: SheetLayout(titles[k], share) for k in tables}
     )
     return files
