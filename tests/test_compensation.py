@@ -224,8 +224,11 @@ def test_cli_on_a_river_built_in_files(tmp_path: Path, counties_file: Path, rive
     assert done.exit_code == 0, done.output
     year = pd.read_csv(tmp_path / "补偿.year.csv", encoding="utf-8-sig").set_index("责任区域")
     # S01 kept every month: 4 runs of 3 months × 10 and the whole year 100; nothing deducted
+    # 乙县 is judged by no section (S02 is passed over at the crossing): listed with 0, and said
     assert year.to_dict("index") == {"甲县": {"扣缴(万元)": 0.0, "奖励(万元)": 140.0, "净额(万元)": 140.0},
+                                     "乙县": {"扣缴(万元)": 0.0, "奖励(万元)": 0.0, "净额(万元)": 0.0},
                                      "合计": {"扣缴(万元)": 0.0, "奖励(万元)": 140.0, "净额(万元)": 140.0}}  # fmt: skip
+    assert "no assessed section judges 1 unit with rivers, listed with 0 in the year's table: 乙县" in done.output
     inflow = tmp_path / "入境.toml"
     inflow.write_text(SHANXI.read_text(encoding="utf-8").replace('judge = "outflow"', 'judge = "inflow"'),
                       encoding="utf-8")  # fmt: skip

@@ -11,6 +11,7 @@ from geoenv.eco_compensation import load_rules
 from geoenv.eco_compensation.workbook import SHEETS, compensation_files
 from geoenv.io.write import sibling, text_writer, write_files
 from geoenv.tables import register_names
+from geoenv.text import counted
 
 
 @main.command(name="compensation")
@@ -72,6 +73,9 @@ def compensation_(ctx: click.Context, flow, outlets, tolerance_m, radius_m, rule
     totals = result.year[["deductions_wan", "rewards_wan"]].sum()
     _log(ctx, f"{result.sections['section'].nunique()} sections, {len(result.year)} units in {chosen.label}: "
               f"{totals['deductions_wan']:g}万元 deducted, {totals['rewards_wan']:g}万元 awarded")  # fmt: skip
+    if result.unassessed:
+        _log(ctx, f"note: no assessed section judges {counted(len(result.unassessed), 'unit')} with rivers, listed "
+                  f"with 0 in the year's table: {'、'.join(result.unassessed)}")  # fmt: skip
     if loaded.illustrative:
         _log(ctx, "note: the rules hold illustrative amounts (marked on every sheet)")
     echo(str(output.resolve()))

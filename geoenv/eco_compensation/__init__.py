@@ -41,7 +41,8 @@ def project_accounts(project: Project, rules: Rules, period: Period, units: str)
     codes = sections["code"].astype(str)
     lies_in = pd.Series(section_units(project.basin, project["counties"], units), index=sections.index)
     own = dict(zip(codes, lies_in.fillna("").astype(str), strict=True))
-    table = crossing_sections(crossings(project, units=units))
+    found = crossings(project, units=units)
+    table = crossing_sections(found)
     if rules.sections == "borders":
         wanted = list(dict.fromkeys(table["section"].astype(str)))
     elif rules.sections == "listed":
@@ -64,7 +65,8 @@ def project_accounts(project: Project, rules: Rules, period: Period, units: str)
         columns={"period": "month", "no_sample": "remark"}
     )
     targets = dict(zip(codes, sections["target_class"].astype(object), strict=True))
-    return accounts(rules, judged, monthly, year=period.start.year, targets=targets, remarks=remarks)
+    return accounts(rules, judged, monthly, year=period.start.year, targets=targets, remarks=remarks,
+                    every_unit=found.units["unit"].tolist())  # fmt: skip
 
 
 __all__ = ["Accounts", "Rules", "Tier", "accounts", "crossing_sections", "judged_units", "load_rules",

@@ -16,8 +16,8 @@ class of the assessed items only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -55,9 +55,12 @@ class Accounts:
     units
         :data:`UNIT_COLUMNS`: per unit and month, in 万元 (net = rewards − deductions).
     year
-        Per unit over the year: ``unit, deductions_wan, rewards_wan, net_wan``.
+        Per unit over the year: ``unit, deductions_wan, rewards_wan, net_wan``; the units no
+        section judges with 0 (``unassessed``).
     rules
         The rules applied.
+    unassessed
+        The units of ``every_unit`` (:func:`accounts`) that no assessed section judges.
     """
 
     sections: pd.DataFrame
@@ -65,6 +68,7 @@ class Accounts:
     units: pd.DataFrame
     year: pd.DataFrame
     rules: Rules
+    unassessed: list[str] = field(default_factory=list)
 
 
 def _shared(rows: pd.DataFrame, column: str) -> pd.Series:
@@ -125,6 +129,7 @@ def accounts(
     year: int,
     targets: Mapping[str, str] | None = None,
     remarks: pd.DataFrame | None = None,
+    every_unit: Sequence[str] = (),
 ) -> Accounts:
     """The accounts of ``year``.
 
@@ -139,6 +144,8 @@ def accounts(
         Section code → target class (I–V), for ``standard = "target"``.
     remarks
         ``section, month, remark``: why a month has no sample (断流, 冰封).
+    every_unit
+        The units the year's table lists even when no section judges them (with 0).
     """
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     items = rules.items
@@ -176,12 +183,15 @@ def accounts(
                            basis=_shared(earned, "basis"))  # fmt: skip
     units = sort_natural(_unit_months(rows, earned, judged, months), ["unit", "month"])
     year_table = units.groupby("unit", sort=False)[["deductions_wan", "rewards_wan", "net_wan"]].sum().round(4)
+    unassessed = [u for u in dict.fromkeys(every_unit) if u not in year_table.index]
+    year_table = pd.concat([year_table, pd.DataFrame(0.0, index=unassessed, columns=year_table.columns)])
     return Accounts(
         sections=rows.reindex(columns=SECTION_COLUMNS),
         rewards=earned.reindex(columns=REWARD_COLUMNS),
         units=units,
-        year=year_table.reset_index(),
+        year=sort_natural(year_table.rename_axis("unit").reset_index(), ["unit"]),
         rules=rules,
+        unassessed=unassessed,
     )
 
 

@@ -36,6 +36,10 @@ INDEX_NAME_CHARS = 40
 SCALE_STEPS_M = (100, 200, 500, 1000, 2000, 5000)
 Facts = list[tuple[str, object]]
 """Rows of a two-column table: header, value."""
+#: What a bureau calls a file per facility of a kind (尾矿库一库一档, 入河排污口一口一档 …).
+FILE_WORDS = {"tailings_pond": "一库一档", "outfall": "一口一档", "sewage_plant": "一厂一档", "wetland": "一湿地一档",
+              "water_source": "一源一档", "industrial_park": "一园一档"}  # fmt: skip
+OTHER_FILE_WORDS = "一设施一档"
 KIND_WORDS = {**FACILITY_LABELS_ZH, "section": "断面", "border": "行政边界"}
 
 CSS = """
@@ -103,10 +107,15 @@ def _conditions(result: Dossiers) -> str:
     return f"{text(result.velocity_words)}，{result.hours:g} 小时内；{_period_words(result)}"
 
 
+def _file_title(result: Dossiers) -> str:
+    """``尾矿库一库一档``, ``入河排污口一口一档`` …: what the files of ``result``'s kind are called."""
+    return FACILITY_LABELS_ZH.get(result.kind, result.kind) + FILE_WORDS.get(result.kind, OTHER_FILE_WORDS)
+
+
 def index_page(result: Dossiers) -> str:
     """The list of facilities (name, county, river, risk level, first receptor and its
     arrival), each name linking its page."""
-    kind = FACILITY_LABELS_ZH.get(result.kind, result.kind)
+    title = _file_title(result)
     rows = []
     for row in result.index.itertuples():
         hours = float(row.first_arrival_h)  # type: ignore[arg-type]  # a float column
@@ -119,24 +128,24 @@ def index_page(result: Dossiers) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("编号", "名称", "区县", "河流", "风险等级", "首个敏感目标",
                                              "到达用时(h)"))  # fmt: skip
     table = f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
-    body = f'<h1>{kind}一库一档</h1>\n<p class="sub">共 {len(result.index)} 个；{_conditions(result)}</p>\n{table}'
-    return _document(f"{kind}一库一档", body)
+    body = f'<h1>{title}</h1>\n<p class="sub">共 {len(result.index)} 个；{_conditions(result)}</p>\n{table}'
+    return _document(f"{title}", body)
 
 
 def facility_page(basin: Basin, result: Dossiers, dossier: Dossier) -> str:
     """One facility's page: register, place, nearest sections, receptors, sketch map."""
     f = dossier.facility
-    kind = FACILITY_LABELS_ZH.get(result.kind, result.kind)
+    title = _file_title(result)
     parts = [
-        f'<p class="screen"><a href="index.html">← {kind}一览</a></p>\n',
-        f"<h1>{text(f['name'])}</h1>\n<p class=\"sub\">{kind}一库一档 · 编号 {text(f['id'])}</p>\n",
+        f'<p class="screen"><a href="index.html">← {FACILITY_LABELS_ZH.get(result.kind, result.kind)}一览</a></p>\n',
+        f"<h1>{text(f['name'])}</h1>\n<p class=\"sub\">{title} · 编号 {text(f['id'])}</p>\n",
         "<h2>登记信息</h2>\n", _facts(_register(f)),
         "<h2>位置</h2>\n", _facts(_place(dossier)),
         "<h2>上下游最近断面</h2>\n", _sections(dossier, result),
         f"<h2>下游敏感目标（{result.hours:g} 小时内）</h2>\n", _receptors(dossier, result),
         "<h2>示意图</h2>\n", _figure(basin, result, dossier),
     ]  # fmt: skip
-    return _document(f"{text(f['name'])} · {kind}一库一档", "".join(parts))
+    return _document(f"{text(f['name'])} · {title}", "".join(parts))
 
 
 def _register(facility: pd.Series) -> Facts:
