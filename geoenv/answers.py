@@ -188,10 +188,10 @@ def emergency(
     if not isinstance(river, str) or not river.strip():
         raise ParameterError("river", river, "a river name, e.g. 汾河")
     _check_kinds(kinds)
-    check_distance("hours", hours, unit="hours", positive=True)
+    check_distance("hours", hours, unit="h", positive=True)
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
     _check_river_velocity(river_velocity)
-    borders = crossings(project).crossings
+    borders = project.crossings().crossings
     return _plan(project.basin, river=river, kinds=kinds, hours=hours, velocity_ms=velocity_ms,
                  river_velocity=river_velocity, borders=borders)  # fmt: skip
 
@@ -222,10 +222,9 @@ def dossier(
     check_choice("kind", kind, tuple(FACILITY_LABELS_ZH))
     check_distance("hours", hours, unit="h", positive=True)
     check_distance("velocity_ms", velocity_ms, unit="m/s", positive=True)
+    _check_river_velocity(river_velocity)
     chosen = period_of(project, period) if "measurements" in project.layers else as_period(period)
     status = project.status(chosen) if chosen is not None and "measurements" in project.layers else None
-
-    _check_river_velocity(river_velocity)
 
     def spill(facility: str, until: float | None) -> Impact:
         return impact(project, facility=facility, velocity_ms=velocity_ms, river_velocity=river_velocity, hours=until)

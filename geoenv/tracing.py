@@ -327,12 +327,16 @@ def impact(
     table["arrival_h"] = table["h"].round(2)
     top = net.length[reach] - measure  # the start reach's top lies this far above the spill
     pieces = downstream_pieces(net, reach, measure, members, np.maximum(dist - top, 0), limit)
+    top_h = top / (speed[reach] * 3600)  # hours from the start reach's top down to the spill
     if hours is not None:
-        pieces = _within_both(pieces, reached_within(net, reach, measure, speed, until))
+        by_time = downstream_pieces(net, reach, measure, t_members, np.maximum(t_dist - top_h, 0), until,
+                                    speed=speed * 3600)  # fmt: skip
+        pieces = _within_both(pieces, by_time)
     notes = _start_notes(basin, reach, what)
     if table.empty:
         run_km = (np.max(dist + net.length[members]) - top) / 1000
-        if hours is not None:
+        run_h = np.max(t_dist + reach_hours[t_members]) - top_h
+        if hours is not None and run_h > hours:
             notes.append(f"nothing registered within {hours:g} h downstream"
                          + ("" if distance_km is None else f" and {limit / 1000:g} km"))  # fmt: skip
         elif np.isfinite(limit) and run_km > limit / 1000:
@@ -382,15 +386,6 @@ def velocity_words(velocity_ms: float, river_velocity: Mapping[str, float] | Non
     """The velocities as a title says them: ``流速 0.5 m/s，汾河 0.6 m/s``."""
     own = "，".join(f"{name} {ms:g} m/s" for name, ms in (river_velocity or {}).items())
     return f"流速 {velocity_ms:g} m/s" + (f"，{own}" if own else "")
-
-
-def reached_within(net: Network, reach: int, measure: float, speed: np.ndarray, hours: float) -> pd.DataFrame:
-    """The pieces a spill at ``measure`` on ``reach`` runs down within ``hours`` at ``speed``
-    (m/s per reach, :func:`reach_velocity`): ``reach, from_m, to_m``."""
-    rate = 1 / (speed * 3600)  # hours per metre
-    members, down = downstream(net, reach, weight=net.length * rate)
-    top = rate[reach] * (net.length[reach] - measure)  # hours from the reach's top down to the spill
-    return downstream_pieces(net, reach, measure, members, np.maximum(down - top, 0), hours, speed=speed * 3600)
 
 
 def downstream_pieces(

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import shapely
 from test_cli import run
+from test_network import CRS, X0, Y0
 
 import geoenv
 from geoenv import answers
@@ -30,8 +31,6 @@ from geoenv.maps import browser, dossier_pages
 from geoenv.maps.dossier import SKETCH_ELEMENTS, sketch
 from geoenv.settings import NetworkSettings, ParameterError, Settings
 
-CRS = 32649
-X0, Y0 = 500000.0, 4150000.0
 SCRIPT_NAME = "{{ 7*7 }}<script>alert(1)</script>库"
 CONTROL_NAME = "=1+1\x1b[2J\u202e反向库"
 LONG_NAME = "很长的尾矿库名称" * 40

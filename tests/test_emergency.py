@@ -30,6 +30,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 from test_cli import run
+from test_investigate import points
+from test_network import CRS, X0, Y0
 
 from geoenv.basin import open_basin
 from geoenv.borders import OUTSIDE
@@ -40,8 +42,6 @@ from geoenv.network.navigate import river_reaches
 from geoenv.settings import ParameterError
 from geoenv.tracing import impact, reach_velocity
 
-CRS = 32649
-X0, Y0 = 500000.0, 4150000.0
 KM_H = 1000 / 0.5 / 3600  # hours per km at 0.5 m/s
 
 
@@ -56,14 +56,6 @@ RIVERS = gpd.GeoDataFrame(
               LineString([at(6000, 0), at(0, 0)])],
     crs=CRS,
 )  # fmt: skip
-
-
-def points(xy, **columns) -> gpd.GeoDataFrame:
-    xs, ys = zip(*xy, strict=True)
-    frame = gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(np.add(xs, X0), np.add(ys, Y0)), crs=CRS)
-    frame = frame.to_crs(4326)
-    frame["lon"], frame["lat"] = frame.geometry.x, frame.geometry.y
-    return frame
 
 
 SECTIONS = points([(3000, 0), (1000, 0)], code=["N1", "P1"], name=["国考甲", "省考乙"], river=["大河", "大河"],
